@@ -1,0 +1,303 @@
+//! The client configuration and its `dxlclient.config` loader (dxl-protocol.md §4).
+//!
+//! The file is read as the Python client (configobj) reads it: `[Section]` headers,
+//! `key = value`, `#` comments (also inline), optional quotes, case-sensitive keys.
+//! Errors name the file, the section and the key.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ini::{Ini, ParseOption};
+
+use super::broker::Broker;
+use super::message::new_id;
+
+/// Where a PEM document comes from: a file, or bytes the caller already holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PemSource {
+    File(PathBuf),
+    Pem(Vec<u8>),
+}
+
+impl PemSource {
+    /// The PEM bytes; a file is read now, so a file replaced on disk is picked up at the next
+    /// connect.
+    pub fn read(&self) -> std::io::Result<Vec<u8>> {
+        match self {
+            PemSource::File(path) => std::fs::read(path),
+            PemSource::Pem(bytes) => Ok(bytes.clone()),
+        }
+    }
+
+    /// A short description for error messages: the path, or "PEM buffer".
+    pub fn describe(&self) -> String {
+        match self {
+            PemSource::File(path) => path.display().to_string(),
+            PemSource::Pem(_) => "PEM buffer".to_owned(),
+        }
+    }
+}
+
+/// An HTTP CONNECT proxy, used only with WebSockets (§4.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proxy {
+    pub address: String,
+    pub port: u16,
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+/// What the network thread does when the queue to the dispatcher is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverflowPolicy {
+    /// Stop reading from the broker until the dispatcher frees a slot: nothing is lost, as in the
+    /// Python client (the broker drops what it cannot queue for us).
+    Block,
+    /// Drop the oldest queued message and count it: the connection never stalls.
+    DropOldest,
+}
+
+/// Everything a client needs to connect: certificates, brokers and the connection settings
+/// of dxl-protocol.md §4.5.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientConfig {
+    /// The MQTT client id, `{uuid}` unless `[General] ClientId` sets one.
+    pub client_id: String,
+    /// CA certificates trusted for the broker (`[Certs] BrokerCertChain`).
+    pub broker_ca: PemSource,
+    /// The client certificate (`[Certs] CertFile`).
+    pub client_cert: PemSource,
+    /// The client private key, PKCS#1, PKCS#8 or SEC1, unencrypted (`[Certs] PrivateKey`).
+    pub private_key: PemSource,
+    pub brokers: Vec<Broker>,
+    pub websocket_brokers: Vec<Broker>,
+    pub use_websockets: bool,
+    pub proxy: Option<Proxy>,
+    /// Passes over the broker list for `connect`; -1 means until connected.
+    pub connect_retries: i32,
+    pub reconnect_delay: Duration,
+    pub reconnect_back_off_multiplier: u32,
+    pub reconnect_delay_max: Duration,
+    /// Jitter fraction added to each delay (0.25 → up to +25 %).
+    pub reconnect_delay_random: f64,
+    pub reconnect_when_disconnected: bool,
+    pub keep_alive: Duration,
+    /// Capacity of the queue between the network thread and the dispatcher.
+    pub incoming_queue_size: usize,
+    pub overflow_policy: OverflowPolicy,
+    /// Timeout of synchronous requests that do not give their own.
+    pub default_request_timeout: Duration,
+}
+
+/// A configuration error naming where it was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: Option<PathBuf>,
+    pub section: Option<String>,
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn at(file: &Path, section: &str, key: Option<&str>, message: impl Into<String>) -> Self {
+        ConfigError {
+            file: Some(file.to_owned()),
+            section: Some(section.to_owned()),
+            key: key.map(str::to_owned),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{}: ", file.display())?;
+        }
+        match (&self.section, &self.key) {
+            (Some(s), Some(k)) => write!(f, "[{s}] {k}: ")?,
+            (Some(s), None) => write!(f, "[{s}]: ")?,
+            _ => {}
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl ClientConfig {
+    /// A configuration with the Python client's defaults and no brokers.
+    pub fn new(broker_ca: PemSource, client_cert: PemSource, private_key: PemSource) -> Self {
+        ClientConfig {
+            client_id: new_id(),
+            broker_ca,
+            client_cert,
+            private_key,
+            brokers: Vec::new(),
+            websocket_brokers: Vec::new(),
+            use_websockets: false,
+            proxy: None,
+            connect_retries: -1,
+            reconnect_delay: Duration::from_secs(1),
+            reconnect_back_off_multiplier: 2,
+            reconnect_delay_max: Duration::from_secs(60),
+            reconnect_delay_random: 0.25,
+            reconnect_when_disconnected: true,
+            keep_alive: Duration::from_secs(1800),
+            incoming_queue_size: 1000,
+            overflow_policy: OverflowPolicy::Block,
+            default_request_timeout: Duration::from_secs(3600),
+        }
+    }
+
+    /// The brokers this configuration connects to: the WebSocket list or the MQTT list, never
+    /// both (§4.4).
+    pub fn active_brokers(&self) -> &[Broker] {
+        if self.use_websockets {
+            &self.websocket_brokers
+        } else {
+            &self.brokers
+        }
+    }
+
+    /// Reads a `dxlclient.config` file as the Python client does.
+    ///
+    /// Certificate paths that are neither absolute nor an existing file are resolved against the
+    /// file's folder; each certificate file must exist.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<ClientConfig, ConfigError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: Some(path.to_owned()),
+            section: None,
+            key: None,
+            message: format!("cannot read the configuration file: {e}"),
+        })?;
+        Self::from_text(&text, path)
+    }
+
+    /// Parses configuration text; `path` names the file in errors and anchors relative paths.
+    pub fn from_text(text: &str, path: &Path) -> Result<ClientConfig, ConfigError> {
+        // No escapes (Windows paths keep their backslashes) and no quote handling (configobj's
+        // quoting is applied per value below).
+        let options = ParseOption {
+            enabled_quote: false,
+            enabled_escape: false,
+            ..ParseOption::default()
+        };
+        let ini = Ini::load_from_str_opt(text, options).map_err(|e| ConfigError {
+            file: Some(path.to_owned()),
+            section: None,
+            key: None,
+            message: format!("not a valid configuration file: {e}"),
+        })?;
+        let folder = path.parent().unwrap_or(Path::new("."));
+
+        let certs = ini
+            .section(Some("Certs"))
+            .ok_or_else(|| ConfigError::at(path, "Certs", None, "section missing"))?;
+        let pem = |key: &str| -> Result<PemSource, ConfigError> {
+            let raw = certs
+                .get(key)
+                .map(configobj_value)
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| ConfigError::at(path, "Certs", Some(key), "missing"))?;
+            let resolved = resolve_cert_path(&raw, folder);
+            if !resolved.is_file() {
+                return Err(ConfigError::at(
+                    path,
+                    "Certs",
+                    Some(key),
+                    format!("file not found: {}", resolved.display()),
+                ));
+            }
+            Ok(PemSource::File(resolved))
+        };
+        let mut config = ClientConfig::new(pem("BrokerCertChain")?, pem("CertFile")?, pem("PrivateKey")?);
+
+        let general = ini.section(Some("General"));
+        let general_value = |key: &str| general.and_then(|s| s.get(key)).map(configobj_value);
+        if let Some(id) = general_value("ClientId").filter(|id| !id.is_empty()) {
+            config.client_id = id;
+        }
+        config.brokers = read_brokers(&ini, "Brokers", path)?;
+        config.websocket_brokers = read_brokers(&ini, "BrokersWebSockets", path)?;
+        config.use_websockets = match general_value("UseWebSockets") {
+            Some(v) => parse_bool(&v)
+                .ok_or_else(|| ConfigError::at(path, "General", Some("UseWebSockets"), format!("not a boolean: \"{v}\"")))?,
+            None => config.brokers.is_empty() && !config.websocket_brokers.is_empty(),
+        };
+        config.proxy = read_proxy(&ini, path)?;
+        Ok(config)
+    }
+}
+
+/// Applies configobj's value rules to a raw value: trimmed, a quoted value loses its quotes,
+/// an unquoted value ends at an inline `#` comment.
+fn configobj_value(raw: &str) -> String {
+    let v = raw.trim();
+    for quote in ['"', '\''] {
+        if v.len() >= 2 && v.starts_with(quote) {
+            if let Some(end) = v[1..].find(quote) {
+                return v[1..1 + end].to_owned();
+            }
+        }
+    }
+    match v.find('#') {
+        Some(i) => v[..i].trim_end().to_owned(),
+        None => v.to_owned(),
+    }
+}
+
+/// configobj's `as_bool` words.
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "yes" | "on" | "1" => Some(true),
+        "false" | "no" | "off" | "0" => Some(false),
+        _ => None,
+    }
+}
+
+/// The Python rule: a path that is neither absolute nor an existing file is taken relative to
+/// the configuration file's folder.
+fn resolve_cert_path(value: &str, folder: &Path) -> PathBuf {
+    let p = PathBuf::from(value);
+    if p.is_absolute() || p.is_file() {
+        p
+    } else {
+        folder.join(p)
+    }
+}
+
+fn read_brokers(ini: &Ini, section: &str, path: &Path) -> Result<Vec<Broker>, ConfigError> {
+    let Some(entries) = ini.section(Some(section)) else {
+        return Ok(Vec::new());
+    };
+    entries
+        .iter()
+        .map(|(key, value)| {
+            Broker::parse_config_line(&configobj_value(value)).map_err(|e| ConfigError::at(path, section, Some(key), e))
+        })
+        .collect()
+}
+
+fn read_proxy(ini: &Ini, path: &Path) -> Result<Option<Proxy>, ConfigError> {
+    let Some(section) = ini.section(Some("Proxy")) else {
+        return Ok(None);
+    };
+    let get = |key: &str| section.get(key).map(configobj_value).filter(|v| !v.is_empty());
+    let (Some(address), Some(port_text)) = (get("Address"), get("Port")) else {
+        return Ok(None);
+    };
+    let port = port_text
+        .parse::<u32>()
+        .ok()
+        .filter(|p| (1..=65535).contains(p))
+        .ok_or_else(|| ConfigError::at(path, "Proxy", Some("Port"), format!("invalid port \"{port_text}\" (1 to 65535)")))?;
+    Ok(Some(Proxy {
+        address,
+        port: port as u16,
+        user: get("User"),
+        password: get("Password"),
+    }))
+}
