@@ -1,1 +1,45 @@
-fn main() {}
+//! Generates the C header from the `extern "C"` items of `src/ffi` and sets the shared library's
+//! SONAME.
+//!
+//! The header is written to `$OUT_DIR/dxltie.h`, never into the source tree; `include/dxltie.h`
+//! is the committed copy. `tests/header.rs` fails when the two differ, and `make header`
+//! refreshes the committed copy.
+
+use std::env;
+use std::path::PathBuf;
+
+fn main() {
+    let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("dxltie.h");
+    let major = env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
+    let minor = env::var("CARGO_PKG_VERSION_MINOR").unwrap();
+    let patch = env::var("CARGO_PKG_VERSION_PATCH").unwrap();
+
+    let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
+    config.after_includes = Some(format!(
+        "\n#define DXLTIE_VERSION_MAJOR {major}\n#define DXLTIE_VERSION_MINOR {minor}\n#define DXLTIE_VERSION_PATCH {patch}\n"
+    ));
+    // Only src/ffi is the C surface: parsing just its files keeps Rust-side constants out.
+    let mut builder = cbindgen::Builder::new().with_config(config);
+    let mut ffi_files: Vec<PathBuf> = std::fs::read_dir(crate_dir.join("src/ffi"))
+        .expect("src/ffi")
+        .map(|entry| entry.expect("src/ffi entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    ffi_files.sort(); // a stable order gives a stable header
+    for file in &ffi_files {
+        builder = builder.with_src(file);
+    }
+    builder
+        .generate()
+        .expect("generating the C header")
+        .write_to_file(&out);
+    println!("cargo:rustc-env=DXLTIE_GENERATED_HEADER={}", out.display());
+
+    // The SONAME carries the major version: an incompatible ABI gets a new file name.
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdxltie.so.{major}");
+
+    println!("cargo:rerun-if-changed=src/ffi");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
+    println!("cargo:rerun-if-changed=build.rs");
+}

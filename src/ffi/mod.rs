@@ -1,1 +1,12 @@
+//! The C ABI: a thin `extern "C"` skin over [`crate::dxl`] and [`crate::tie`].
+//!
+//! Each function checks its arguments, converts them, calls the Rust API and converts the
+//! result; it holds no logic of its own. Every function runs inside [`boundary`], so no panic
+//! reaches C. `include/dxltie.h` is generated from these files by cbindgen (see `build.rs`).
+#![allow(non_camel_case_types)]
 
+mod boundary;
+mod config;
+mod convert;
+mod result;
+mod version;

@@ -1,0 +1,54 @@
+# dxltie: build, test and demo entry points. `make test` is the command CI runs.
+CARGO      ?= cargo
+TARGET_DIR ?= $(shell $(CARGO) metadata --format-version 1 --no-deps 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null || echo target)
+LIBDIR     := $(TARGET_DIR)/debug
+BUILD      := build
+SOMAJOR    := $(shell sed -n 's/^version = "\([0-9]*\)\..*/\1/p' Cargo.toml | head -1)
+CFLAGS_C   := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -pedantic -g -Iinclude
+CFLAGS_CXX := -x c++ -std=c++17 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -Iinclude
+LDFLAGS    := -L$(LIBDIR) -Wl,-rpath,$(abspath $(LIBDIR)) -ldxltie -lpthread -ldl -lm
+C_TESTS    := $(basename $(notdir $(wildcard tests-c/*.c)))
+
+.PHONY: all lib header test test-rust test-c deps demo clean
+
+all: lib
+
+## The shared and static libraries, with the SONAME link next to them.
+lib:
+	$(CARGO) build --lib
+	ln -sf libdxltie.so $(LIBDIR)/libdxltie.so.$(SOMAJOR)
+
+## Refresh the committed header from the one the build generates.
+header: lib
+	cp "$$(ls -t $(LIBDIR)/build/dxltie-*/out/dxltie.h | head -1)" include/dxltie.h
+
+## Everything CI checks: system packages, Rust tests, C tests.
+test: deps test-rust test-c
+
+deps:
+	bash scripts/setup-deps.sh
+
+test-rust:
+	$(CARGO) test --all-targets
+
+# Each C test is built twice, as C11 and as C++, and both builds run.
+test-c: lib $(foreach t,$(C_TESTS),$(BUILD)/$(t) $(BUILD)/$(t)-cxx)
+	@set -e; for t in $(C_TESTS); do \
+	  echo "== $$t (C11)"; ./$(BUILD)/$$t; \
+	  echo "== $$t (C++)"; ./$(BUILD)/$$t-cxx; \
+	done
+
+$(BUILD)/%: tests-c/%.c include/dxltie.h | lib
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS_C) -o $@ $< $(LDFLAGS)
+
+$(BUILD)/%-cxx: tests-c/%.c include/dxltie.h | lib
+	@mkdir -p $(BUILD)
+	$(CXX) $(CFLAGS_CXX) -o $@ $< $(LDFLAGS)
+
+demo:
+	@echo "The demo (a local DXL fabric with a TIE simulator and the C detection example) arrives with the local fabric; see README.md."
+
+clean:
+	rm -rf $(BUILD)
+	$(CARGO) clean

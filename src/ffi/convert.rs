@@ -1,0 +1,31 @@
+//! Conversions between C arguments and Rust values, each with a clear error.
+
+use std::ffi::{c_char, CStr, CString};
+
+use super::result::{FfiError, DXLTIE_E_UTF8};
+
+/// Borrows a required NUL-terminated UTF-8 string argument.
+///
+/// # Safety
+/// `ptr` must be NULL or point to a NUL-terminated string that outlives the returned borrow.
+pub unsafe fn required_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, FfiError> {
+    if ptr.is_null() {
+        return Err(FfiError::null_arg(name));
+    }
+    CStr::from_ptr(ptr)
+        .to_str()
+        .map_err(|e| FfiError::new(DXLTIE_E_UTF8, format!("argument {name} is not UTF-8: {e}")))
+}
+
+/// Checks that an out-parameter pointer is not NULL and gives it back as a reference.
+///
+/// # Safety
+/// `ptr` must be NULL or valid for writes.
+pub unsafe fn out_param<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T, FfiError> {
+    ptr.as_mut().ok_or_else(|| FfiError::null_arg(name))
+}
+
+/// A C string copy of `text`; interior NULs (never valid in ids, topics or JSON) are escaped.
+pub fn to_cstring(text: &str) -> CString {
+    CString::new(text.replace('\0', "\\u0000")).unwrap_or_default()
+}
