@@ -1,0 +1,601 @@
+//! The DXL fabric client: connection lifecycle, subscriptions, events, requests and services.
+//!
+//! Threads (c-api.md "Threads"): one network thread runs the MQTT event loop, probes brokers,
+//! backs off, re-subscribes on every connect and matches responses to requests; it never runs
+//! user code. One dispatcher thread runs every callback, in arrival order, never while a library
+//! lock is held. A synchronous request made inside a callback works, because its response is
+//! matched on the network thread and the dispatcher's queue bound is lifted while it waits.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use rumqttc::{AsyncClient, QoS};
+use tokio::sync::mpsc as tokio_mpsc;
+
+use super::callbacks::{CallbackId, CallbackKind, Handler, Registry};
+use super::config::ClientConfig;
+use super::dispatch_queue::{DispatchQueue, Work};
+use super::error::{DxlError, Result};
+use super::message::{Message, MessageKind};
+use super::network::{self, Command, SubAckTracker};
+use super::services::{Service, ServiceInfo};
+use super::stats::{Counters, Stats};
+
+/// The prefix of every client's reply topic (§2.4).
+pub const REPLY_TOPIC_PREFIX: &str = "/mcafee/client/";
+
+/// Where the client's connection stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionState {
+    Disconnected,
+    /// Looking for a broker (first connect or reconnect after a loss).
+    Connecting,
+    /// Connected and every subscription confirmed.
+    Connected,
+}
+
+/// Called on the dispatcher thread whenever the connection state changes.
+pub type StateListener = Arc<dyn Fn(ConnectionState) + Send + Sync>;
+
+/// Called once, on the dispatcher thread, with the outcome of an asynchronous request.
+pub type ResponseCallback = Box<dyn FnOnce(&Handle, Result<Message>) + Send>;
+
+/// A request waiting for its response.
+pub(crate) enum Pending {
+    Sync(mpsc::SyncSender<Result<Message>>),
+    Async { callback: ResponseCallback, deadline: Instant },
+}
+
+thread_local! {
+    /// Set on dispatcher threads: calls that would wait for the dispatcher check it.
+    static ON_DISPATCHER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the calling thread is a dispatcher thread (inside a callback).
+pub fn on_dispatcher_thread() -> bool {
+    ON_DISPATCHER.with(Cell::get)
+}
+
+pub(crate) struct Inner {
+    pub config: ClientConfig,
+    pub reply_topic: String,
+    pub mqtt: AsyncClient,
+    pub runtime: OnceLock<tokio::runtime::Handle>,
+    pub commands: tokio_mpsc::UnboundedSender<Command>,
+    pub state: Mutex<ConnectionState>,
+    pub state_changed: Condvar,
+    /// The failure of the last connect attempt cycle, for `connect` to report.
+    pub connect_failure: Mutex<Option<String>>,
+    /// The failures of the last pass over the brokers, while a connect keeps trying.
+    pub last_attempts: Mutex<Option<String>>,
+    /// Topics to be subscribed on every connect, in subscription order.
+    pub subscriptions: Mutex<Vec<String>>,
+    pub sub_acks: Mutex<SubAckTracker>,
+    pub callbacks: Registry,
+    pub pending: Mutex<HashMap<String, Pending>>,
+    pub services: Mutex<Vec<Service>>,
+    pub state_listeners: Mutex<Vec<(u64, StateListener)>>,
+    pub queue: DispatchQueue,
+    pub counters: Counters,
+    /// The callback the dispatcher is running now, so a removal from another thread can wait.
+    pub in_flight: Mutex<Option<CallbackId>>,
+    pub in_flight_done: Condvar,
+}
+
+/// A cheap, cloneable view of a client, given to callbacks so they can publish, respond and
+/// make requests. It does not keep the client open: once the client is closed, calls fail with
+/// [`DxlError::Shutdown`].
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) inner: Arc<Inner>,
+}
+
+/// A DXL client. Dropping it disconnects and stops its threads.
+pub struct Client {
+    handle: Handle,
+    network: Option<JoinHandle<()>>,
+    dispatcher: Option<JoinHandle<()>>,
+}
+
+impl Client {
+    /// Creates a client and starts its threads; nothing is sent before [`Handle::connect`].
+    pub fn new(config: ClientConfig) -> Result<Client> {
+        if config.client_id.is_empty() {
+            return Err(DxlError::Config("empty client id".into()));
+        }
+        let mut options = rumqttc::MqttOptions::new(config.client_id.clone(), "localhost", 8883);
+        options.set_request_channel_capacity(4096);
+        let (mqtt, eventloop) = AsyncClient::new(options, 4096);
+        let (commands, command_rx) = tokio_mpsc::unbounded_channel();
+        let reply_topic = format!("{REPLY_TOPIC_PREFIX}{}", config.client_id);
+        let inner = Arc::new(Inner {
+            queue: DispatchQueue::new(config.incoming_queue_size, config.overflow_policy),
+            subscriptions: Mutex::new(vec![reply_topic.clone()]),
+            reply_topic,
+            config,
+            mqtt,
+            runtime: OnceLock::new(),
+            commands,
+            state: Mutex::new(ConnectionState::Disconnected),
+            state_changed: Condvar::new(),
+            connect_failure: Mutex::new(None),
+            last_attempts: Mutex::new(None),
+            sub_acks: Mutex::new(SubAckTracker::default()),
+            callbacks: Registry::default(),
+            pending: Mutex::new(HashMap::new()),
+            services: Mutex::new(Vec::new()),
+            state_listeners: Mutex::new(Vec::new()),
+            counters: Counters::default(),
+            in_flight: Mutex::new(None),
+            in_flight_done: Condvar::new(),
+        });
+        let net_inner = inner.clone();
+        let network = std::thread::Builder::new()
+            .name("dxltie-network".into())
+            .spawn(move || network::run(net_inner, eventloop, command_rx))
+            .map_err(|e| DxlError::Config(format!("cannot start the network thread: {e}")))?;
+        let disp_inner = inner.clone();
+        let dispatcher = std::thread::Builder::new()
+            .name("dxltie-dispatcher".into())
+            .spawn(move || dispatcher_loop(Handle { inner: disp_inner }))
+            .map_err(|e| DxlError::Config(format!("cannot start the dispatcher thread: {e}")))?;
+        Ok(Client {
+            handle: Handle { inner },
+            network: Some(network),
+            dispatcher: Some(dispatcher),
+        })
+    }
+
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Disconnects and stops the threads. Fails with `WouldDeadlock` on a dispatcher thread,
+    /// where the client cannot wait for its own dispatcher.
+    pub fn close(mut self) -> Result<()> {
+        if on_dispatcher_thread() {
+            // Keep the client alive: the caller gets it back only through the error.
+            let err = DxlError::WouldDeadlock("a client cannot be closed from inside one of its callbacks".into());
+            std::mem::forget(self);
+            return Err(err);
+        }
+        self.shutdown();
+        Ok(())
+    }
+
+    fn shutdown(&mut self) {
+        let inner = &self.handle.inner;
+        let _ = inner.commands.send(Command::Shutdown);
+        if let Some(t) = self.network.take() {
+            let _ = t.join();
+        }
+        network::fail_all_pending(inner, DxlError::Shutdown);
+        inner.queue.push_internal(Work::Stop);
+        if let Some(t) = self.dispatcher.take() {
+            if on_dispatcher_thread() {
+                // Dropped inside a callback: the dispatcher ends after this callback returns.
+                drop(t);
+            } else {
+                let _ = t.join();
+            }
+        }
+        inner.callbacks.clear();
+        inner.services.lock().unwrap().clear();
+        inner.state_listeners.lock().unwrap().clear();
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl std::ops::Deref for Client {
+    type Target = Handle;
+    fn deref(&self) -> &Handle {
+        &self.handle
+    }
+}
+
+impl Handle {
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    pub fn client_id(&self) -> &str {
+        &self.inner.config.client_id
+    }
+
+    /// The topic responses to our requests arrive on: `/mcafee/client/<client id>`.
+    pub fn reply_topic(&self) -> &str {
+        &self.inner.reply_topic
+    }
+
+    pub fn state(&self) -> ConnectionState {
+        *self.inner.state.lock().unwrap()
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.state() == ConnectionState::Connected
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.inner.counters.snapshot()
+    }
+
+    /// Connects to the closest broker that accepts us and waits until every subscription is
+    /// confirmed. `connect_retries` of the configuration bounds the passes over the broker list
+    /// (-1: until `timeout`). On failure the error names each broker tried and why it failed;
+    /// nothing keeps trying in the background.
+    pub fn connect(&self, timeout: Duration) -> Result<()> {
+        let inner = &self.inner;
+        if inner.config.active_brokers().is_empty() {
+            return Err(DxlError::Config("no brokers configured".into()));
+        }
+        // Fail fast on unusable certificates: retrying cannot fix them.
+        super::tls::client_tls_config(&inner.config)?;
+        *inner.connect_failure.lock().unwrap() = None;
+        *inner.last_attempts.lock().unwrap() = None;
+        if self.is_connected() {
+            return Ok(());
+        }
+        inner.commands.send(Command::Connect).map_err(|_| DxlError::Shutdown)?;
+        let deadline = Instant::now() + timeout;
+        let mut state = inner.state.lock().unwrap();
+        loop {
+            if *state == ConnectionState::Connected {
+                return Ok(());
+            }
+            if let Some(failure) = inner.connect_failure.lock().unwrap().take() {
+                return Err(DxlError::Connect(failure));
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                drop(state);
+                let _ = inner.commands.send(Command::Disconnect);
+                let detail = network::attempts_so_far(inner);
+                return Err(DxlError::Connect(format!("not connected within {timeout:?}{detail}")));
+            }
+            state = inner.state_changed.wait_timeout(state, deadline - now).unwrap().0;
+        }
+    }
+
+    /// Disconnects gracefully (services are unregistered, requests waiting fail with
+    /// `ConnectionLost`). Callbacks and subscriptions are kept for the next connect.
+    pub fn disconnect(&self) -> Result<()> {
+        self.inner.commands.send(Command::Disconnect).map_err(|_| DxlError::Shutdown)?;
+        let mut state = self.inner.state.lock().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while *state != ConnectionState::Disconnected {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            state = self.inner.state_changed.wait_timeout(state, deadline - now).unwrap().0;
+        }
+        Ok(())
+    }
+
+    /// Adds `topic` to the subscriptions; when connected, sends SUBSCRIBE and waits up to
+    /// `timeout` for the broker's SUBACK. Idempotent.
+    pub fn subscribe(&self, topic: &str) -> Result<()> {
+        if topic.is_empty() {
+            return Err(DxlError::InvalidArgument("empty topic".into()));
+        }
+        {
+            let mut subs = self.inner.subscriptions.lock().unwrap();
+            if subs.iter().any(|t| t == topic) {
+                return Ok(());
+            }
+            subs.push(topic.to_owned());
+        }
+        if !self.is_connected() {
+            return Ok(()); // recorded; subscribed at the next connect
+        }
+        let (tx, rx) = mpsc::sync_channel(1);
+        network::send_subscribe(&self.inner, topic, Some(tx))?;
+        // A lost connection drops the waiter; the topic is re-subscribed at the next connect.
+        let _ = rx.recv_timeout(Duration::from_secs(120));
+        Ok(())
+    }
+
+    /// Removes `topic` from the subscriptions and sends UNSUBSCRIBE when connected. Unknown
+    /// topics are not an error.
+    pub fn unsubscribe(&self, topic: &str) -> Result<()> {
+        let removed = {
+            let mut subs = self.inner.subscriptions.lock().unwrap();
+            let before = subs.len();
+            subs.retain(|t| t != topic || t == &self.inner.reply_topic);
+            subs.len() != before
+        };
+        if removed && self.is_connected() {
+            self.inner.mqtt.try_unsubscribe(topic).map_err(|_| DxlError::QueueFull)?;
+        }
+        Ok(())
+    }
+
+    /// The topics subscribed at every connect (the reply topic included).
+    pub fn subscriptions(&self) -> Vec<String> {
+        self.inner.subscriptions.lock().unwrap().clone()
+    }
+
+    /// Registers `handler` for messages of `kind` on `filter` ("" for every topic, a trailing
+    /// `#` for a subtree). With `subscribe`, the filter is also subscribed.
+    pub fn add_callback(&self, kind: CallbackKind, filter: &str, handler: Handler, subscribe: bool) -> Result<CallbackId> {
+        let id = self.inner.callbacks.add(kind, filter, handler);
+        if subscribe && !filter.is_empty() {
+            if let Err(e) = self.subscribe(filter) {
+                self.inner.callbacks.remove(id);
+                return Err(e);
+            }
+        }
+        Ok(id)
+    }
+
+    /// Removes a registration. With `unsubscribe_if_last`, its topic is unsubscribed when no
+    /// other callback uses it. From another thread this waits until a running call of that
+    /// callback has returned; from inside a callback it returns at once. Either way the callback
+    /// is not called again after this returns.
+    pub fn remove_callback(&self, id: CallbackId, unsubscribe_if_last: bool) -> Result<()> {
+        let entry = self
+            .inner
+            .callbacks
+            .remove(id)
+            .ok_or_else(|| DxlError::NotFound(format!("callback {id}")))?;
+        if !on_dispatcher_thread() {
+            let mut running = self.inner.in_flight.lock().unwrap();
+            while *running == Some(id) {
+                running = self.inner.in_flight_done.wait(running).unwrap();
+            }
+        }
+        if unsubscribe_if_last && !entry.filter.is_empty() && !self.inner.callbacks.has_filter(&entry.filter) {
+            self.unsubscribe(&entry.filter)?;
+        }
+        Ok(())
+    }
+
+    /// Observes connection state changes (on the dispatcher thread). Returns an id for
+    /// [`Handle::remove_state_listener`].
+    pub fn add_state_listener(&self, listener: StateListener) -> u64 {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.inner.state_listeners.lock().unwrap().push((id, listener));
+        id
+    }
+
+    pub fn remove_state_listener(&self, id: u64) -> bool {
+        let mut l = self.inner.state_listeners.lock().unwrap();
+        let before = l.len();
+        l.retain(|(i, _)| *i != id);
+        l.len() != before
+    }
+
+    fn publish(&self, message: &Message) -> Result<()> {
+        if message.destination_topic.is_empty() {
+            return Err(DxlError::InvalidArgument("empty topic".into()));
+        }
+        if !self.is_connected() {
+            return Err(DxlError::NotConnected);
+        }
+        let bytes = super::codec::encode(message);
+        match self.inner.mqtt.try_publish(&message.destination_topic, QoS::AtMostOnce, false, bytes) {
+            Ok(()) => Ok(()),
+            Err(rumqttc::ClientError::TryRequest(request)) => {
+                // The request channel is full: wait for room (publishers feel back-pressure).
+                let rumqttc::Request::Publish(p) = request else {
+                    return Err(DxlError::QueueFull);
+                };
+                let rt = self.inner.runtime.get().ok_or(DxlError::NotConnected)?;
+                rt.block_on(self.inner.mqtt.publish(p.topic, QoS::AtMostOnce, false, p.payload))
+                    .map_err(|_| DxlError::Shutdown)
+            }
+            Err(_) => Err(DxlError::Shutdown),
+        }
+    }
+
+    /// Sends an event (QoS 0, no retain, as the DXL broker requires).
+    pub fn send_event(&self, event: &Message) -> Result<()> {
+        if !matches!(event.kind, MessageKind::Event) {
+            return Err(DxlError::InvalidArgument("send_event needs an Event".into()));
+        }
+        self.publish(event)
+    }
+
+    /// Sends a Response or ErrorResponse built with [`Message::response_to`] or
+    /// [`Message::error_response_to`].
+    pub fn send_response(&self, response: &Message) -> Result<()> {
+        if response.request_message_id().is_none() {
+            return Err(DxlError::InvalidArgument("send_response needs a Response or ErrorResponse".into()));
+        }
+        self.publish(response)
+    }
+
+    fn prepare_request(&self, request: &mut Message) -> Result<()> {
+        match &mut request.kind {
+            MessageKind::Request { reply_to_topic, .. } => {
+                *reply_to_topic = self.inner.reply_topic.clone();
+                Ok(())
+            }
+            _ => Err(DxlError::InvalidArgument("a request must be a Request message".into())),
+        }
+    }
+
+    /// Sends `request` and waits up to `timeout` for its response. An ErrorResponse comes back
+    /// as [`DxlError::Service`]. Works inside a callback: the response is matched on the network
+    /// thread, not behind the dispatcher.
+    pub fn sync_request(&self, mut request: Message, timeout: Duration) -> Result<Message> {
+        self.prepare_request(&mut request)?;
+        let (tx, rx) = mpsc::sync_channel(1);
+        let id = request.message_id.clone();
+        // Registered before publishing: the response may arrive at once.
+        self.inner.pending.lock().unwrap().insert(id.clone(), Pending::Sync(tx));
+        if let Err(e) = self.publish(&request) {
+            self.inner.pending.lock().unwrap().remove(&id);
+            return Err(e);
+        }
+        let _guard = on_dispatcher_thread().then(|| self.inner.queue.waiting_in_request());
+        match rx.recv_timeout(timeout) {
+            Ok(result) => result,
+            Err(_) => {
+                self.inner.pending.lock().unwrap().remove(&id);
+                Err(DxlError::Timeout(format!("Timeout waiting for response to message: {id}")))
+            }
+        }
+    }
+
+    /// Sends `request`; `callback` runs exactly once on the dispatcher thread with the response,
+    /// the service error, a timeout after `timeout`, or a shutdown. Returns the message id.
+    pub fn async_request(&self, mut request: Message, timeout: Duration, callback: ResponseCallback) -> Result<String> {
+        self.prepare_request(&mut request)?;
+        let id = request.message_id.clone();
+        let deadline = Instant::now() + timeout;
+        self.inner
+            .pending
+            .lock()
+            .unwrap()
+            .insert(id.clone(), Pending::Async { callback, deadline });
+        if let Err(e) = self.publish(&request) {
+            if let Some(Pending::Async { .. }) = self.inner.pending.lock().unwrap().remove(&id) {
+                // The callback is dropped unused: the caller learns of the failure here instead.
+            }
+            return Err(e);
+        }
+        Ok(id)
+    }
+
+    /// Registers a service: subscribes its topics, routes their requests to `handler`, and
+    /// registers it with the broker's registry now (when connected), at every connect and every
+    /// TTL.
+    pub fn register_service(&self, info: ServiceInfo, handler: Handler) -> Result<()> {
+        {
+            let services = self.inner.services.lock().unwrap();
+            if services.iter().any(|s| s.info.service_id == info.service_id) {
+                return Err(DxlError::InvalidArgument(format!("service {} already registered", info.service_id)));
+            }
+        }
+        for topic in &info.topics {
+            self.subscribe(topic)?;
+        }
+        self.inner.services.lock().unwrap().push(Service {
+            info,
+            handler,
+            next_registration: Some(Instant::now()),
+        });
+        let _ = self.inner.commands.send(Command::Wake);
+        Ok(())
+    }
+
+    /// Unregisters a service: tells the registry (when connected), unsubscribes the topics no
+    /// other service uses and stops routing requests to it.
+    pub fn unregister_service(&self, service_id: &str) -> Result<()> {
+        let service = {
+            let mut services = self.inner.services.lock().unwrap();
+            let pos = services
+                .iter()
+                .position(|s| s.info.service_id == service_id)
+                .ok_or_else(|| DxlError::NotFound(format!("service {service_id}")))?;
+            services.remove(pos)
+        };
+        if self.is_connected() {
+            let _ = self.async_request(service.info.unregister_request(), Duration::from_secs(60), Box::new(|_, _| {}));
+        }
+        for topic in &service.info.topics {
+            let still_used = self.inner.services.lock().unwrap().iter().any(|s| s.info.topics.contains(topic));
+            if !still_used && !self.inner.callbacks.has_filter(topic) {
+                self.unsubscribe(topic)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Messages waiting for the dispatcher.
+    pub fn queued(&self) -> usize {
+        self.inner.queue.len()
+    }
+}
+
+/// The dispatcher thread: runs callbacks one at a time, in arrival order.
+fn dispatcher_loop(handle: Handle) {
+    ON_DISPATCHER.with(|f| f.set(true));
+    let inner = handle.inner.clone();
+    loop {
+        match inner.queue.pop() {
+            Work::Stop => break,
+            Work::Run(job) => {
+                if catch_unwind(AssertUnwindSafe(|| job(&handle))).is_err() {
+                    Counters::bump(&inner.counters.callback_panics);
+                    log::error!("a callback panicked; the dispatcher goes on");
+                }
+            }
+            Work::Message(message) => {
+                dispatch_message(&handle, &message);
+                Counters::bump(&inner.counters.delivered);
+            }
+        }
+    }
+}
+
+fn dispatch_message(handle: &Handle, message: &Message) {
+    let inner = &handle.inner;
+    let kind = CallbackKind::of(message.message_type());
+    for entry in inner.callbacks.matching(kind, &message.destination_topic) {
+        if !entry.active.load(std::sync::atomic::Ordering::SeqCst) {
+            continue;
+        }
+        *inner.in_flight.lock().unwrap() = Some(entry.id);
+        let outcome = catch_unwind(AssertUnwindSafe(|| (entry.handler)(handle, message)));
+        *inner.in_flight.lock().unwrap() = None;
+        inner.in_flight_done.notify_all();
+        if outcome.is_err() {
+            Counters::bump(&inner.counters.callback_panics);
+            log::error!("callback {} on {} panicked; skipping the rest for this message", entry.id, message.destination_topic);
+            return; // Python skips the remaining callbacks of a message whose callback raised
+        }
+    }
+    if kind == CallbackKind::Request {
+        dispatch_to_services(handle, message);
+    }
+}
+
+/// Routes a request to the local services that serve its topic (§3.5).
+fn dispatch_to_services(handle: &Handle, request: &Message) {
+    let targets: Vec<(String, Handler)> = handle
+        .inner
+        .services
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|s| s.info.serves(&request.destination_topic))
+        .map(|s| (s.info.service_id.clone(), s.handler.clone()))
+        .collect();
+    if targets.is_empty() {
+        return;
+    }
+    let wanted = request.service_id();
+    let chosen: Vec<&Handler> = targets
+        .iter()
+        .filter(|(id, _)| wanted.is_empty() || id == wanted)
+        .map(|(_, h)| h)
+        .collect();
+    if chosen.is_empty() {
+        // A request for a service instance we do not host: say so, which also makes a DXL
+        // broker drop that stale registration.
+        let reply = Message::error_response_to(request, 0x8000_0001, "unable to locate service for request");
+        if let Err(e) = handle.send_response(&reply) {
+            log::warn!("cannot answer a request for unknown service {wanted}: {e}");
+        }
+        return;
+    }
+    for handler in chosen {
+        if catch_unwind(AssertUnwindSafe(|| handler(handle, request))).is_err() {
+            Counters::bump(&handle.inner.counters.callback_panics);
+            log::error!("service handler on {} panicked", request.destination_topic);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The bounded queue between the network thread and the dispatcher thread.
+//!
+//! The network thread never runs user code: it decodes, matches responses, and pushes the rest
+//! here. When the queue is full the overflow policy decides: `Block` stops the network thread
+//! (back-pressure, nothing lost, as the Python client does) and `DropOldest` drops the oldest
+//! message and counts it. A dispatcher that waits in a synchronous request lets the queue grow
+//! past its bound rather than deadlock: the response it waits for is read by the same network
+//! thread that would otherwise be blocked behind it.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
+
+use super::client::Handle;
+use super::config::OverflowPolicy;
+use super::message::Message;
+
+/// What the dispatcher runs.
+pub(crate) enum Work {
+    /// A received message for the registered callbacks.
+    Message(Message),
+    /// Internal work that may call user code (an async response callback, a state listener).
+    Run(Box<dyn FnOnce(&Handle) + Send>),
+    /// Stop the dispatcher.
+    Stop,
+}
+
+pub(crate) struct DispatchQueue {
+    items: Mutex<VecDeque<Work>>,
+    not_empty: Condvar,
+    not_full: Condvar,
+    capacity: usize,
+    policy: OverflowPolicy,
+    /// Dispatcher threads currently blocked in a synchronous request.
+    waiting_in_request: AtomicUsize,
+}
+
+/// What a push did.
+pub(crate) enum Pushed {
+    Queued,
+    /// The queue was full and the oldest message was dropped to make room.
+    DroppedOldest,
+}
+
+impl DispatchQueue {
+    pub fn new(capacity: usize, policy: OverflowPolicy) -> Self {
+        DispatchQueue {
+            items: Mutex::new(VecDeque::with_capacity(capacity.min(4096))),
+            not_empty: Condvar::new(),
+            not_full: Condvar::new(),
+            capacity: capacity.max(1),
+            policy,
+            waiting_in_request: AtomicUsize::new(0),
+        }
+    }
+
+    /// Queues a message according to the overflow policy.
+    pub fn push(&self, work: Work) -> Pushed {
+        let mut items = self.items.lock().unwrap();
+        let mut outcome = Pushed::Queued;
+        while items.len() >= self.capacity && self.waiting_in_request.load(Ordering::SeqCst) == 0 {
+            match self.policy {
+                OverflowPolicy::Block => items = self.not_full.wait(items).unwrap(),
+                OverflowPolicy::DropOldest => {
+                    // Only messages are dropped; internal work (a response callback that must
+                    // fire exactly once) is kept.
+                    match items.iter().position(|w| matches!(w, Work::Message(_))) {
+                        Some(i) => {
+                            items.remove(i);
+                            outcome = Pushed::DroppedOldest;
+                        }
+                        None => break,
+                    }
+                }
+            }
+        }
+        items.push_back(work);
+        self.not_empty.notify_one();
+        outcome
+    }
+
+    /// Queues internal work past the bound: it is small and must never be lost or wait.
+    pub fn push_internal(&self, work: Work) {
+        self.items.lock().unwrap().push_back(work);
+        self.not_empty.notify_one();
+    }
+
+    pub fn pop(&self) -> Work {
+        let mut items = self.items.lock().unwrap();
+        loop {
+            if let Some(w) = items.pop_front() {
+                self.not_full.notify_one();
+                return w;
+            }
+            items = self.not_empty.wait(items).unwrap();
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.lock().unwrap().len()
+    }
+
+    /// Marks the calling dispatcher as blocked in a synchronous request until the guard drops.
+    pub fn waiting_in_request(&self) -> RequestWaitGuard<'_> {
+        self.waiting_in_request.fetch_add(1, Ordering::SeqCst);
+        let _lock = self.items.lock().unwrap();
+        self.not_full.notify_all();
+        RequestWaitGuard { queue: self }
+    }
+}
+
+pub(crate) struct RequestWaitGuard<'a> {
+    queue: &'a DispatchQueue,
+}
+
+impl Drop for RequestWaitGuard<'_> {
+    fn drop(&mut self) {
+        self.queue.waiting_in_request.fetch_sub(1, Ordering::SeqCst);
+    }
+}

@@ -1,0 +1,474 @@
+//! The network thread: broker choice, connect with back-off, the MQTT event loop,
+//! re-subscription on every connect, response matching, request expiry and service
+//! re-registration. It never runs user code: everything for callbacks goes to the dispatcher.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::mpsc::SyncSender;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rumqttc::{ConnectReturnCode, Event, EventLoop, MqttOptions, NetworkOptions, Outgoing, Packet, QoS, TlsConfiguration, Transport};
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::backoff::Backoff;
+use super::client::{ConnectionState, Inner, Pending};
+use super::codec::decode;
+use super::dispatch_queue::{Pushed, Work};
+use super::error::DxlError;
+use super::message::{Message, MessageKind};
+use super::probe::{ordered_candidates, Candidate};
+use super::services::{REGISTER_RETRY, REGISTER_TIMEOUT};
+use super::stats::Counters;
+
+/// Largest MQTT packet accepted or sent: DXL payloads go up to 1 MiB plus envelope and topic.
+const MAX_PACKET: usize = 2 * 1024 * 1024;
+/// How long one connection attempt (TCP, TLS, CONNACK) may take, as the Python client's
+/// CONNACK wait.
+const CONNECT_ATTEMPT_TIMEOUT_S: u64 = 10;
+/// How often pending asynchronous requests and service registrations are checked.
+const HOUSEKEEPING: Duration = Duration::from_millis(50);
+
+/// Instructions from the API threads.
+pub(crate) enum Command {
+    Connect,
+    Disconnect,
+    /// Something changed that housekeeping should look at now (a new service).
+    Wake,
+    Shutdown,
+}
+
+/// Who waits for which SUBACK. SUBSCRIBE requests are sent in order and rumqttc reports their
+/// packet ids in the same order, so waiters queue up until their packet id is known.
+#[derive(Default)]
+pub(crate) struct SubAckTracker {
+    unsent: VecDeque<SubWaiter>,
+    by_packet_id: HashMap<u16, SubWaiter>,
+    /// SUBACKs still expected for the re-subscription that completes a connect.
+    initial_outstanding: usize,
+}
+
+pub(crate) enum SubWaiter {
+    /// Part of the re-subscription after a connect.
+    Initial,
+    /// An API caller waiting in `subscribe`.
+    Caller(SyncSender<()>),
+    Nobody,
+}
+
+/// Sends one SUBSCRIBE and queues its waiter under the same lock, keeping both in one order.
+pub(crate) fn send_subscribe(inner: &Inner, topic: &str, waiter: Option<SyncSender<()>>) -> Result<(), DxlError> {
+    let mut acks = inner.sub_acks.lock().unwrap();
+    inner
+        .mqtt
+        .try_subscribe(topic, QoS::AtMostOnce)
+        .map_err(|_| DxlError::QueueFull)?;
+    acks.unsent.push_back(waiter.map_or(SubWaiter::Nobody, SubWaiter::Caller));
+    Ok(())
+}
+
+/// Fails every waiting request (connection lost, shutdown): synchronous waiters wake with the
+/// error, asynchronous callbacks get it on the dispatcher.
+pub(crate) fn fail_all_pending(inner: &Inner, error: DxlError) {
+    let pending: Vec<Pending> = inner.pending.lock().unwrap().drain().map(|(_, p)| p).collect();
+    for p in pending {
+        complete(inner, p, Err(error.clone()));
+    }
+}
+
+fn complete(inner: &Inner, pending: Pending, result: Result<Message, DxlError>) {
+    match pending {
+        Pending::Sync(tx) => {
+            let _ = tx.try_send(result);
+        }
+        Pending::Async { callback, .. } => inner.queue.push_internal(Work::Run(Box::new(move |h| callback(h, result)))),
+    }
+}
+
+/// A suffix naming the attempts of the connect cycle under way, for a connect that timed out.
+pub(crate) fn attempts_so_far(inner: &Inner) -> String {
+    match inner.last_attempts.lock().unwrap().as_deref() {
+        Some(f) => format!(": {f}"),
+        None => String::new(),
+    }
+}
+
+fn set_state(inner: &Inner, state: ConnectionState) {
+    {
+        let mut s = inner.state.lock().unwrap();
+        if *s == state {
+            return;
+        }
+        *s = state;
+    }
+    inner.state_changed.notify_all();
+    let listeners: Vec<_> = inner.state_listeners.lock().unwrap().iter().map(|(_, l)| l.clone()).collect();
+    for listener in listeners {
+        inner.queue.push_internal(Work::Run(Box::new(move |_| listener(state))));
+    }
+}
+
+fn report_failure(inner: &Inner, failure: String) {
+    *inner.connect_failure.lock().unwrap() = Some(failure);
+    inner.state_changed.notify_all();
+}
+
+/// The network thread's body.
+pub(crate) fn run(inner: Arc<Inner>, mut eventloop: EventLoop, mut commands: UnboundedReceiver<Command>) {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            log::error!("cannot start the network runtime: {e}");
+            return;
+        }
+    };
+    let _ = inner.runtime.set(runtime.handle().clone());
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(network_loop(&inner, &mut eventloop, &mut commands))
+    }));
+    if outcome.is_err() {
+        log::error!("the network thread panicked; the client is disconnected");
+        fail_all_pending(&inner, DxlError::ConnectionLost);
+        set_state(&inner, ConnectionState::Disconnected);
+    }
+}
+
+/// How a phase of the loop ended.
+enum Ended {
+    Lost(String),
+    Disconnect,
+    Shutdown,
+    Failed(String),
+}
+
+async fn network_loop(inner: &Arc<Inner>, eventloop: &mut EventLoop, commands: &mut UnboundedReceiver<Command>) {
+    loop {
+        // Idle until asked to connect.
+        match commands.recv().await {
+            Some(Command::Connect) => {}
+            Some(Command::Disconnect) | Some(Command::Wake) => continue,
+            Some(Command::Shutdown) | None => return,
+        }
+        let mut retries = inner.config.connect_retries;
+        loop {
+            set_state(inner, ConnectionState::Connecting);
+            let ended = match connect_cycle(inner, eventloop, commands, retries).await {
+                Ok(()) => run_session(inner, eventloop, commands).await,
+                Err(e) => e,
+            };
+            fail_all_pending(inner, DxlError::ConnectionLost);
+            *inner.sub_acks.lock().unwrap() = Default::default();
+            set_state(inner, ConnectionState::Disconnected);
+            match ended {
+                Ended::Lost(why) if inner.config.reconnect_when_disconnected => {
+                    log::warn!("connection lost ({why}); reconnecting");
+                    retries = -1; // after a loss, reconnect until it works
+                    Counters::bump(&inner.counters.reconnects);
+                }
+                Ended::Lost(why) => {
+                    log::warn!("connection lost ({why})");
+                    break;
+                }
+                Ended::Failed(why) => {
+                    report_failure(inner, why);
+                    break;
+                }
+                Ended::Disconnect => break,
+                Ended::Shutdown => return,
+            }
+        }
+    }
+}
+
+fn mqtt_options(inner: &Inner, candidate: &Candidate, tls: &Arc<rustls::ClientConfig>) -> MqttOptions {
+    let mut options = MqttOptions::new(inner.config.client_id.clone(), candidate.address.clone(), candidate.broker.port);
+    options.set_clean_session(true);
+    // rumqttc asserts keep-alive ≥ 1 s.
+    options.set_keep_alive(inner.config.keep_alive.max(Duration::from_secs(1)));
+    options.set_max_packet_size(MAX_PACKET, MAX_PACKET);
+    options.set_request_channel_capacity(4096);
+    options.set_transport(Transport::Tls(TlsConfiguration::Rustls(tls.clone())));
+    options
+}
+
+/// Probes, orders and tries the brokers until one accepts us, backing off between passes.
+async fn connect_cycle(
+    inner: &Arc<Inner>,
+    eventloop: &mut EventLoop,
+    commands: &mut UnboundedReceiver<Command>,
+    retries: i32,
+) -> Result<(), Ended> {
+    let tls = super::tls::client_tls_config(&inner.config).map_err(|e| Ended::Failed(e.to_string()))?;
+    let brokers = inner.config.active_brokers().to_vec();
+    if brokers.is_empty() {
+        return Err(Ended::Failed("no brokers configured".into()));
+    }
+    let candidates = ordered_candidates(&brokers).await;
+    let c = &inner.config;
+    let mut backoff = Backoff::new(c.reconnect_delay, c.reconnect_back_off_multiplier, c.reconnect_delay_max, c.reconnect_delay_random);
+    let mut network = NetworkOptions::new();
+    network.set_tcp_nodelay(true);
+    network.set_connection_timeout(CONNECT_ATTEMPT_TIMEOUT_S);
+    let mut pass: i64 = 0;
+    loop {
+        if pass > 0 {
+            let wait = backoff.next_delay();
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                cmd = commands.recv() => match cmd {
+                    Some(Command::Disconnect) => return Err(Ended::Disconnect),
+                    Some(Command::Shutdown) | None => return Err(Ended::Shutdown),
+                    _ => {}
+                },
+            }
+        }
+        let mut failures: Vec<String> = Vec::new();
+        for candidate in &candidates {
+            // Start clean: nothing queued for an earlier session is sent to a new one.
+            eventloop.clean();
+            eventloop.pending.clear();
+            eventloop.mqtt_options = mqtt_options(inner, candidate, &tls);
+            eventloop.network_options = network.clone();
+            let attempt = tokio::select! {
+                r = eventloop.poll() => r,
+                cmd = commands.recv() => match cmd {
+                    Some(Command::Disconnect) => return Err(Ended::Disconnect),
+                    Some(Command::Shutdown) | None => return Err(Ended::Shutdown),
+                    _ => continue,
+                },
+            };
+            let label = format!("{} at {}:{}", broker_name(candidate), candidate.address, candidate.broker.port);
+            match attempt {
+                Ok(Event::Incoming(Packet::ConnAck(ack))) if ack.code == ConnectReturnCode::Success => {
+                    log::info!("connected to {label}");
+                    *inner.connect_failure.lock().unwrap() = None;
+                    on_connected(inner);
+                    return Ok(());
+                }
+                Ok(other) => failures.push(format!("{label}: unexpected {other:?}")),
+                Err(e) => failures.push(format!("{label}: {e}")),
+            }
+        }
+        let summary = failures.join("; ");
+        log::warn!("connection pass {} failed: {summary}", pass + 1);
+        pass += 1;
+        if retries >= 0 && pass > retries as i64 {
+            return Err(Ended::Failed(summary));
+        }
+        // Keep the detail for a `connect` that times out while we keep trying.
+        *inner.last_attempts.lock().unwrap() = Some(summary);
+    }
+}
+
+fn broker_name(c: &Candidate) -> String {
+    if c.broker.unique_id.is_empty() {
+        format!("broker {}", c.broker.host_name)
+    } else {
+        format!("broker {}", c.broker.unique_id)
+    }
+}
+
+/// After CONNACK: subscribe every topic again and schedule every service's registration; the
+/// state becomes Connected when every SUBACK has arrived.
+fn on_connected(inner: &Inner) {
+    let topics = inner.subscriptions.lock().unwrap().clone();
+    {
+        let mut acks = inner.sub_acks.lock().unwrap();
+        *acks = SubAckTracker::default();
+        for topic in &topics {
+            if inner.mqtt.try_subscribe(topic.clone(), QoS::AtMostOnce).is_ok() {
+                acks.unsent.push_back(SubWaiter::Initial);
+                acks.initial_outstanding += 1;
+            }
+        }
+        if acks.initial_outstanding > 0 {
+            return;
+        }
+    }
+    set_state(inner, ConnectionState::Connected);
+}
+
+/// Runs the MQTT event loop of a connected session until it ends.
+async fn run_session(inner: &Arc<Inner>, eventloop: &mut EventLoop, commands: &mut UnboundedReceiver<Command>) -> Ended {
+    for s in inner.services.lock().unwrap().iter_mut() {
+        s.next_registration = Some(Instant::now());
+    }
+    let mut tick = tokio::time::interval(HOUSEKEEPING);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            event = eventloop.poll() => match event {
+                Ok(event) => handle_event(inner, event),
+                Err(e) => return Ended::Lost(e.to_string()),
+            },
+            cmd = commands.recv() => match cmd {
+                Some(Command::Disconnect) => {
+                    graceful_disconnect(inner, eventloop).await;
+                    return Ended::Disconnect;
+                }
+                Some(Command::Shutdown) | None => {
+                    graceful_disconnect(inner, eventloop).await;
+                    return Ended::Shutdown;
+                }
+                Some(Command::Connect) | Some(Command::Wake) => housekeeping(inner),
+            },
+            _ = tick.tick() => housekeeping(inner),
+        }
+    }
+}
+
+/// Unregisters services, sends DISCONNECT and waits (briefly) until it is written.
+async fn graceful_disconnect(inner: &Inner, eventloop: &mut EventLoop) {
+    let services: Vec<_> = inner.services.lock().unwrap().iter().map(|s| s.info.unregister_request()).collect();
+    for mut request in services {
+        if let MessageKind::Request { reply_to_topic, .. } = &mut request.kind {
+            *reply_to_topic = inner.reply_topic.clone();
+        }
+        let _ = inner.mqtt.try_publish(
+            request.destination_topic.clone(),
+            QoS::AtMostOnce,
+            false,
+            super::codec::encode(&request),
+        );
+    }
+    if inner.mqtt.try_disconnect().is_err() {
+        return;
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        match tokio::time::timeout_at(deadline, eventloop.poll()).await {
+            Ok(Ok(Event::Outgoing(Outgoing::Disconnect))) | Ok(Err(_)) | Err(_) => break,
+            Ok(Ok(_)) => {}
+        }
+    }
+    eventloop.clean();
+    eventloop.pending.clear();
+}
+
+fn handle_event(inner: &Arc<Inner>, event: Event) {
+    match event {
+        Event::Incoming(Packet::Publish(publish)) => {
+            Counters::bump(&inner.counters.received);
+            match decode(&publish.payload, &publish.topic) {
+                Ok(message) => route(inner, message),
+                Err(e) => {
+                    Counters::bump(&inner.counters.undecodable);
+                    log::warn!("skipping a message on {} that is not DXL: {e}", publish.topic);
+                }
+            }
+        }
+        Event::Outgoing(Outgoing::Subscribe(packet_id)) => {
+            let mut acks = inner.sub_acks.lock().unwrap();
+            if let Some(waiter) = acks.unsent.pop_front() {
+                acks.by_packet_id.insert(packet_id, waiter);
+            }
+        }
+        Event::Incoming(Packet::SubAck(ack)) => {
+            let done = {
+                let mut acks = inner.sub_acks.lock().unwrap();
+                match acks.by_packet_id.remove(&ack.pkid) {
+                    Some(SubWaiter::Initial) => {
+                        acks.initial_outstanding -= 1;
+                        acks.initial_outstanding == 0
+                    }
+                    Some(SubWaiter::Caller(tx)) => {
+                        let _ = tx.try_send(());
+                        false
+                    }
+                    _ => false,
+                }
+            };
+            if ack.return_codes.iter().any(|c| matches!(c, rumqttc::SubscribeReasonCode::Failure)) {
+                log::warn!("the broker refused a subscription (packet {})", ack.pkid);
+            }
+            if done {
+                set_state(inner, ConnectionState::Connected);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Responses are matched here, on the network thread; everything else goes to the dispatcher.
+fn route(inner: &Arc<Inner>, message: Message) {
+    if let Some(request_id) = message.request_message_id() {
+        let pending = inner.pending.lock().unwrap().remove(request_id);
+        let wants_callbacks = inner.callbacks.has_kind(super::callbacks::CallbackKind::Response);
+        if let Some(p) = pending {
+            let result = match &message.kind {
+                MessageKind::ErrorResponse { error_code, error_message, .. } => Err(DxlError::Service {
+                    code: *error_code as u32,
+                    raw_code: *error_code,
+                    message: error_message.clone(),
+                }),
+                _ => Ok(message.clone()),
+            };
+            complete(inner, p, result);
+        }
+        // Late and duplicate responses still reach generic response callbacks.
+        if !wants_callbacks {
+            Counters::bump(&inner.counters.delivered);
+            return;
+        }
+    }
+    if let Pushed::DroppedOldest = inner.queue.push(Work::Message(message)) {
+        Counters::bump(&inner.counters.dropped);
+    }
+}
+
+/// Expires asynchronous requests and (re-)registers services whose time has come.
+fn housekeeping(inner: &Arc<Inner>) {
+    let now = Instant::now();
+    let expired: Vec<(String, Pending)> = {
+        let mut pending = inner.pending.lock().unwrap();
+        let ids: Vec<String> = pending
+            .iter()
+            .filter(|(_, p)| matches!(p, Pending::Async { deadline, .. } if *deadline <= now))
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.into_iter().filter_map(|id| pending.remove(&id).map(|p| (id, p))).collect()
+    };
+    for (id, p) in expired {
+        complete(inner, p, Err(DxlError::Timeout(format!("Timeout waiting for response to message: {id}"))));
+    }
+
+    let due: Vec<(String, Message, u32)> = {
+        let mut services = inner.services.lock().unwrap();
+        services
+            .iter_mut()
+            .filter(|s| s.next_registration.is_some_and(|t| t <= now))
+            .map(|s| {
+                s.next_registration = None;
+                (s.info.service_id.clone(), s.info.register_request(), s.info.ttl_minutes)
+            })
+            .collect()
+    };
+    for (service_id, mut request, ttl) in due {
+        if let MessageKind::Request { reply_to_topic, .. } = &mut request.kind {
+            *reply_to_topic = inner.reply_topic.clone();
+        }
+        let id = request.message_id.clone();
+        let weak = Arc::downgrade(inner);
+        let callback: super::client::ResponseCallback = Box::new(move |_, result| {
+            let Some(inner) = weak.upgrade() else { return };
+            let next = match &result {
+                Ok(_) => Duration::from_secs(u64::from(ttl.max(1)) * 60),
+                Err(e) => {
+                    log::debug!("service {service_id}: registration not confirmed ({e}); retrying later");
+                    REGISTER_RETRY
+                }
+            };
+            let mut services = inner.services.lock().unwrap();
+            if let Some(s) = services.iter_mut().find(|s| s.info.service_id == service_id) {
+                s.next_registration = Some(Instant::now() + next);
+            }
+        });
+        inner.pending.lock().unwrap().insert(
+            id,
+            Pending::Async {
+                callback,
+                deadline: now + REGISTER_TIMEOUT,
+            },
+        );
+        let _ = inner.mqtt.try_publish(request.destination_topic.clone(), QoS::AtMostOnce, false, super::codec::encode(&request));
+    }
+}

@@ -1,0 +1,48 @@
+//! Counters a client keeps about what it received and what became of it.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A snapshot of a client's counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// PUBLISH packets received from the broker.
+    pub received: u64,
+    /// Messages handed to the dispatcher and processed there (callbacks run, or none matched).
+    pub delivered: u64,
+    /// Messages dropped because the dispatcher queue was full (drop-oldest policy).
+    pub dropped: u64,
+    /// Payloads that were not DXL messages (counted, logged and skipped).
+    pub undecodable: u64,
+    /// Successful reconnections after an unexpected loss of the connection.
+    pub reconnects: u64,
+    /// Callbacks that panicked (caught; the dispatcher goes on).
+    pub callback_panics: u64,
+}
+
+/// The live counters.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub received: AtomicU64,
+    pub delivered: AtomicU64,
+    pub dropped: AtomicU64,
+    pub undecodable: AtomicU64,
+    pub reconnects: AtomicU64,
+    pub callback_panics: AtomicU64,
+}
+
+impl Counters {
+    pub fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn snapshot(&self) -> Stats {
+        Stats {
+            received: self.received.load(Ordering::Relaxed),
+            delivered: self.delivered.load(Ordering::Relaxed),
+            dropped: self.dropped.load(Ordering::Relaxed),
+            undecodable: self.undecodable.load(Ordering::Relaxed),
+            reconnects: self.reconnects.load(Ordering::Relaxed),
+            callback_panics: self.callback_panics.load(Ordering::Relaxed),
+        }
+    }
+}
