@@ -16,9 +16,11 @@ fn main() {
     let patch = env::var("CARGO_PKG_VERSION_PATCH").unwrap();
 
     let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml");
-    config.after_includes = Some(format!(
+    let mut after = format!(
         "\n#define DXLTIE_VERSION_MAJOR {major}\n#define DXLTIE_VERSION_MINOR {minor}\n#define DXLTIE_VERSION_PATCH {patch}\n"
-    ));
+    );
+    after.push_str(&string_constants(&crate_dir.join("src/ffi/constants.rs")));
+    config.after_includes = Some(after);
     // Only src/ffi is the C surface: parsing just its files keeps Rust-side constants out.
     let mut builder = cbindgen::Builder::new().with_config(config);
     let mut ffi_files: Vec<PathBuf> = std::fs::read_dir(crate_dir.join("src/ffi"))
@@ -42,4 +44,18 @@ fn main() {
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");
+}
+
+/// `#define`s for the `&str` constants of `src/ffi/constants.rs`: cbindgen writes only numeric
+/// constants, and the string ones (topics, hash types, attribute ids) belong in the header too.
+fn string_constants(path: &std::path::Path) -> String {
+    let source = std::fs::read_to_string(path).expect("src/ffi/constants.rs");
+    let mut out = String::from("\n/* TIE string constants (topics, hash types, property names, attribute ids). */\n");
+    for line in source.lines() {
+        let Some(rest) = line.trim().strip_prefix("pub const ") else { continue };
+        let Some((name, value)) = rest.split_once(": &str = ") else { continue };
+        let value = value.trim_end_matches(';');
+        out.push_str(&format!("#define {name} {value}\n"));
+    }
+    out
 }

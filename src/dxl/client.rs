@@ -300,6 +300,9 @@ impl Handle {
         }
         let (tx, rx) = mpsc::sync_channel(1);
         network::send_subscribe(&self.inner, topic, Some(tx))?;
+        // Inside a callback, let the network thread queue past the bound meanwhile: the SUBACK
+        // is read by the same thread that would otherwise wait for this dispatcher.
+        let _guard = on_dispatcher_thread().then(|| self.inner.queue.waiting_in_request());
         // A lost connection drops the waiter; the topic is re-subscribed at the next connect.
         let _ = rx.recv_timeout(Duration::from_secs(120));
         Ok(())

@@ -122,7 +122,7 @@ pub fn client_tls_config(config: &ClientConfig) -> Result<Arc<TlsClientConfig>, 
         .with_client_auth_cert(chain, key)
         .map_err(|e| {
             DxlError::Tls(format!(
-                "client certificate {} and private key {} do not go together: {e}",
+                "client certificate {} and private key {} cannot be used together: {e}",
                 config.client_cert.describe(),
                 config.private_key.describe()
             ))

@@ -6,7 +6,8 @@ use std::ptr;
 use super::boundary;
 use super::convert::{out_param, required_str, to_cstring};
 use super::result::{dxltie_result_t, FfiError, DXLTIE_E_INVALID_ARG};
-use crate::dxl::ClientConfig;
+use crate::dxl::{Broker, ClientConfig, OverflowPolicy, PemSource};
+use std::time::Duration;
 
 /// A client configuration. Create it with `dxltie_config_from_file`, free it with
 /// `dxltie_config_free`. Not shared between threads while it is being changed.
@@ -25,6 +26,12 @@ struct BrokerStrings {
 }
 
 impl dxltie_config_t {
+    /// Rebuilds the C copies after a setter changed the configuration.
+    fn refresh(&mut self) {
+        let config = std::mem::replace(&mut self.config, ClientConfig::new(PemSource::Pem(Vec::new()), PemSource::Pem(Vec::new()), PemSource::Pem(Vec::new())));
+        *self = Self::new(config);
+    }
+
     pub(crate) fn new(config: ClientConfig) -> Self {
         let brokers = config
             .active_brokers()
@@ -140,6 +147,200 @@ pub unsafe extern "C" fn dxltie_config_broker(config: *const dxltie_config_t, in
             host_name: b.host_name.as_ptr(),
             ip_address: b.ip_address.as_ref().map_or(ptr::null(), |s| s.as_ptr()),
         };
+        Ok(())
+    })
+}
+
+unsafe fn config_mut<'a>(config: *mut dxltie_config_t) -> Result<&'a mut dxltie_config_t, FfiError> {
+    config.as_mut().ok_or_else(|| FfiError::null_arg("config"))
+}
+
+/// Creates an empty configuration: no brokers, no certificates, a random `{uuid}` client id
+/// and the Python client's defaults. Add certificates and brokers with the setters.
+///
+/// # Safety
+/// `out_config` must be valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_config_new(out_config: *mut *mut dxltie_config_t) -> dxltie_result_t {
+    boundary::call("dxltie_config_new", || {
+        let out = out_param(out_config, "out_config")?;
+        let empty = || PemSource::Pem(Vec::new());
+        *out = Box::into_raw(Box::new(dxltie_config_t::new(ClientConfig::new(empty(), empty(), empty()))));
+        Ok(())
+    })
+}
+
+/// Sets the three PEM files: the CA chain trusted for the broker, the client certificate and its
+/// unencrypted private key (PKCS#1, PKCS#8 or SEC1). The files are read at each connect.
+///
+/// # Safety
+/// `config` must be a live handle; the paths NUL-terminated strings.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_config_set_certificate_files(
+    config: *mut dxltie_config_t,
+    broker_ca_path: *const c_char,
+    cert_path: *const c_char,
+    private_key_path: *const c_char,
+) -> dxltie_result_t {
+    boundary::call("dxltie_config_set_certificate_files", || {
+        let c = config_mut(config)?;
+        let ca = required_str(broker_ca_path, "broker_ca_path")?;
+        let cert = required_str(cert_path, "cert_path")?;
+        let key = required_str(private_key_path, "private_key_path")?;
+        c.config.broker_ca = PemSource::File(ca.into());
+        c.config.client_cert = PemSource::File(cert.into());
+        c.config.private_key = PemSource::File(key.into());
+        Ok(())
+    })
+}
+
+/// Sets the three PEM documents from memory (NUL-terminated PEM text), for agents that keep
+/// their keys out of the file system.
+///
+/// # Safety
+/// `config` must be a live handle; the PEM arguments NUL-terminated strings.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_config_set_certificate_pems(
+    config: *mut dxltie_config_t,
+    broker_ca_pem: *const c_char,
+    cert_pem: *const c_char,
+    private_key_pem: *const c_char,
+) -> dxltie_result_t {
+    boundary::call("dxltie_config_set_certificate_pems", || {
+        let c = config_mut(config)?;
+        let ca = required_str(broker_ca_pem, "broker_ca_pem")?;
+        let cert = required_str(cert_pem, "cert_pem")?;
+        let key = required_str(private_key_pem, "private_key_pem")?;
+        c.config.broker_ca = PemSource::Pem(ca.as_bytes().to_vec());
+        c.config.client_cert = PemSource::Pem(cert.as_bytes().to_vec());
+        c.config.private_key = PemSource::Pem(key.as_bytes().to_vec());
+        Ok(())
+    })
+}
+
+/// Adds a broker, written as a `dxlclient.config` line (`id;port;host[;ip]`, `port;host[;ip]`)
+/// or as a URL (`ssl://host:port`, IPv6 as `[::1]:8883`).
+///
+/// # Safety
+/// `config` must be a live handle; `broker` a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_config_add_broker(config: *mut dxltie_config_t, broker: *const c_char) -> dxltie_result_t {
+    boundary::call("dxltie_config_add_broker", || {
+        let c = config_mut(config)?;
+        let text = required_str(broker, "broker")?;
+        let parsed = if text.contains(';') { Broker::parse_config_line(text) } else { Broker::parse_url(text) };
+        c.config.brokers.push(parsed.map_err(|e| FfiError::new(DXLTIE_E_INVALID_ARG, e))?);
+        c.refresh();
+        Ok(())
+    })
+}
+
+/// Sets the MQTT client id (default: a random `{uuid}`); the reply topic follows from it.
+///
+/// # Safety
+/// `config` must be a live handle; `client_id` a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_config_set_client_id(config: *mut dxltie_config_t, client_id: *const c_char) -> dxltie_result_t {
+    boundary::call("dxltie_config_set_client_id", || {
+        let c = config_mut(config)?;
+        let id = required_str(client_id, "client_id")?;
+        if id.is_empty() {
+            return Err(FfiError::new(DXLTIE_E_INVALID_ARG, "client_id is empty"));
+        }
+        c.config.client_id = id.to_owned();
+        c.refresh();
+        Ok(())
+    })
+}
+
+/// Sets the reconnect back-off: first delay, multiplier, largest delay (before jitter) and the
+/// jitter fraction (0.25: up to +25 %). Defaults: 1000 ms, 2, 60000 ms, 0.25.
+///
+/// # Safety
+/// `config` must be a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_config_set_reconnect_back_off(
+    config: *mut dxltie_config_t,
+    initial_delay_ms: u32,
+    multiplier: u32,
+    max_delay_ms: u32,
+    jitter: f64,
+) -> dxltie_result_t {
+    boundary::call("dxltie_config_set_reconnect_back_off", || {
+        let c = config_mut(config)?;
+        if multiplier == 0 || !(0.0..=1.0).contains(&jitter) || max_delay_ms < initial_delay_ms {
+            return Err(FfiError::new(
+                DXLTIE_E_INVALID_ARG,
+                "back-off needs multiplier >= 1, 0 <= jitter <= 1 and max_delay_ms >= initial_delay_ms",
+            ));
+        }
+        c.config.reconnect_delay = Duration::from_millis(u64::from(initial_delay_ms));
+        c.config.reconnect_back_off_multiplier = multiplier;
+        c.config.reconnect_delay_max = Duration::from_millis(u64::from(max_delay_ms));
+        c.config.reconnect_delay_random = jitter;
+        Ok(())
+    })
+}
+
+/// Passes over the broker list that `dxltie_client_connect` makes before failing; -1 (the
+/// default) keeps trying until its timeout.
+///
+/// # Safety
+/// `config` must be a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_config_set_connect_retries(config: *mut dxltie_config_t, retries: i32) -> dxltie_result_t {
+    boundary::call("dxltie_config_set_connect_retries", || {
+        let c = config_mut(config)?;
+        if retries < -1 {
+            return Err(FfiError::new(DXLTIE_E_INVALID_ARG, "retries must be -1 or more"));
+        }
+        c.config.connect_retries = retries;
+        Ok(())
+    })
+}
+
+/// What the network thread does when the dispatcher queue is full: `DXLTIE_OVERFLOW_*`.
+/// (Integer typedefs rather than C enums: a value from C is checked, never trusted.)
+pub type dxltie_overflow_policy_t = i32;
+/// Stop reading from the broker until the dispatcher catches up: nothing is lost.
+pub const DXLTIE_OVERFLOW_BLOCK: dxltie_overflow_policy_t = 0;
+/// Drop the oldest queued message and count it (`dropped` in the stats).
+pub const DXLTIE_OVERFLOW_DROP_OLDEST: dxltie_overflow_policy_t = 1;
+
+/// Sets the capacity of the queue between the network thread and the dispatcher (default 1000)
+/// and its overflow policy (default block).
+///
+/// # Safety
+/// `config` must be a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_config_set_queue(config: *mut dxltie_config_t, capacity: usize, policy: dxltie_overflow_policy_t) -> dxltie_result_t {
+    boundary::call("dxltie_config_set_queue", || {
+        let c = config_mut(config)?;
+        if capacity == 0 {
+            return Err(FfiError::new(DXLTIE_E_INVALID_ARG, "capacity must be at least 1"));
+        }
+        c.config.incoming_queue_size = capacity;
+        c.config.overflow_policy = match policy {
+            DXLTIE_OVERFLOW_BLOCK => OverflowPolicy::Block,
+            DXLTIE_OVERFLOW_DROP_OLDEST => OverflowPolicy::DropOldest,
+            other => return Err(FfiError::new(DXLTIE_E_INVALID_ARG, format!("unknown overflow policy {other}"))),
+        };
+        Ok(())
+    })
+}
+
+/// Sets the MQTT keep-alive interval (default 1800 s, as the Python client).
+///
+/// # Safety
+/// `config` must be a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_config_set_keep_alive(config: *mut dxltie_config_t, seconds: u32) -> dxltie_result_t {
+    boundary::call("dxltie_config_set_keep_alive", || {
+        let c = config_mut(config)?;
+        if seconds == 0 {
+            return Err(FfiError::new(DXLTIE_E_INVALID_ARG, "keep-alive must be at least 1 second"));
+        }
+        c.config.keep_alive = Duration::from_secs(u64::from(seconds));
         Ok(())
     })
 }

@@ -6,7 +6,16 @@
 #![allow(non_camel_case_types)]
 
 mod boundary;
+mod client;
 mod config;
+mod constants;
 mod convert;
+mod errors;
+mod events;
+mod helpers;
+mod logging;
+mod requests;
 mod result;
+mod user_callback;
 mod version;
+mod views;

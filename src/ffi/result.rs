@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr, CString};
 
+use super::boundary;
 use crate::dxl::ConfigError;
 
 /// The result of every fallible function: `DXLTIE_OK` (0) or a negative `DXLTIE_E_*` code.
@@ -93,7 +94,7 @@ pub fn set_last_error(message: &str) {
 /// Static text describing a result code; never NULL.
 #[no_mangle]
 pub extern "C" fn dxltie_result_str(code: dxltie_result_t) -> *const c_char {
-    super::boundary::call_or("dxltie_result_str", c"internal panic".as_ptr(), || result_text(code).as_ptr())
+    boundary::call_or("dxltie_result_str", c"internal panic".as_ptr(), || result_text(code).as_ptr())
 }
 
 fn result_text(code: dxltie_result_t) -> &'static CStr {
@@ -127,7 +128,7 @@ fn result_text(code: dxltie_result_t) -> &'static CStr {
 /// on the same thread; copy it to keep it.
 #[no_mangle]
 pub extern "C" fn dxltie_last_error_message() -> *const c_char {
-    super::boundary::call_or("dxltie_last_error_message", c"".as_ptr(), || {
+    boundary::call_or("dxltie_last_error_message", c"".as_ptr(), || {
         LAST_ERROR.with(|slot| slot.borrow().as_ptr())
     })
 }

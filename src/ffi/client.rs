@@ -1,0 +1,189 @@
+//! `dxltie_client_t`: one handle that is both the DXL client and the TIE client.
+
+use std::ffi::c_void;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::boundary;
+use super::config::dxltie_config_t;
+use super::convert::out_param;
+use super::errors::from_dxl;
+use super::result::{dxltie_result_t, FfiError, DXLTIE_E_WOULD_DEADLOCK};
+use super::user_callback::{dxltie_free_fn, UserCallback};
+use crate::dxl::client::on_dispatcher_thread;
+use crate::dxl::ConnectionState;
+use crate::tie::TieClient;
+
+/// A client. Thread-safe: every function may be called from any thread. Its callbacks run on
+/// its one dispatcher thread, in arrival order.
+pub struct dxltie_client_t {
+    pub(crate) tie: TieClient,
+}
+
+impl dxltie_client_t {
+    pub(crate) unsafe fn from_ptr<'a>(client: *const dxltie_client_t) -> Result<&'a dxltie_client_t, FfiError> {
+        client.as_ref().ok_or_else(|| FfiError::null_arg("client"))
+    }
+}
+
+/// Creates a client from a configuration (copied: the configuration may be freed afterwards).
+/// Nothing is sent before `dxltie_client_connect`.
+///
+/// # Safety
+/// `config` must be a live configuration handle; `out_client` valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_client_new(config: *const dxltie_config_t, out_client: *mut *mut dxltie_client_t) -> dxltie_result_t {
+    boundary::call("dxltie_client_new", || {
+        super::logging::install();
+        let config = config.as_ref().ok_or_else(|| FfiError::null_arg("config"))?;
+        let out = out_param(out_client, "out_client")?;
+        let tie = TieClient::new(config.config.clone()).map_err(from_dxl)?;
+        *out = Box::into_raw(Box::new(dxltie_client_t { tie }));
+        Ok(())
+    })
+}
+
+/// Connects to the closest broker that accepts the client and waits until every subscription
+/// is confirmed, at most `timeout_ms`. On failure (`DXLTIE_E_CONNECT`, `DXLTIE_E_TLS`,
+/// `DXLTIE_E_CONFIG`) the message names each broker tried and why it failed. After a later
+/// loss of the connection the client reconnects by itself, with back-off, and re-subscribes.
+///
+/// # Safety
+/// `client` must be a live client handle.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_client_connect(client: *mut dxltie_client_t, timeout_ms: u32) -> dxltie_result_t {
+    boundary::call("dxltie_client_connect", || {
+        let c = dxltie_client_t::from_ptr(client)?;
+        c.tie.connect(Duration::from_millis(u64::from(timeout_ms))).map_err(from_dxl)
+    })
+}
+
+/// Disconnects (waiting requests fail with `DXLTIE_E_NOT_CONNECTED`). Callbacks stay
+/// registered and are subscribed again at the next connect.
+///
+/// # Safety
+/// `client` must be a live client handle.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_client_disconnect(client: *mut dxltie_client_t) -> dxltie_result_t {
+    boundary::call("dxltie_client_disconnect", || {
+        let c = dxltie_client_t::from_ptr(client)?;
+        c.tie.disconnect().map_err(from_dxl)
+    })
+}
+
+/// Whether the client is connected with every subscription confirmed.
+///
+/// # Safety
+/// `client` must be NULL or a live client handle.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_client_is_connected(client: *const dxltie_client_t) -> bool {
+    boundary::call_or("dxltie_client_is_connected", false, || {
+        client.as_ref().is_some_and(|c| c.tie.is_connected())
+    })
+}
+
+/// Disconnects, stops the client's threads, runs every remaining `free_user_data` and frees the
+/// handle. NULL is a no-op. Inside one of this client's callbacks it returns
+/// `DXLTIE_E_WOULD_DEADLOCK` and frees nothing (the dispatcher cannot wait for itself).
+///
+/// # Safety
+/// `client` must be NULL or a live client handle not used after this returns `DXLTIE_OK`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_client_free(client: *mut dxltie_client_t) -> dxltie_result_t {
+    boundary::call("dxltie_client_free", || {
+        if client.is_null() {
+            return Ok(());
+        }
+        if on_dispatcher_thread() {
+            return Err(FfiError::new(
+                DXLTIE_E_WOULD_DEADLOCK,
+                "dxltie_client_free called inside a callback: free the client from another thread",
+            ));
+        }
+        drop(Box::from_raw(client));
+        Ok(())
+    })
+}
+
+/// Counters of a client.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct dxltie_stats_t {
+    /// Messages received from the broker.
+    pub received: u64,
+    /// Messages the dispatcher processed.
+    pub delivered: u64,
+    /// Messages dropped because the dispatcher queue was full (drop-oldest policy).
+    pub dropped: u64,
+    /// Payloads that were not DXL messages (skipped).
+    pub undecodable: u64,
+    /// Reconnections after a lost connection.
+    pub reconnects: u64,
+    /// TIE events whose payload could not be decoded (skipped; the callback was not called).
+    pub bad_events: u64,
+    /// Callbacks that panicked inside the library (caught).
+    pub callback_faults: u64,
+}
+
+/// Fills `out_stats` with the client's counters.
+///
+/// # Safety
+/// `client` must be a live client handle; `out_stats` valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_client_stats(client: *const dxltie_client_t, out_stats: *mut dxltie_stats_t) -> dxltie_result_t {
+    boundary::call("dxltie_client_stats", || {
+        let c = dxltie_client_t::from_ptr(client)?;
+        let out = out_param(out_stats, "out_stats")?;
+        let s = c.tie.stats();
+        *out = dxltie_stats_t {
+            received: s.received,
+            delivered: s.delivered,
+            dropped: s.dropped,
+            undecodable: s.undecodable,
+            reconnects: s.reconnects,
+            bad_events: c.tie.bad_events(),
+            callback_faults: s.callback_panics,
+        };
+        Ok(())
+    })
+}
+
+/// Connection states reported to a state callback: `DXLTIE_STATE_*`.
+pub type dxltie_connection_state_t = i32;
+pub const DXLTIE_STATE_DISCONNECTED: dxltie_connection_state_t = 0;
+/// Looking for a broker (first connect, or reconnecting after a loss).
+pub const DXLTIE_STATE_CONNECTING: dxltie_connection_state_t = 1;
+/// Connected, every subscription confirmed.
+pub const DXLTIE_STATE_CONNECTED: dxltie_connection_state_t = 2;
+
+/// Receives connection state changes, on the dispatcher thread.
+pub type dxltie_state_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, state: dxltie_connection_state_t)>;
+
+/// Observes connection state changes; `free_user_data` (may be NULL) runs once when the client
+/// is freed.
+///
+/// # Safety
+/// `client` must be a live client handle; `callback` callable with `user_data` until then.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_client_set_state_callback(
+    client: *mut dxltie_client_t,
+    callback: dxltie_state_fn,
+    user_data: *mut c_void,
+    free_user_data: dxltie_free_fn,
+) -> dxltie_result_t {
+    boundary::call("dxltie_client_set_state_callback", || {
+        let c = dxltie_client_t::from_ptr(client)?;
+        let callback = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
+        let user = Arc::new(UserCallback::new(callback, user_data, free_user_data));
+        c.tie.add_state_listener(Arc::new(move |state| {
+            let state = match state {
+                ConnectionState::Disconnected => DXLTIE_STATE_DISCONNECTED,
+                ConnectionState::Connecting => DXLTIE_STATE_CONNECTING,
+                ConnectionState::Connected => DXLTIE_STATE_CONNECTED,
+            };
+            // SAFETY: registered by the caller for this user data.
+            unsafe { (user.function)(user.user_data, state) };
+        }));
+        Ok(())
+    })
+}

@@ -1,0 +1,410 @@
+//! TIE event callbacks for C: one registration function per event kind, delivering a flat
+//! struct, plus a JSON registration for any kind (c-api.md "Callbacks").
+//!
+//! Everything an event points to is borrowed for the duration of the call.
+
+use std::ffi::{c_char, c_void, CString};
+use std::sync::Arc;
+
+use super::boundary;
+use super::client::dxltie_client_t;
+use super::convert::{out_param, to_cstring};
+use super::errors::from_tie;
+use super::result::{dxltie_result_t, FfiError};
+use super::user_callback::{dxltie_free_fn, UserCallback};
+use super::views::*;
+use crate::dxl::{Handle, Message};
+use crate::tie::events::{EventKind, TypedEvent};
+use crate::tie::{python_json_dumps, TieEvent};
+
+/// The four TIE event kinds: `DXLTIE_EVENT_KIND_*`.
+pub type dxltie_event_kind_t = i32;
+/// `/mcafee/event/tie/file/detection`
+pub const DXLTIE_EVENT_KIND_FILE_DETECTION: dxltie_event_kind_t = 0;
+/// `/mcafee/event/tie/file/firstinstance`
+pub const DXLTIE_EVENT_KIND_FILE_FIRST_INSTANCE: dxltie_event_kind_t = 1;
+/// `/mcafee/event/tie/file/repchange/broadcast`
+pub const DXLTIE_EVENT_KIND_FILE_REPUTATION_CHANGE: dxltie_event_kind_t = 2;
+/// `/mcafee/event/tie/cert/repchange/broadcast`
+pub const DXLTIE_EVENT_KIND_CERTIFICATE_REPUTATION_CHANGE: dxltie_event_kind_t = 3;
+
+fn event_kind(kind: dxltie_event_kind_t) -> Result<EventKind, FfiError> {
+    match kind {
+        DXLTIE_EVENT_KIND_FILE_DETECTION => Ok(EventKind::FileDetection),
+        DXLTIE_EVENT_KIND_FILE_FIRST_INSTANCE => Ok(EventKind::FileFirstInstance),
+        DXLTIE_EVENT_KIND_FILE_REPUTATION_CHANGE => Ok(EventKind::FileReputationChange),
+        DXLTIE_EVENT_KIND_CERTIFICATE_REPUTATION_CHANGE => Ok(EventKind::CertificateReputationChange),
+        other => Err(FfiError::new(super::result::DXLTIE_E_INVALID_ARG, format!("unknown event kind {other}"))),
+    }
+}
+
+/// The DXL message an event arrived in (Python's `original_event`).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct dxltie_message_info_t {
+    pub topic: *const c_char,
+    pub message_id: *const c_char,
+    pub source_client_id: *const c_char,
+    pub source_broker_id: *const c_char,
+    /// The raw payload as received (not NUL-terminated).
+    pub payload: *const u8,
+    pub payload_len: usize,
+}
+
+/// A file detection (`DetectionCallback.on_detection`).
+#[repr(C)]
+pub struct dxltie_detection_t {
+    pub message: dxltie_message_info_t,
+    /// The transformed dictionary as JSON text.
+    pub json: *const c_char,
+    /// `agentGuid`, NULL if absent.
+    pub agent_guid: *const c_char,
+    /// `detectionTime`, epoch seconds, `DXLTIE_ABSENT` if absent.
+    pub detection_time: i64,
+    pub hashes: *const dxltie_hash_t,
+    pub hash_count: usize,
+    /// `localReputation` (a trust level), `DXLTIE_ABSENT` if absent.
+    pub local_reputation: i64,
+    /// `name`, NULL if absent.
+    pub name: *const c_char,
+    /// `remediationAction`, `DXLTIE_ABSENT` if absent.
+    pub remediation_action: i64,
+}
+
+/// The first instance of a file in the enterprise (`FirstInstanceCallback.on_first_instance`).
+#[repr(C)]
+pub struct dxltie_first_instance_t {
+    pub message: dxltie_message_info_t,
+    pub json: *const c_char,
+    pub agent_guid: *const c_char,
+    pub hashes: *const dxltie_hash_t,
+    pub hash_count: usize,
+    pub name: *const c_char,
+}
+
+/// A file or certificate reputation change (`ReputationChangeCallback.on_reputation_change`).
+#[repr(C)]
+pub struct dxltie_reputation_change_t {
+    pub message: dxltie_message_info_t,
+    pub json: *const c_char,
+    /// `DXLTIE_EVENT_KIND_FILE_REPUTATION_CHANGE` or `..._CERTIFICATE_REPUTATION_CHANGE`.
+    pub kind: dxltie_event_kind_t,
+    pub hashes: *const dxltie_hash_t,
+    pub hash_count: usize,
+    pub new_reputations: *const dxltie_reputation_t,
+    pub new_reputation_count: usize,
+    pub old_reputations: *const dxltie_reputation_t,
+    pub old_reputation_count: usize,
+    /// `updateTime`, epoch seconds, `DXLTIE_ABSENT` if absent.
+    pub update_time: i64,
+    /// Certificate events: top-level `publicKeySha1` as hex, NULL if absent.
+    pub public_key_sha1: *const c_char,
+    /// File events: `relationships.certificate.hashes`, the signing certificate's hashes.
+    pub certificate_hashes: *const dxltie_hash_t,
+    pub certificate_hash_count: usize,
+    /// File events: `relationships.certificate.publicKeySha1` as hex, NULL if absent.
+    pub certificate_public_key_sha1: *const c_char,
+}
+
+/// Any event as JSON (`dxltie_add_json_callback`).
+#[repr(C)]
+pub struct dxltie_json_event_t {
+    pub message: dxltie_message_info_t,
+    pub kind: dxltie_event_kind_t,
+    /// The transformed dictionary Python's callback receives, as `json.dumps` writes it
+    /// (providerId keys as strings: `"1"`, `"3"`).
+    pub json: *const c_char,
+}
+
+pub type dxltie_detection_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const dxltie_detection_t)>;
+pub type dxltie_first_instance_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const dxltie_first_instance_t)>;
+pub type dxltie_reputation_change_fn =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const dxltie_reputation_change_t)>;
+pub type dxltie_json_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const dxltie_json_event_t)>;
+
+/// Owns the message strings for one call.
+struct MessageStorage {
+    topic: CString,
+    message_id: CString,
+    source_client_id: CString,
+    source_broker_id: CString,
+}
+
+impl MessageStorage {
+    fn new(m: &Message) -> Self {
+        MessageStorage {
+            topic: to_cstring(&m.destination_topic),
+            message_id: to_cstring(&m.message_id),
+            source_client_id: to_cstring(&m.source_client_id),
+            source_broker_id: to_cstring(&m.source_broker_id),
+        }
+    }
+
+    fn view(&self, m: &Message) -> dxltie_message_info_t {
+        dxltie_message_info_t {
+            topic: self.topic.as_ptr(),
+            message_id: self.message_id.as_ptr(),
+            source_client_id: self.source_client_id.as_ptr(),
+            source_broker_id: self.source_broker_id.as_ptr(),
+            payload: m.payload.as_ptr(),
+            payload_len: m.payload.len(),
+        }
+    }
+}
+
+fn cstr_opt(s: &Option<String>) -> Option<CString> {
+    s.as_deref().map(to_cstring)
+}
+
+/// Builds the C view of `event` and calls `f` with it; the storage lives through the call.
+fn with_event_views(kind: EventKind, e: &TieEvent<'_>, call: &dyn Fn(EventView<'_>)) {
+    let msg = MessageStorage::new(e.message);
+    let message = msg.view(e.message);
+    let json = to_cstring(&python_json_dumps(&e.event.json));
+    match &e.event.typed {
+        TypedEvent::Detection(d) => {
+            let hashes = HashesStorage::new(&d.hashes);
+            let (agent, name) = (cstr_opt(&d.agent_guid), cstr_opt(&d.name));
+            call(EventView::Detection(&dxltie_detection_t {
+                message,
+                json: json.as_ptr(),
+                agent_guid: opt_ptr(&agent),
+                detection_time: opt_int(d.detection_time),
+                hashes: hashes.ptr(),
+                hash_count: hashes.items.len(),
+                local_reputation: opt_int(d.local_reputation),
+                name: opt_ptr(&name),
+                remediation_action: opt_int(d.remediation_action),
+            }));
+        }
+        TypedEvent::FirstInstance(f) => {
+            let hashes = HashesStorage::new(&f.hashes);
+            let (agent, name) = (cstr_opt(&f.agent_guid), cstr_opt(&f.name));
+            call(EventView::FirstInstance(&dxltie_first_instance_t {
+                message,
+                json: json.as_ptr(),
+                agent_guid: opt_ptr(&agent),
+                hashes: hashes.ptr(),
+                hash_count: hashes.items.len(),
+                name: opt_ptr(&name),
+            }));
+        }
+        TypedEvent::ReputationChange(r) => {
+            let hashes = HashesStorage::new(&r.hashes);
+            let new = ReputationsStorage::new(&r.new_reputations);
+            let old = ReputationsStorage::new(&r.old_reputations);
+            let cert_hashes = HashesStorage::new(&r.relationship_certificate_hashes);
+            let pk = cstr_opt(&r.public_key_sha1);
+            let cert_pk = cstr_opt(&r.relationship_certificate_public_key_sha1);
+            call(EventView::ReputationChange(&dxltie_reputation_change_t {
+                message,
+                json: json.as_ptr(),
+                kind: if kind == EventKind::CertificateReputationChange {
+                    DXLTIE_EVENT_KIND_CERTIFICATE_REPUTATION_CHANGE
+                } else {
+                    DXLTIE_EVENT_KIND_FILE_REPUTATION_CHANGE
+                },
+                hashes: hashes.ptr(),
+                hash_count: hashes.items.len(),
+                new_reputations: new.ptr(),
+                new_reputation_count: new.items.len(),
+                old_reputations: old.ptr(),
+                old_reputation_count: old.items.len(),
+                update_time: opt_int(r.update_time),
+                public_key_sha1: opt_ptr(&pk),
+                certificate_hashes: cert_hashes.ptr(),
+                certificate_hash_count: cert_hashes.items.len(),
+                certificate_public_key_sha1: opt_ptr(&cert_pk),
+            }));
+        }
+    }
+}
+
+enum EventView<'a> {
+    Detection(&'a dxltie_detection_t),
+    FirstInstance(&'a dxltie_first_instance_t),
+    ReputationChange(&'a dxltie_reputation_change_t),
+}
+
+unsafe fn register<F: Copy + Send + Sync + 'static>(
+    client: *mut dxltie_client_t,
+    kind: EventKind,
+    function: F,
+    user_data: *mut c_void,
+    free_user_data: dxltie_free_fn,
+    out_id: *mut u64,
+    deliver: fn(&UserCallback<F>, EventView<'_>),
+) -> Result<(), FfiError> {
+    let c = dxltie_client_t::from_ptr(client)?;
+    let out = out_param(out_id, "out_id")?;
+    let user = Arc::new(UserCallback::new(function, user_data, free_user_data));
+    let held = user.clone();
+    let added = c.tie.add_event_callback(
+        kind,
+        Arc::new(move |_: &Handle, e: &TieEvent<'_>| with_event_views(kind, e, &|view| deliver(&held, view))),
+    );
+    match added {
+        Ok(id) => {
+            *out = id;
+            Ok(())
+        }
+        Err(e) => {
+            user.disarm(); // on failure the caller keeps its user data
+            Err(from_tie(e))
+        }
+    }
+}
+
+/// Registers `callback` for file detection events; `*out_id` identifies it for
+/// `dxltie_remove_callback`. `free_user_data` (may be NULL) runs exactly once, after the last
+/// call: when the callback is removed or the client freed.
+///
+/// # Safety
+/// `client` must be a live client; `callback` callable with `user_data` until freed.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_add_file_detection_callback(
+    client: *mut dxltie_client_t,
+    callback: dxltie_detection_fn,
+    user_data: *mut c_void,
+    free_user_data: dxltie_free_fn,
+    out_id: *mut u64,
+) -> dxltie_result_t {
+    boundary::call("dxltie_add_file_detection_callback", || {
+        let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
+        register(client, EventKind::FileDetection, f, user_data, free_user_data, out_id, |u, view| {
+            if let EventView::Detection(e) = view {
+                unsafe { (u.function)(u.user_data, e) }
+            }
+        })
+    })
+}
+
+/// Registers `callback` for file first-instance events (see `dxltie_add_file_detection_callback`).
+///
+/// # Safety
+/// As `dxltie_add_file_detection_callback`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_add_file_first_instance_callback(
+    client: *mut dxltie_client_t,
+    callback: dxltie_first_instance_fn,
+    user_data: *mut c_void,
+    free_user_data: dxltie_free_fn,
+    out_id: *mut u64,
+) -> dxltie_result_t {
+    boundary::call("dxltie_add_file_first_instance_callback", || {
+        let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
+        register(client, EventKind::FileFirstInstance, f, user_data, free_user_data, out_id, |u, view| {
+            if let EventView::FirstInstance(e) = view {
+                unsafe { (u.function)(u.user_data, e) }
+            }
+        })
+    })
+}
+
+fn deliver_reputation_change(u: &UserCallback<RepChangeFn>, view: EventView<'_>) {
+    if let EventView::ReputationChange(e) = view {
+        unsafe { (u.function)(u.user_data, e) }
+    }
+}
+
+type RepChangeFn = unsafe extern "C" fn(*mut c_void, *const dxltie_reputation_change_t);
+
+/// Registers `callback` for file reputation changes (see `dxltie_add_file_detection_callback`).
+///
+/// # Safety
+/// As `dxltie_add_file_detection_callback`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_add_file_reputation_change_callback(
+    client: *mut dxltie_client_t,
+    callback: dxltie_reputation_change_fn,
+    user_data: *mut c_void,
+    free_user_data: dxltie_free_fn,
+    out_id: *mut u64,
+) -> dxltie_result_t {
+    boundary::call("dxltie_add_file_reputation_change_callback", || {
+        let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
+        register(client, EventKind::FileReputationChange, f, user_data, free_user_data, out_id, deliver_reputation_change)
+    })
+}
+
+/// Registers `callback` for certificate reputation changes (see
+/// `dxltie_add_file_detection_callback`).
+///
+/// # Safety
+/// As `dxltie_add_file_detection_callback`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_add_certificate_reputation_change_callback(
+    client: *mut dxltie_client_t,
+    callback: dxltie_reputation_change_fn,
+    user_data: *mut c_void,
+    free_user_data: dxltie_free_fn,
+    out_id: *mut u64,
+) -> dxltie_result_t {
+    boundary::call("dxltie_add_certificate_reputation_change_callback", || {
+        let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
+        register(client, EventKind::CertificateReputationChange, f, user_data, free_user_data, out_id, deliver_reputation_change)
+    })
+}
+
+/// Registers `callback` for events of `kind`, delivered as the JSON text of the dictionary the
+/// Python callback receives.
+///
+/// # Safety
+/// As `dxltie_add_file_detection_callback`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_add_json_callback(
+    client: *mut dxltie_client_t,
+    kind: dxltie_event_kind_t,
+    callback: dxltie_json_fn,
+    user_data: *mut c_void,
+    free_user_data: dxltie_free_fn,
+    out_id: *mut u64,
+) -> dxltie_result_t {
+    boundary::call("dxltie_add_json_callback", || {
+        let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
+        let c = dxltie_client_t::from_ptr(client)?;
+        let out = out_param(out_id, "out_id")?;
+        let rust_kind = event_kind(kind)?;
+        let user = Arc::new(UserCallback::new(f, user_data, free_user_data));
+        let held = user.clone();
+        let added = c.tie.add_event_callback(
+                rust_kind,
+                Arc::new(move |_: &Handle, e: &TieEvent<'_>| {
+                    let user = &held;
+                    let msg = MessageStorage::new(e.message);
+                    let json = to_cstring(&python_json_dumps(&e.event.json));
+                    let event = dxltie_json_event_t {
+                        message: msg.view(e.message),
+                        kind,
+                        json: json.as_ptr(),
+                    };
+                    unsafe { (user.function)(user.user_data, &event) };
+                }),
+            );
+        match added {
+            Ok(id) => {
+                *out = id;
+                Ok(())
+            }
+            Err(e) => {
+                user.disarm();
+                Err(from_tie(e))
+            }
+        }
+    })
+}
+
+/// Removes a callback; its topic is unsubscribed when no other callback uses it. From another
+/// thread this waits until a running call of that callback has returned; inside a callback
+/// (even its own) it returns at once. The callback is not called after this returns. Unknown
+/// or already removed ids give `DXLTIE_E_NOT_FOUND`.
+///
+/// # Safety
+/// `client` must be a live client handle.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_remove_callback(client: *mut dxltie_client_t, id: u64) -> dxltie_result_t {
+    boundary::call("dxltie_remove_callback", || {
+        let c = dxltie_client_t::from_ptr(client)?;
+        c.tie.remove_event_callback(id).map_err(from_tie)
+    })
+}

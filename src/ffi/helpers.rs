@@ -1,0 +1,115 @@
+//! The TIE decoding helpers for C (tie-api.md §4.4): packed server version, aggregate
+//! reputations, epoch formatting and validity checks.
+
+use std::ffi::c_char;
+
+use super::boundary;
+use super::convert::{out_param, required_str, to_cstring};
+use super::errors::from_tie;
+use super::requests::{dxltie_reputations_t, OwnedReputations};
+use super::result::dxltie_result_t;
+use crate::tie::helpers;
+
+/// A TIE server version unpacked from the `SERVER_VERSION` attribute.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct dxltie_server_version_t {
+    pub major: u8,
+    pub minor: u8,
+    pub patch: u16,
+    pub build: u32,
+}
+
+/// Unpacks a packed version attribute value (`"73183493944770750"` → 1.4.0.190).
+/// `DXLTIE_E_INVALID_ARG` if the text is not a number.
+///
+/// # Safety
+/// `packed` must be a NUL-terminated string; `out_version` valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_to_version(packed: *const c_char, out_version: *mut dxltie_server_version_t) -> dxltie_result_t {
+    boundary::call("dxltie_to_version", || {
+        let text = required_str(packed, "packed")?;
+        let out = out_param(out_version, "out_version")?;
+        let (major, minor, patch, build) = helpers::to_version_tuple(text).map_err(from_tie)?;
+        *out = dxltie_server_version_t { major, minor, patch, build };
+        Ok(())
+    })
+}
+
+/// An aggregate of child or parent file reputations (`CHILD_FILE_REPS`, `PARENT_FILE_REPS`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct dxltie_aggregate_t {
+    pub file_count: u16,
+    pub max_trust_level: u16,
+    pub min_trust_level: u16,
+    pub last_trust_level: u16,
+    /// The average trust level (the packed value divided by 100).
+    pub average_trust_level: f64,
+}
+
+/// Decodes an aggregate attribute value (base64 of little-endian u16s); values after the fifth
+/// are ignored. `DXLTIE_E_INVALID_ARG` for fewer than five values or an odd byte count.
+///
+/// # Safety
+/// `base64` must be a NUL-terminated string; `out_aggregate` valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_to_aggregate(base64: *const c_char, out_aggregate: *mut dxltie_aggregate_t) -> dxltie_result_t {
+    boundary::call("dxltie_to_aggregate", || {
+        let text = required_str(base64, "base64")?;
+        let out = out_param(out_aggregate, "out_aggregate")?;
+        let values = helpers::to_aggregate_tuple(text).map_err(from_tie)?;
+        let int = |i: usize| values[i].as_f64() as u16;
+        *out = dxltie_aggregate_t {
+            file_count: int(0),
+            max_trust_level: int(1),
+            min_trust_level: int(2),
+            last_trust_level: int(3),
+            average_trust_level: values[4].as_f64(),
+        };
+        Ok(())
+    })
+}
+
+/// Formats an epoch (seconds) in the process's local time zone with a `strftime` format
+/// (NULL: `"%Y-%m-%d %H:%M:%S"`). Free the result with `dxltie_string_free`.
+///
+/// # Safety
+/// `format` must be NULL or a NUL-terminated string; `out_text` valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_to_localtime_string(epoch: i64, format: *const c_char, out_text: *mut *mut c_char) -> dxltie_result_t {
+    boundary::call("dxltie_to_localtime_string", || {
+        let format = if format.is_null() { "%Y-%m-%d %H:%M:%S" } else { required_str(format, "format")? };
+        let out = out_param(out_text, "out_text")?;
+        let text = helpers::to_localtime_string(epoch, format).map_err(from_tie)?;
+        *out = to_cstring(&text).into_raw();
+        Ok(())
+    })
+}
+
+/// Whether `trust_level` is one of the `DXLTIE_TRUST_LEVEL_*` values.
+#[no_mangle]
+pub extern "C" fn dxltie_is_valid_trust_level(trust_level: i64) -> bool {
+    boundary::call_or("dxltie_is_valid_trust_level", false, || helpers::is_valid_trust_level(trust_level))
+}
+
+/// Whether `file_type` is one of the `DXLTIE_FILE_TYPE_*` values.
+#[no_mangle]
+pub extern "C" fn dxltie_is_valid_file_type(file_type: u64) -> bool {
+    boundary::call_or("dxltie_is_valid_file_type", false, || helpers::is_valid_file_type(file_type))
+}
+
+/// The "definitive reputation" check of the external-reputation sample: true when a provider
+/// other than External gives a trust level other than NOT_SET and UNKNOWN.
+///
+/// # Safety
+/// `reputations` must be NULL or a live list returned by this library.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_has_definitive_reputation(reputations: *const dxltie_reputations_t) -> bool {
+    boundary::call_or("dxltie_has_definitive_reputation", false, || {
+        match reputations.cast::<OwnedReputations>().as_ref() {
+            Some(list) => helpers::has_definitive_reputation(&list.map),
+            None => false,
+        }
+    })
+}

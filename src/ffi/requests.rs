@@ -1,0 +1,694 @@
+//! The TIE requests for C: synchronous forms returning typed results or JSON, and asynchronous
+//! forms whose callback fires exactly once (c-api.md "Requests").
+//!
+//! Inputs are the Python ones: hashes as (type, hex) pairs, trust levels, provider ids, file
+//! types, query limits, validated before anything is sent. A `timeout_ms` of 0 means the TIE
+//! default of 30 s.
+
+use std::ffi::{c_char, c_void, CString};
+use std::ptr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::boundary;
+use super::client::dxltie_client_t;
+use super::convert::{out_param, required_str, to_cstring};
+use super::errors::{from_tie, last_service_error_code};
+use super::result::{dxltie_result_t, FfiError, DXLTIE_E_INVALID_ARG, DXLTIE_OK};
+use super::user_callback::{dxltie_free_fn, UserCallback};
+use super::views::*;
+use crate::tie::model::{first_references_from_agents, reputations_from_map};
+use crate::tie::{python_json_dumps, PreparedRequest, DEFAULT_RESPONSE_TIMEOUT};
+
+fn timeout_of(ms: u32) -> Duration {
+    if ms == 0 {
+        DEFAULT_RESPONSE_TIMEOUT
+    } else {
+        Duration::from_millis(u64::from(ms))
+    }
+}
+
+/// Copies the C hash array into owned (type, hex) pairs.
+unsafe fn hash_args(hashes: *const dxltie_hash_t, count: usize) -> Result<Vec<(String, String)>, FfiError> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if hashes.is_null() {
+        return Err(FfiError::null_arg("hashes"));
+    }
+    std::slice::from_raw_parts(hashes, count)
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let t = required_str(h.hash_type, &format!("hashes[{i}].hash_type"))?;
+            let v = required_str(h.value, &format!("hashes[{i}].value"))?;
+            if t.is_empty() {
+                return Err(FfiError::new(DXLTIE_E_INVALID_ARG, format!("hashes[{i}].hash_type is empty")));
+            }
+            Ok((t.to_owned(), v.to_owned()))
+        })
+        .collect()
+}
+
+fn borrow_pairs(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
+    pairs.iter().map(|(t, v)| (t.as_str(), v.as_str())).collect()
+}
+
+unsafe fn optional(ptr: *const c_char, name: &str) -> Result<Option<String>, FfiError> {
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        Ok(Some(required_str(ptr, name)?.to_owned()).filter(|s| !s.is_empty()))
+    }
+}
+
+unsafe fn text_or_empty(ptr: *const c_char, name: &str) -> Result<String, FfiError> {
+    Ok(optional(ptr, name)?.unwrap_or_default())
+}
+
+// -------------------------------------------------------------------------------------------
+// Results
+
+/// A list of reputations (a providerId map): one entry per provider, in the service's order.
+#[repr(C)]
+pub struct dxltie_reputations_t {
+    pub items: *const dxltie_reputation_t,
+    pub count: usize,
+    /// The providerId map as JSON (`{"1": {...}, "3": {...}}`), as Python's `json.dumps` of it.
+    pub json: *const c_char,
+}
+
+/// The systems that first referenced a file or certificate.
+#[repr(C)]
+pub struct dxltie_first_references_t {
+    pub items: *const dxltie_first_reference_t,
+    pub count: usize,
+    /// The `agents` list as JSON.
+    pub json: *const c_char,
+}
+
+/// What a `dxltie_reputations_t *` handed to C really points to.
+#[repr(C)]
+pub(crate) struct OwnedReputations {
+    view: dxltie_reputations_t,
+    _storage: ReputationsStorage,
+    _json: CString,
+    /// The providerId map the view was made from.
+    pub map: Value,
+}
+
+#[repr(C)]
+struct OwnedFirstReferences {
+    view: dxltie_first_references_t,
+    _storage: FirstReferencesStorage,
+    _json: CString,
+}
+
+fn owned_reputations(map: &Value) -> Box<OwnedReputations> {
+    let storage = ReputationsStorage::new(&reputations_from_map(map));
+    let json = to_cstring(&python_json_dumps(map));
+    Box::new(OwnedReputations {
+        view: dxltie_reputations_t {
+            items: storage.ptr(),
+            count: storage.items.len(),
+            json: json.as_ptr(),
+        },
+        _storage: storage,
+        _json: json,
+        map: map.clone(),
+    })
+}
+
+fn owned_first_references(agents: &Value) -> Box<OwnedFirstReferences> {
+    let storage = FirstReferencesStorage::new(&first_references_from_agents(agents));
+    let json = to_cstring(&python_json_dumps(agents));
+    Box::new(OwnedFirstReferences {
+        view: dxltie_first_references_t {
+            items: storage.ptr(),
+            count: storage.items.len(),
+            json: json.as_ptr(),
+        },
+        _storage: storage,
+        _json: json,
+    })
+}
+
+/// Frees a reputation list. NULL is a no-op.
+///
+/// # Safety
+/// `reputations` must be NULL or a list from this library not freed before.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_reputations_free(reputations: *mut dxltie_reputations_t) {
+    boundary::call_or("dxltie_reputations_free", (), || {
+        if !reputations.is_null() {
+            drop(Box::from_raw(reputations.cast::<OwnedReputations>()));
+        }
+    })
+}
+
+/// Frees a first-references list. NULL is a no-op.
+///
+/// # Safety
+/// `references` must be NULL or a list from this library not freed before.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_first_references_free(references: *mut dxltie_first_references_t) {
+    boundary::call_or("dxltie_first_references_free", (), || {
+        if !references.is_null() {
+            drop(Box::from_raw(references.cast::<OwnedFirstReferences>()));
+        }
+    })
+}
+
+/// Frees a string returned by this library. NULL is a no-op.
+///
+/// # Safety
+/// `text` must be NULL or a string from this library not freed before.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_string_free(text: *mut c_char) {
+    boundary::call_or("dxltie_string_free", (), || {
+        if !text.is_null() {
+            drop(CString::from_raw(text));
+        }
+    })
+}
+
+/// The fabric's code of this thread's last `DXLTIE_E_SERVICE_ERROR` (for example `0x80000001`,
+/// "unable to locate service for request", or `0` from a TIE service); the message is
+/// `dxltie_last_error_message()`.
+#[no_mangle]
+pub extern "C" fn dxltie_last_service_error_code() -> u32 {
+    boundary::call_or("dxltie_last_service_error_code", 0, last_service_error_code)
+}
+
+// -------------------------------------------------------------------------------------------
+// Synchronous requests
+
+fn send(client: &dxltie_client_t, request: &PreparedRequest, timeout_ms: u32) -> Result<Value, FfiError> {
+    client.tie.request(request, timeout_of(timeout_ms)).map_err(from_tie)
+}
+
+unsafe fn write_json(out: *mut *mut c_char, value: &Value) -> Result<(), FfiError> {
+    let out = out_param(out, "out_json")?;
+    *out = to_cstring(&python_json_dumps(value)).into_raw();
+    Ok(())
+}
+
+/// Prepares the request of each operation from C arguments.
+struct Args;
+
+impl Args {
+    unsafe fn file_reputation(hashes: *const dxltie_hash_t, count: usize) -> Result<PreparedRequest, FfiError> {
+        let pairs = hash_args(hashes, count)?;
+        PreparedRequest::get_file_reputation(&borrow_pairs(&pairs)).map_err(from_tie)
+    }
+
+    unsafe fn file_first_references(hashes: *const dxltie_hash_t, count: usize, query_limit: i64) -> Result<PreparedRequest, FfiError> {
+        let pairs = hash_args(hashes, count)?;
+        PreparedRequest::get_file_first_references(&borrow_pairs(&pairs), query_limit).map_err(from_tie)
+    }
+
+    unsafe fn certificate_reputation(sha1: *const c_char, public_key_sha1: *const c_char) -> Result<PreparedRequest, FfiError> {
+        let sha1 = required_str(sha1, "sha1")?;
+        let pk = optional(public_key_sha1, "public_key_sha1")?;
+        PreparedRequest::get_certificate_reputation(sha1, pk.as_deref()).map_err(from_tie)
+    }
+
+    unsafe fn certificate_first_references(
+        sha1: *const c_char,
+        public_key_sha1: *const c_char,
+        query_limit: i64,
+    ) -> Result<PreparedRequest, FfiError> {
+        let sha1 = required_str(sha1, "sha1")?;
+        let pk = optional(public_key_sha1, "public_key_sha1")?;
+        PreparedRequest::get_certificate_first_references(sha1, pk.as_deref(), query_limit).map_err(from_tie)
+    }
+
+    unsafe fn set_file_reputation(
+        trust_level: i32,
+        hashes: *const dxltie_hash_t,
+        count: usize,
+        filename: *const c_char,
+        comment: *const c_char,
+    ) -> Result<PreparedRequest, FfiError> {
+        let pairs = hash_args(hashes, count)?;
+        let filename = text_or_empty(filename, "filename")?;
+        let comment = text_or_empty(comment, "comment")?;
+        PreparedRequest::set_file_reputation(i64::from(trust_level), &borrow_pairs(&pairs), &filename, &comment).map_err(from_tie)
+    }
+
+    unsafe fn set_certificate_reputation(
+        trust_level: i32,
+        sha1: *const c_char,
+        public_key_sha1: *const c_char,
+        comment: *const c_char,
+    ) -> Result<PreparedRequest, FfiError> {
+        let sha1 = required_str(sha1, "sha1")?;
+        let pk = optional(public_key_sha1, "public_key_sha1")?;
+        let comment = text_or_empty(comment, "comment")?;
+        PreparedRequest::set_certificate_reputation(i64::from(trust_level), sha1, pk.as_deref(), &comment).map_err(from_tie)
+    }
+}
+
+/// The reputations of a file, one per provider (`get_file_reputation`). Free the result with
+/// `dxltie_reputations_free`. A service's error gives `DXLTIE_E_SERVICE_ERROR` (code from
+/// `dxltie_last_service_error_code`), no answer `DXLTIE_E_TIMEOUT`, bad hex
+/// `DXLTIE_E_INVALID_ARG` before anything is sent.
+///
+/// # Safety
+/// Pointers must be valid as documented; `hashes` points to `hash_count` elements.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_get_file_reputation(
+    client: *mut dxltie_client_t,
+    hashes: *const dxltie_hash_t,
+    hash_count: usize,
+    timeout_ms: u32,
+    out_reputations: *mut *mut dxltie_reputations_t,
+) -> dxltie_result_t {
+    boundary::call("dxltie_get_file_reputation", || {
+        let c = dxltie_client_t::from_ptr(client)?;
+        let out = out_param(out_reputations, "out_reputations")?;
+        let map = send(c, &Args::file_reputation(hashes, hash_count)?, timeout_ms)?;
+        *out = Box::into_raw(owned_reputations(&map)).cast();
+        Ok(())
+    })
+}
+
+/// `dxltie_get_file_reputation` returning the providerId map as JSON; free it with
+/// `dxltie_string_free`.
+///
+/// # Safety
+/// As `dxltie_get_file_reputation`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_get_file_reputation_json(
+    client: *mut dxltie_client_t,
+    hashes: *const dxltie_hash_t,
+    hash_count: usize,
+    timeout_ms: u32,
+    out_json: *mut *mut c_char,
+) -> dxltie_result_t {
+    boundary::call("dxltie_get_file_reputation_json", || {
+        let c = dxltie_client_t::from_ptr(client)?;
+        out_param(out_json, "out_json")?;
+        let map = send(c, &Args::file_reputation(hashes, hash_count)?, timeout_ms)?;
+        write_json(out_json, &map)
+    })
+}
+
+/// Sets the Enterprise reputation of a file (`set_file_reputation`); `filename` and `comment`
+/// may be NULL (sent as ""). The trust level is not validated, as in Python.
+///
+/// # Safety
+/// As `dxltie_get_file_reputation`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_set_file_reputation(
+    client: *mut dxltie_client_t,
+    trust_level: i32,
+    hashes: *const dxltie_hash_t,
+    hash_count: usize,
+    filename: *const c_char,
+    comment: *const c_char,
+    timeout_ms: u32,
+) -> dxltie_result_t {
+    boundary::call("dxltie_set_file_reputation", || {
+        let c = dxltie_client_t::from_ptr(client)?;
+        send(c, &Args::set_file_reputation(trust_level, hashes, hash_count, filename, comment)?, timeout_ms).map(|_| ())
+    })
+}
+
+/// Reports an External reputation for a file (`set_external_file_reputation`): a DXL event,
+/// no response. Validated as Python does: trust level not 0 and one of the trust levels, a
+/// known file type, at least one hash (`DXLTIE_E_INVALID_ARG` with Python's message).
+///
+/// # Safety
+/// As `dxltie_get_file_reputation`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_set_external_file_reputation(
+    client: *mut dxltie_client_t,
+    trust_level: i32,
+    hashes: *const dxltie_hash_t,
+    hash_count: usize,
+    file_type: u64,
+    filename: *const c_char,
+    comment: *const c_char,
+) -> dxltie_result_t {
+    boundary::call("dxltie_set_external_file_reputation", || {
+        let c = dxltie_client_t::from_ptr(client)?;
+        let pairs = hash_args(hashes, hash_count)?;
+        let filename = text_or_empty(filename, "filename")?;
+        let comment = text_or_empty(comment, "comment")?;
+        c.tie
+            .set_external_file_reputation(i64::from(trust_level), &borrow_pairs(&pairs), file_type, &filename, &comment)
+            .map_err(from_tie)
+    })
+}
+
+/// The systems that first referenced a file (`get_file_first_references`), at most
+/// `query_limit` (Python's default is 500). Free with `dxltie_first_references_free`.
+///
+/// # Safety
+/// As `dxltie_get_file_reputation`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_get_file_first_references(
+    client: *mut dxltie_client_t,
+    hashes: *const dxltie_hash_t,
+    hash_count: usize,
+    query_limit: i64,
+    timeout_ms: u32,
+    out_references: *mut *mut dxltie_first_references_t,
+) -> dxltie_result_t {
+    boundary::call("dxltie_get_file_first_references", || {
+        let c = dxltie_client_t::from_ptr(client)?;
+        let out = out_param(out_references, "out_references")?;
+        let agents = send(c, &Args::file_first_references(hashes, hash_count, query_limit)?, timeout_ms)?;
+        *out = Box::into_raw(owned_first_references(&agents)).cast();
+        Ok(())
+    })
+}
+
+/// `dxltie_get_file_first_references` returning the `agents` list as JSON.
+///
+/// # Safety
+/// As `dxltie_get_file_reputation`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_get_file_first_references_json(
+    client: *mut dxltie_client_t,
+    hashes: *const dxltie_hash_t,
+    hash_count: usize,
+    query_limit: i64,
+    timeout_ms: u32,
+    out_json: *mut *mut c_char,
+) -> dxltie_result_t {
+    boundary::call("dxltie_get_file_first_references_json", || {
+        let c = dxltie_client_t::from_ptr(client)?;
+        out_param(out_json, "out_json")?;
+        let agents = send(c, &Args::file_first_references(hashes, hash_count, query_limit)?, timeout_ms)?;
+        write_json(out_json, &agents)
+    })
+}
+
+/// The reputations of a certificate (`get_certificate_reputation`): `sha1` as hex,
+/// `public_key_sha1` as hex or NULL.
+///
+/// # Safety
+/// As `dxltie_get_file_reputation`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_get_certificate_reputation(
+    client: *mut dxltie_client_t,
+    sha1: *const c_char,
+    public_key_sha1: *const c_char,
+    timeout_ms: u32,
+    out_reputations: *mut *mut dxltie_reputations_t,
+) -> dxltie_result_t {
+    boundary::call("dxltie_get_certificate_reputation", || {
+        let c = dxltie_client_t::from_ptr(client)?;
+        let out = out_param(out_reputations, "out_reputations")?;
+        let map = send(c, &Args::certificate_reputation(sha1, public_key_sha1)?, timeout_ms)?;
+        *out = Box::into_raw(owned_reputations(&map)).cast();
+        Ok(())
+    })
+}
+
+/// `dxltie_get_certificate_reputation` returning the providerId map as JSON.
+///
+/// # Safety
+/// As `dxltie_get_file_reputation`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_get_certificate_reputation_json(
+    client: *mut dxltie_client_t,
+    sha1: *const c_char,
+    public_key_sha1: *const c_char,
+    timeout_ms: u32,
+    out_json: *mut *mut c_char,
+) -> dxltie_result_t {
+    boundary::call("dxltie_get_certificate_reputation_json", || {
+        let c = dxltie_client_t::from_ptr(client)?;
+        out_param(out_json, "out_json")?;
+        let map = send(c, &Args::certificate_reputation(sha1, public_key_sha1)?, timeout_ms)?;
+        write_json(out_json, &map)
+    })
+}
+
+/// Sets the Enterprise reputation of a certificate (`set_certificate_reputation`).
+///
+/// # Safety
+/// As `dxltie_get_file_reputation`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_set_certificate_reputation(
+    client: *mut dxltie_client_t,
+    trust_level: i32,
+    sha1: *const c_char,
+    public_key_sha1: *const c_char,
+    comment: *const c_char,
+    timeout_ms: u32,
+) -> dxltie_result_t {
+    boundary::call("dxltie_set_certificate_reputation", || {
+        let c = dxltie_client_t::from_ptr(client)?;
+        send(c, &Args::set_certificate_reputation(trust_level, sha1, public_key_sha1, comment)?, timeout_ms).map(|_| ())
+    })
+}
+
+/// The systems that first referenced files signed by a certificate
+/// (`get_certificate_first_references`).
+///
+/// # Safety
+/// As `dxltie_get_file_reputation`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_get_certificate_first_references(
+    client: *mut dxltie_client_t,
+    sha1: *const c_char,
+    public_key_sha1: *const c_char,
+    query_limit: i64,
+    timeout_ms: u32,
+    out_references: *mut *mut dxltie_first_references_t,
+) -> dxltie_result_t {
+    boundary::call("dxltie_get_certificate_first_references", || {
+        let c = dxltie_client_t::from_ptr(client)?;
+        let out = out_param(out_references, "out_references")?;
+        let agents = send(c, &Args::certificate_first_references(sha1, public_key_sha1, query_limit)?, timeout_ms)?;
+        *out = Box::into_raw(owned_first_references(&agents)).cast();
+        Ok(())
+    })
+}
+
+// -------------------------------------------------------------------------------------------
+// Asynchronous requests
+
+/// The outcome of an asynchronous request, borrowed for the duration of the callback.
+#[repr(C)]
+pub struct dxltie_response_t {
+    /// `DXLTIE_OK`, `DXLTIE_E_SERVICE_ERROR`, `DXLTIE_E_TIMEOUT`, `DXLTIE_E_BAD_RESPONSE`,
+    /// `DXLTIE_E_NOT_CONNECTED` or `DXLTIE_E_SHUTDOWN`.
+    pub status: dxltie_result_t,
+    /// With `DXLTIE_E_SERVICE_ERROR`: the fabric's or service's code.
+    pub service_error_code: u32,
+    /// The error's message; NULL on success.
+    pub error_message: *const c_char,
+    /// On success: the result as JSON (`null` for the set operations).
+    pub json: *const c_char,
+    /// On success of a reputation request: the reputations; NULL otherwise.
+    pub reputations: *const dxltie_reputations_t,
+    /// On success of a first-references request: the references; NULL otherwise.
+    pub first_references: *const dxltie_first_references_t,
+}
+
+/// Receives the outcome of an asynchronous request, exactly once, on the dispatcher thread.
+pub type dxltie_response_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, response: *const dxltie_response_t)>;
+
+/// Which typed view an asynchronous result gets.
+#[derive(Clone, Copy)]
+enum ResultShape {
+    Reputations,
+    FirstReferences,
+    Nothing,
+}
+
+unsafe fn send_async(
+    client: *mut dxltie_client_t,
+    request: PreparedRequest,
+    shape: ResultShape,
+    timeout_ms: u32,
+    callback: dxltie_response_fn,
+    user_data: *mut c_void,
+    free_user_data: dxltie_free_fn,
+) -> Result<(), FfiError> {
+    let c = dxltie_client_t::from_ptr(client)?;
+    let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
+    let user = Arc::new(UserCallback::new(f, user_data, free_user_data));
+    let held = user.clone();
+    let sent = c.tie.request_async(
+        &request,
+        timeout_of(timeout_ms),
+        Box::new(move |_, result| {
+            let mut response = dxltie_response_t {
+                status: DXLTIE_OK,
+                service_error_code: 0,
+                error_message: ptr::null(),
+                json: ptr::null(),
+                reputations: ptr::null(),
+                first_references: ptr::null(),
+            };
+            let (json, reps, refs, message);
+            match result {
+                Ok(value) => {
+                    json = to_cstring(&python_json_dumps(&value));
+                    response.json = json.as_ptr();
+                    match shape {
+                        ResultShape::Reputations => {
+                            reps = owned_reputations(&value);
+                            response.reputations = &reps.view;
+                        }
+                        ResultShape::FirstReferences => {
+                            refs = owned_first_references(&value);
+                            response.first_references = &refs.view;
+                        }
+                        ResultShape::Nothing => {}
+                    }
+                }
+                Err(e) => {
+                    let err = from_tie(e);
+                    response.status = err.code;
+                    response.service_error_code = last_service_error_code();
+                    message = to_cstring(&err.message);
+                    response.error_message = message.as_ptr();
+                }
+            }
+            unsafe { (held.function)(held.user_data, &response) };
+        }),
+    );
+    sent.map_err(|e| {
+        user.disarm(); // not sent: the callback will not fire and the caller keeps its data
+        from_tie(e)
+    })
+}
+
+/// The asynchronous form of `dxltie_get_file_reputation`: returns at once; `callback` fires
+/// exactly once on the dispatcher thread with the result, a service error, a timeout or a
+/// shutdown, and `free_user_data` (may be NULL) runs after it. If this returns an error,
+/// neither runs and the caller keeps its user data.
+///
+/// # Safety
+/// As `dxltie_get_file_reputation`; `callback` callable with `user_data` until it has fired.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_get_file_reputation_async(
+    client: *mut dxltie_client_t,
+    hashes: *const dxltie_hash_t,
+    hash_count: usize,
+    timeout_ms: u32,
+    callback: dxltie_response_fn,
+    user_data: *mut c_void,
+    free_user_data: dxltie_free_fn,
+) -> dxltie_result_t {
+    boundary::call("dxltie_get_file_reputation_async", || {
+        let request = Args::file_reputation(hashes, hash_count)?;
+        send_async(client, request, ResultShape::Reputations, timeout_ms, callback, user_data, free_user_data)
+    })
+}
+
+/// The asynchronous form (see `dxltie_get_file_reputation_async`).
+///
+/// # Safety
+/// As `dxltie_get_file_reputation_async`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_set_file_reputation_async(
+    client: *mut dxltie_client_t,
+    trust_level: i32,
+    hashes: *const dxltie_hash_t,
+    hash_count: usize,
+    filename: *const c_char,
+    comment: *const c_char,
+    timeout_ms: u32,
+    callback: dxltie_response_fn,
+    user_data: *mut c_void,
+    free_user_data: dxltie_free_fn,
+) -> dxltie_result_t {
+    boundary::call("dxltie_set_file_reputation_async", || {
+        let request = Args::set_file_reputation(trust_level, hashes, hash_count, filename, comment)?;
+        send_async(client, request, ResultShape::Nothing, timeout_ms, callback, user_data, free_user_data)
+    })
+}
+
+/// The asynchronous form (see `dxltie_get_file_reputation_async`).
+///
+/// # Safety
+/// As `dxltie_get_file_reputation_async`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_get_file_first_references_async(
+    client: *mut dxltie_client_t,
+    hashes: *const dxltie_hash_t,
+    hash_count: usize,
+    query_limit: i64,
+    timeout_ms: u32,
+    callback: dxltie_response_fn,
+    user_data: *mut c_void,
+    free_user_data: dxltie_free_fn,
+) -> dxltie_result_t {
+    boundary::call("dxltie_get_file_first_references_async", || {
+        let request = Args::file_first_references(hashes, hash_count, query_limit)?;
+        send_async(client, request, ResultShape::FirstReferences, timeout_ms, callback, user_data, free_user_data)
+    })
+}
+
+/// The asynchronous form (see `dxltie_get_file_reputation_async`).
+///
+/// # Safety
+/// As `dxltie_get_file_reputation_async`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_get_certificate_reputation_async(
+    client: *mut dxltie_client_t,
+    sha1: *const c_char,
+    public_key_sha1: *const c_char,
+    timeout_ms: u32,
+    callback: dxltie_response_fn,
+    user_data: *mut c_void,
+    free_user_data: dxltie_free_fn,
+) -> dxltie_result_t {
+    boundary::call("dxltie_get_certificate_reputation_async", || {
+        let request = Args::certificate_reputation(sha1, public_key_sha1)?;
+        send_async(client, request, ResultShape::Reputations, timeout_ms, callback, user_data, free_user_data)
+    })
+}
+
+/// The asynchronous form (see `dxltie_get_file_reputation_async`).
+///
+/// # Safety
+/// As `dxltie_get_file_reputation_async`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_set_certificate_reputation_async(
+    client: *mut dxltie_client_t,
+    trust_level: i32,
+    sha1: *const c_char,
+    public_key_sha1: *const c_char,
+    comment: *const c_char,
+    timeout_ms: u32,
+    callback: dxltie_response_fn,
+    user_data: *mut c_void,
+    free_user_data: dxltie_free_fn,
+) -> dxltie_result_t {
+    boundary::call("dxltie_set_certificate_reputation_async", || {
+        let request = Args::set_certificate_reputation(trust_level, sha1, public_key_sha1, comment)?;
+        send_async(client, request, ResultShape::Nothing, timeout_ms, callback, user_data, free_user_data)
+    })
+}
+
+/// The asynchronous form (see `dxltie_get_file_reputation_async`).
+///
+/// # Safety
+/// As `dxltie_get_file_reputation_async`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_get_certificate_first_references_async(
+    client: *mut dxltie_client_t,
+    sha1: *const c_char,
+    public_key_sha1: *const c_char,
+    query_limit: i64,
+    timeout_ms: u32,
+    callback: dxltie_response_fn,
+    user_data: *mut c_void,
+    free_user_data: dxltie_free_fn,
+) -> dxltie_result_t {
+    boundary::call("dxltie_get_certificate_first_references_async", || {
+        let request = Args::certificate_first_references(sha1, public_key_sha1, query_limit)?;
+        send_async(client, request, ResultShape::FirstReferences, timeout_ms, callback, user_data, free_user_data)
+    })
+}

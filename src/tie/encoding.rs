@@ -1,0 +1,433 @@
+//! Text encodings with the exact behaviour of the Python client (spec §1.2).
+//!
+//! * hex → base64 for outgoing hashes: strict, with `binascii.unhexlify`'s error texts.
+//! * base64 → hex for incoming hashes: Python's *non-strict* `base64.b64decode`, which skips
+//!   characters outside the alphabet but insists on correct padding. The `base64` crate has no
+//!   such mode, so the decoder is ported here.
+//! * [`python_json_dumps`]: the bytes `json.dumps(obj)` writes with its defaults, so outgoing
+//!   payloads are byte-identical to Python's.
+//! * [`python_repr_str`]: Python's `repr()` of a string, used where Python's error texts quote a
+//!   value (`KeyError: 'providerId'`, `invalid literal for int() …: '1.4.0'`).
+
+use std::io;
+
+use base64::Engine as _;
+use serde::Serialize as _;
+use serde_json::ser::{CharEscape, Formatter, Serializer};
+use serde_json::Value;
+
+use super::error::{Result, TieError};
+
+const ONLY_ASCII: &str = "string argument should contain only ASCII characters";
+
+/// Hex-decodes `hex` (upper or lower case) and base64-encodes the bytes with padding, like
+/// Python's `base64.b64encode(binascii.unhexlify(hex))`.
+///
+/// Errors (all [`TieError::InvalidArgument`], Python's `binascii.Error` texts): `Odd-length
+/// string`, `Non-hexadecimal digit found`; a non-ASCII string gives Python's `ValueError` text.
+/// The digest length is not checked against any hash type, as in Python.
+pub fn hex_to_base64(hex: &str) -> Result<String> {
+    let bytes = hex_decode_strict(hex).map_err(|m| TieError::InvalidArgument(m.to_string()))?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+/// Base64-decodes `b64` with Python's non-strict rules and returns lower-case hex, like
+/// `binascii.hexlify(base64.b64decode(b64))`.
+///
+/// Errors are [`TieError::InvalidArgument`] carrying Python's text (`Incorrect padding`, …);
+/// code decoding *received* payloads turns them into [`TieError::BadResponse`].
+pub fn base64_to_hex(b64: &str) -> Result<String> {
+    let bytes = base64_decode_lenient(b64).map_err(TieError::InvalidArgument)?;
+    Ok(hex::encode(bytes))
+}
+
+/// `binascii.unhexlify` of a `str`: ASCII only, even length, hex digits of either case.
+fn hex_decode_strict(hex: &str) -> std::result::Result<Vec<u8>, &'static str> {
+    if !hex.is_ascii() {
+        return Err(ONLY_ASCII);
+    }
+    if hex.len() % 2 != 0 {
+        return Err("Odd-length string");
+    }
+    fn nibble(c: u8) -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    }
+    hex.as_bytes()
+        .chunks_exact(2)
+        .map(|pair| match (nibble(pair[0]), nibble(pair[1])) {
+            (Some(hi), Some(lo)) => Ok(hi << 4 | lo),
+            _ => Err("Non-hexadecimal digit found"),
+        })
+        .collect()
+}
+
+/// A port of CPython 3.11's `binascii.a2b_base64(data, strict_mode=False)`, as reached through
+/// `base64.b64decode(s)` with a `str` argument.
+///
+/// * Characters outside `A–Z a–z 0–9 + /` are skipped (so newlines, spaces and even the
+///   URL-safe `-` and `_` vanish).
+/// * `=` only counts once at least two data characters of the current quantum were seen; enough
+///   `=` to complete the quantum end the decoding, and whatever follows is ignored.
+/// * A final partial quantum is an error: `Incorrect padding`, or, with a single leftover data
+///   character, Python's "cannot be 1 more than a multiple of 4" text.
+pub(crate) fn base64_decode_lenient(s: &str) -> std::result::Result<Vec<u8>, String> {
+    if !s.is_ascii() {
+        return Err(ONLY_ASCII.to_string());
+    }
+    fn sextet(c: u8) -> Option<u8> {
+        match c {
+            b'A'..=b'Z' => Some(c - b'A'),
+            b'a'..=b'z' => Some(c - b'a' + 26),
+            b'0'..=b'9' => Some(c - b'0' + 52),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        }
+    }
+    let mut out = Vec::with_capacity(s.len() / 4 * 3 + 2);
+    let mut quad_pos = 0u8;
+    let mut left: u8 = 0;
+    let mut pads = 0u8;
+    for &c in s.as_bytes() {
+        if c == b'=' {
+            if quad_pos >= 2 {
+                pads += 1;
+                if quad_pos + pads >= 4 {
+                    // A complete pad sequence: Python stops parsing here.
+                    return Ok(out);
+                }
+            }
+            continue;
+        }
+        let Some(v) = sextet(c) else { continue };
+        pads = 0;
+        match quad_pos {
+            0 => {
+                left = v;
+                quad_pos = 1;
+            }
+            1 => {
+                out.push(left << 2 | v >> 4);
+                left = v & 0x0f;
+                quad_pos = 2;
+            }
+            2 => {
+                out.push(left << 4 | v >> 2);
+                left = v & 0x03;
+                quad_pos = 3;
+            }
+            _ => {
+                out.push(left << 6 | v);
+                left = 0;
+                quad_pos = 0;
+            }
+        }
+    }
+    match quad_pos {
+        0 => Ok(out),
+        1 => Err(format!(
+            "Invalid base64-encoded string: number of data characters ({}) cannot be 1 more \
+             than a multiple of 4",
+            out.len() / 3 * 4 + 1
+        )),
+        _ => Err("Incorrect padding".to_string()),
+    }
+}
+
+/// Serialises `value` exactly as Python's `json.dumps(value)` does with default arguments:
+/// separators `", "` and `": "`, keys in the map's (insertion) order, every non-ASCII character
+/// (and DEL) escaped as `\uXXXX` with surrogate pairs above the BMP, `\n \r \t \b \f \" \\`
+/// for those characters and `\u00XX` for the other control characters, and floats in Python's
+/// `repr` form (`75.0`, `1e-05`, `1e+16`).
+pub fn python_json_dumps(value: &Value) -> String {
+    let mut out = Vec::with_capacity(128);
+    let mut serializer = Serializer::with_formatter(&mut out, PythonJsonFormatter);
+    value
+        .serialize(&mut serializer)
+        .expect("serialising a serde_json::Value into memory cannot fail");
+    String::from_utf8(out).expect("the formatter writes ASCII only")
+}
+
+/// The `serde_json` formatter behind [`python_json_dumps`].
+struct PythonJsonFormatter;
+
+impl Formatter for PythonJsonFormatter {
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            w.write_all(b", ")
+        }
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        if first {
+            Ok(())
+        } else {
+            w.write_all(b", ")
+        }
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    /// Runs of characters serde_json does not escape itself: ASCII passes through; DEL and
+    /// everything non-ASCII becomes `\uXXXX` (Python's `ensure_ascii=True`).
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if c.is_ascii() && c != '\x7f' {
+                continue;
+            }
+            w.write_all(&fragment.as_bytes()[start..i])?;
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                write!(w, "\\u{unit:04x}")?;
+            }
+            start = i + c.len_utf8();
+        }
+        w.write_all(&fragment.as_bytes()[start..])
+    }
+
+    fn write_char_escape<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        escape: CharEscape,
+    ) -> io::Result<()> {
+        match escape {
+            CharEscape::Quote => w.write_all(b"\\\""),
+            CharEscape::ReverseSolidus => w.write_all(b"\\\\"),
+            // Python never escapes '/'; serde_json does not ask for it either.
+            CharEscape::Solidus => w.write_all(b"/"),
+            CharEscape::Backspace => w.write_all(b"\\b"),
+            CharEscape::FormFeed => w.write_all(b"\\f"),
+            CharEscape::LineFeed => w.write_all(b"\\n"),
+            CharEscape::CarriageReturn => w.write_all(b"\\r"),
+            CharEscape::Tab => w.write_all(b"\\t"),
+            CharEscape::AsciiControl(byte) => write!(w, "\\u{byte:04x}"),
+        }
+    }
+
+    fn write_f64<W: ?Sized + io::Write>(&mut self, w: &mut W, value: f64) -> io::Result<()> {
+        w.write_all(python_float_repr(value).as_bytes())
+    }
+
+    fn write_f32<W: ?Sized + io::Write>(&mut self, w: &mut W, value: f32) -> io::Result<()> {
+        w.write_all(python_float_repr(f64::from(value)).as_bytes())
+    }
+}
+
+/// Python's `repr(float)`: the shortest round-tripping digits, in positional notation when the
+/// decimal exponent is in `-4 < e <= 16` (always with a fractional part, `75.0`), otherwise in
+/// scientific notation with a signed, at least two-digit exponent (`1e-05`, `1.5e+16`).
+pub(crate) fn python_float_repr(value: f64) -> String {
+    if value.is_nan() {
+        return "NaN".to_string();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 { "Infinity" } else { "-Infinity" }.to_string();
+    }
+    // Rust's `{:e}` prints the shortest round-tripping digits, e.g. "-1.5e16".
+    let sci = format!("{:e}", value.abs());
+    let (mantissa, exponent) = sci.split_once('e').expect("`{:e}` always has an exponent");
+    let exponent: i32 = exponent.parse().expect("`{:e}` exponent is an integer");
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let decpt = exponent + 1; // the value is 0.<digits> × 10^decpt
+    let sign = if value.is_sign_negative() { "-" } else { "" };
+    if decpt > -4 && decpt <= 16 {
+        let body = if decpt <= 0 {
+            format!("0.{}{}", "0".repeat((-decpt) as usize), digits)
+        } else if decpt as usize >= digits.len() {
+            format!("{}{}.0", digits, "0".repeat(decpt as usize - digits.len()))
+        } else {
+            format!(
+                "{}.{}",
+                &digits[..decpt as usize],
+                &digits[decpt as usize..]
+            )
+        };
+        format!("{sign}{body}")
+    } else {
+        let (first, rest) = digits.split_at(1);
+        let fraction = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
+        let exp_sign = if exponent < 0 { '-' } else { '+' };
+        format!("{sign}{first}{fraction}e{exp_sign}{:02}", exponent.abs())
+    }
+}
+
+/// Python's `repr(str)`, for error texts that quote a value.
+///
+/// Single quotes unless the text contains `'` and no `"`; `\\`, `\t`, `\n`, `\r` and the chosen
+/// quote are escaped; other control characters become `\xNN`, `\uNNNN` or `\UNNNNNNNN`.
+/// Python escapes every character that `str.isprintable()` rejects; this uses Rust's
+/// `char::is_control` plus the common Unicode separators and format characters, which covers
+/// everything a TIE payload plausibly contains.
+pub fn python_repr_str(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if !is_python_printable(c) => {
+                let code = c as u32;
+                if code < 0x100 {
+                    out.push_str(&format!("\\x{code:02x}"));
+                } else if code < 0x10000 {
+                    out.push_str(&format!("\\u{code:04x}"));
+                } else {
+                    out.push_str(&format!("\\U{code:08x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
+/// An approximation of `str.isprintable()` for one character (see [`python_repr_str`]).
+fn is_python_printable(c: char) -> bool {
+    if c == ' ' {
+        return true;
+    }
+    !(c.is_control()
+        || matches!(c,
+            '\u{a0}' | '\u{ad}' | '\u{1680}' | '\u{2000}'..='\u{200f}' | '\u{2028}'..='\u{202f}'
+            | '\u{205f}'..='\u{2064}' | '\u{3000}' | '\u{feff}' | '\u{e000}'..='\u{f8ff}'
+            | '\u{fff9}'..='\u{fffb}'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn hex_to_base64_accepts_both_cases_and_reports_python_errors() {
+        assert_eq!(
+            hex_to_base64("f2c7bb8acc97f92e987a2d4087d021b1").unwrap(),
+            "8se7isyX+S6Yei1Ah9AhsQ=="
+        );
+        assert_eq!(
+            hex_to_base64("F2C7BB8ACC97F92E987A2D4087D021B1").unwrap(),
+            "8se7isyX+S6Yei1Ah9AhsQ=="
+        );
+        assert_eq!(hex_to_base64("").unwrap(), "");
+        assert_eq!(
+            hex_to_base64("abc"),
+            Err(TieError::InvalidArgument("Odd-length string".into()))
+        );
+        assert_eq!(
+            hex_to_base64("zz"),
+            Err(TieError::InvalidArgument(
+                "Non-hexadecimal digit found".into()
+            ))
+        );
+        assert_eq!(
+            hex_to_base64("é0"),
+            Err(TieError::InvalidArgument(ONLY_ASCII.into()))
+        );
+    }
+
+    #[test]
+    fn base64_decoding_is_python_lenient() {
+        // Cases checked against CPython 3.11's base64.b64decode.
+        assert_eq!(base64_decode_lenient("QUJD=").unwrap(), b"ABC");
+        assert_eq!(base64_decode_lenient("QU=JD").unwrap(), b"ABC");
+        assert_eq!(base64_decode_lenient("QQ==garbage").unwrap(), b"A");
+        assert_eq!(base64_decode_lenient("Q=Q==").unwrap(), b"A");
+        assert_eq!(base64_decode_lenient("-_QQ==").unwrap(), b"A");
+        assert_eq!(base64_decode_lenient("QUI=QUI=").unwrap(), b"AB");
+        assert_eq!(base64_decode_lenient("dGVz\ndA==").unwrap(), b"test");
+        assert_eq!(
+            base64_decode_lenient("QQ").unwrap_err(),
+            "Incorrect padding"
+        );
+        assert_eq!(
+            base64_decode_lenient("QUJDRA").unwrap_err(),
+            "Incorrect padding"
+        );
+        assert_eq!(
+            base64_decode_lenient("Q").unwrap_err(),
+            "Invalid base64-encoded string: number of data characters (1) cannot be 1 more than a multiple of 4"
+        );
+        assert_eq!(base64_to_hex("AAEC/w==").unwrap(), "000102ff");
+    }
+
+    #[test]
+    fn dumps_matches_python_separators_and_escapes() {
+        let v = json!({"a": [1, 2, {"b": null}], "c": true, "d": "x\"y\\z/\n\r\t\u{8}\u{c}\u{1}\u{7f}", "e": {}, "f": []});
+        assert_eq!(
+            python_json_dumps(&v),
+            r#"{"a": [1, 2, {"b": null}], "c": true, "d": "x\"y\\z/\n\r\t\b\f\u0001\u007f", "e": {}, "f": []}"#
+        );
+        let v = json!({"né": "日本 😀"});
+        assert_eq!(
+            python_json_dumps(&v),
+            r#"{"n\u00e9": "\u65e5\u672c \ud83d\ude00"}"#
+        );
+    }
+
+    #[test]
+    fn floats_use_python_repr() {
+        let cases = [
+            (75.0, "75.0"),
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (0.1, "0.1"),
+            (1e16, "1e+16"),
+            (1.5e16, "1.5e+16"),
+            (1e15, "1000000000000000.0"),
+            (123456789012345.6, "123456789012345.6"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (-2.5e-7, "-2.5e-07"),
+            (1e100, "1e+100"),
+        ];
+        for (value, text) in cases {
+            assert_eq!(python_float_repr(value), text, "repr({value})");
+        }
+    }
+
+    #[test]
+    fn repr_quotes_like_python() {
+        assert_eq!(python_repr_str("providerId"), "'providerId'");
+        assert_eq!(python_repr_str("it's"), "\"it's\"");
+        assert_eq!(python_repr_str("a'\"b"), "'a\\'\"b'");
+        assert_eq!(python_repr_str("a\nb\u{1}é"), "'a\\nb\\x01é'");
+    }
+}
