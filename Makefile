@@ -9,7 +9,7 @@ CFLAGS_CXX := -x c++ -std=c++17 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -Iinc
 LDFLAGS    := -L$(LIBDIR) -Wl,-rpath,$(abspath $(LIBDIR)) -ldxltie -lpthread -ldl -lm
 C_TESTS    := $(basename $(notdir $(wildcard tests-c/*.c)))
 
-.PHONY: all lib header test test-rust test-c deps demo clean
+.PHONY: all lib header test test-rust test-c c-programs deps demo clean
 
 all: lib
 
@@ -22,8 +22,9 @@ lib:
 header: lib
 	cp "$$(ls -t $(LIBDIR)/build/dxltie-*/out/dxltie.h | head -1)" include/dxltie.h
 
-## Everything CI checks: system packages, Rust tests, C tests.
-test: deps test-rust test-c
+## Everything CI checks: system packages, the C programs, then every Rust test (which runs the
+## C programs against a real broker, also under valgrind and AddressSanitizer).
+test: deps c-programs test-rust
 
 deps:
 	bash scripts/setup-deps.sh
@@ -31,12 +32,16 @@ deps:
 test-rust:
 	$(CARGO) test --all-targets
 
-# Each C test is built twice, as C11 and as C++, and both builds run.
-test-c: lib $(foreach t,$(C_TESTS),$(BUILD)/$(t) $(BUILD)/$(t)-cxx)
-	@set -e; for t in $(C_TESTS); do \
-	  echo "== $$t (C11)"; ./$(BUILD)/$$t; \
-	  echo "== $$t (C++)"; ./$(BUILD)/$$t-cxx; \
-	done
+## Each C test program built three times: C11, C++, and C11 with AddressSanitizer.
+c-programs: lib $(foreach t,$(C_TESTS),$(BUILD)/$(t) $(BUILD)/$(t)-cxx $(BUILD)/$(t)-asan)
+
+## The C programs that need no broker, run directly.
+test-c: c-programs
+	./$(BUILD)/config_test && ./$(BUILD)/config_test-cxx && ./$(BUILD)/config_test-asan
+
+$(BUILD)/%-asan: tests-c/%.c include/dxltie.h | lib
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS_C) -fsanitize=address -fno-omit-frame-pointer -o $@ $< $(LDFLAGS)
 
 $(BUILD)/%: tests-c/%.c include/dxltie.h | lib
 	@mkdir -p $(BUILD)

@@ -5,15 +5,31 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use dxltie::dxl::{Broker, ClientConfig, PemSource};
 
-/// A fresh folder holding three placeholder PEM files (the loader checks that they exist).
-fn folder_with_certs() -> PathBuf {
+/// A fresh folder holding three placeholder PEM files (the loader checks that they exist),
+/// removed when the value drops.
+struct Folder(PathBuf);
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl std::ops::Deref for Folder {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+fn folder_with_certs() -> Folder {
     static N: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!("dxltie-config-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
     std::fs::create_dir_all(&dir).unwrap();
     for f in ["ca-bundle.crt", "client.crt", "client.key"] {
         std::fs::write(dir.join(f), "-----BEGIN CERTIFICATE-----\n").unwrap();
     }
-    dir
+    Folder(dir)
 }
 
 fn write(dir: &Path, text: &str) -> PathBuf {

@@ -214,11 +214,7 @@ async fn connect_cycle(
             let wait = backoff.next_delay();
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
-                cmd = commands.recv() => match cmd {
-                    Some(Command::Disconnect) => return Err(Ended::Disconnect),
-                    Some(Command::Shutdown) | None => return Err(Ended::Shutdown),
-                    _ => {}
-                },
+                stop = next_stop(commands) => return Err(stop),
             }
         }
         let mut failures: Vec<String> = Vec::new();
@@ -230,11 +226,7 @@ async fn connect_cycle(
             eventloop.network_options = network.clone();
             let attempt = tokio::select! {
                 r = eventloop.poll() => r,
-                cmd = commands.recv() => match cmd {
-                    Some(Command::Disconnect) => return Err(Ended::Disconnect),
-                    Some(Command::Shutdown) | None => return Err(Ended::Shutdown),
-                    _ => continue,
-                },
+                stop = next_stop(commands) => return Err(stop),
             };
             let label = format!("{} at {}:{}", broker_name(candidate), candidate.address, candidate.broker.port);
             match attempt {
@@ -256,6 +248,17 @@ async fn connect_cycle(
         }
         // Keep the detail for a `connect` that times out while we keep trying.
         *inner.last_attempts.lock().unwrap() = Some(summary);
+    }
+}
+
+/// Waits for a command that ends a connect cycle; other commands mean nothing while connecting.
+async fn next_stop(commands: &mut UnboundedReceiver<Command>) -> Ended {
+    loop {
+        match commands.recv().await {
+            Some(Command::Disconnect) => return Ended::Disconnect,
+            Some(Command::Shutdown) | None => return Ended::Shutdown,
+            Some(Command::Connect) | Some(Command::Wake) => {}
+        }
     }
 }
 

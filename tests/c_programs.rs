@@ -1,0 +1,83 @@
+//! The C test programs (tests-c/, built by `make c-programs` as C11, C++ and with
+//! AddressSanitizer) run against a real broker and the canned TIE responder, and once under
+//! valgrind.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use support::{Mosquitto, MosquittoOptions, Pki, TempDir};
+
+fn build_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("build")
+}
+
+/// Builds the C programs (incremental; `make test` has usually done it already).
+fn make_c_programs() {
+    let status = Command::new("make")
+        .arg("-s")
+        .arg("c-programs")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("make");
+    assert!(status.success(), "make c-programs failed");
+}
+
+fn run(program: &[&str], config: &Path) -> (bool, String) {
+    let out = Command::new(program[0])
+        .args(&program[1..])
+        .arg(config)
+        .env("ASAN_OPTIONS", "detect_leaks=0") // leaks are valgrind's job; LSan trips on Rust's thread-locals
+        .output()
+        .expect("run C program");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+#[test]
+fn c_programs_pass_against_a_real_broker() {
+    make_c_programs();
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let _responder = support::tie_responder::start(&broker.client_config(&pki));
+    let dir = TempDir::new("c-programs");
+    let config = broker.write_dxlclient_config(&pki, dir.path());
+    for variant in ["", "-cxx", "-asan"] {
+        let config_test = build_dir().join(format!("config_test{variant}"));
+        let out = Command::new(&config_test).env("ASAN_OPTIONS", "detect_leaks=0").output().expect("config_test");
+        assert!(out.status.success(), "config_test{variant}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let client_test = build_dir().join(format!("client_test{variant}"));
+        let (ok, text) = run(&[client_test.to_str().unwrap()], &config);
+        assert!(ok, "client_test{variant}:\n{text}");
+        assert!(text.contains("client_test: 0 failed"), "{text}");
+    }
+}
+
+#[test]
+fn c_programs_run_clean_under_valgrind() {
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        panic!("valgrind is missing: scripts/setup-deps.sh installs it");
+    }
+    make_c_programs();
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let _responder = support::tie_responder::start(&broker.client_config(&pki));
+    let dir = TempDir::new("valgrind");
+    let config = broker.write_dxlclient_config(&pki, dir.path());
+    let client_test = build_dir().join("client_test");
+    let (ok, text) = run(
+        &[
+            "valgrind",
+            "--error-exitcode=99",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite",
+            "--show-leak-kinds=definite",
+            concat!("--suppressions=", env!("CARGO_MANIFEST_DIR"), "/tests/valgrind.supp"),
+            client_test.to_str().unwrap(),
+        ],
+        &config,
+    );
+    assert!(ok, "valgrind client_test:\n{text}");
+    assert!(text.contains("ERROR SUMMARY: 0 errors"), "{text}");
+}

@@ -1,0 +1,287 @@
+//! The fabric client against a real mosquitto broker with TLS and required client
+//! certificates, on 127.0.0.1 and a free port (tests/support).
+
+mod support;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use dxltie::dxl::{CallbackKind, Client, ClientConfig, ConnectionState, DxlError, Handle, Message, ServiceInfo};
+use support::{Mosquitto, MosquittoOptions, Pki};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+fn connected_client(config: &ClientConfig) -> Client {
+    let mut config = config.clone();
+    config.client_id = dxltie::dxl::message::new_id();
+    let client = Client::new(config).unwrap();
+    client.connect(WAIT).unwrap();
+    client
+}
+
+/// A channel fed by an event callback on `topic`.
+fn collect_events(client: &Client, topic: &str) -> mpsc::Receiver<Message> {
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    client
+        .add_callback(
+            CallbackKind::Event,
+            topic,
+            Arc::new(move |_: &Handle, m: &Message| {
+                let _ = tx.lock().unwrap().send(m.clone());
+            }),
+            true,
+        )
+        .unwrap();
+    rx
+}
+
+/// A service on `topic` answering `err` with ErrorResponse 99 and anything else with an echo.
+fn echo_service(client: &Client, topic: &str) {
+    client
+        .register_service(
+            ServiceInfo::new("/test/echo", &[topic]),
+            Arc::new(|h: &Handle, request: &Message| {
+                let reply = if request.payload == b"err" {
+                    Message::error_response_to(request, 99, "This is an error")
+                } else {
+                    Message::response_to(request, [b"echo:".as_slice(), &request.payload].concat())
+                };
+                h.send_response(&reply).unwrap();
+            }),
+        )
+        .unwrap();
+}
+
+#[test]
+fn connects_and_round_trips_an_event() {
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let config = broker.client_config(&pki);
+    let client = connected_client(&config);
+    assert_eq!(client.state(), ConnectionState::Connected);
+    assert!(client.subscriptions().contains(&client.reply_topic().to_owned()));
+    assert!(client.client_id().starts_with('{'));
+    let events = collect_events(&client, "/test/event");
+    client.send_event(&Message::event("/test/event", b"hello".to_vec())).unwrap();
+    let got = events.recv_timeout(WAIT).unwrap();
+    assert_eq!(got.payload, b"hello");
+    assert_eq!(got.destination_topic, "/test/event");
+    assert_eq!(client.stats().received, 1);
+}
+
+#[test]
+fn sync_async_error_and_timeout_requests() {
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let config = broker.client_config(&pki);
+    let service = connected_client(&config);
+    echo_service(&service, "/test/echo");
+    let client = connected_client(&config);
+
+    let response = client.sync_request(Message::request("/test/echo", b"ping".to_vec()), WAIT).unwrap();
+    assert_eq!(response.payload, b"echo:ping");
+
+    match client.sync_request(Message::request("/test/echo", b"err".to_vec()), WAIT) {
+        Err(DxlError::Service { code, raw_code, message }) => {
+            assert_eq!((code, raw_code, message.as_str()), (99, 99, "This is an error"))
+        }
+        other => panic!("expected a service error, got {other:?}"),
+    }
+
+    let start = Instant::now();
+    match client.sync_request(Message::request("/test/nobody", b"x".to_vec()), Duration::from_millis(300)) {
+        Err(DxlError::Timeout(text)) => assert!(text.starts_with("Timeout waiting for response to message: {"), "{text}"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert!(start.elapsed() >= Duration::from_millis(300));
+
+    let (tx, rx) = mpsc::channel();
+    for (payload, timeout) in [(b"a".to_vec(), WAIT), (b"err".to_vec(), WAIT)] {
+        let tx = tx.clone();
+        client
+            .async_request(Message::request("/test/echo", payload), timeout, Box::new(move |_, r| tx.send(r).unwrap()))
+            .unwrap();
+    }
+    let tx2 = tx.clone();
+    client
+        .async_request(
+            Message::request("/test/nobody", b"x".to_vec()),
+            Duration::from_millis(200),
+            Box::new(move |_, r| tx2.send(r).unwrap()),
+        )
+        .unwrap();
+    let mut results: Vec<String> = (0..3)
+        .map(|_| match rx.recv_timeout(WAIT).unwrap() {
+            Ok(m) => String::from_utf8(m.payload).unwrap(),
+            Err(DxlError::Service { code, .. }) => format!("service {code}"),
+            Err(DxlError::Timeout(_)) => "timeout".into(),
+            Err(e) => panic!("{e}"),
+        })
+        .collect();
+    results.sort();
+    assert_eq!(results, ["echo:a", "service 99", "timeout"]);
+    // Each async callback fires exactly once.
+    assert!(rx.recv_timeout(Duration::from_millis(300)).is_err());
+}
+
+#[test]
+fn a_sync_request_inside_a_callback_works() {
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let config = broker.client_config(&pki);
+    let service = connected_client(&config);
+    echo_service(&service, "/test/echo");
+    let client = connected_client(&config);
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    client
+        .add_callback(
+            CallbackKind::Event,
+            "/test/trigger",
+            Arc::new(move |h: &Handle, m: &Message| {
+                let r = h.sync_request(Message::request("/test/echo", m.payload.clone()), WAIT);
+                tx.lock().unwrap().send(r.map(|m| m.payload)).unwrap();
+            }),
+            true,
+        )
+        .unwrap();
+    client.send_event(&Message::event("/test/trigger", b"inside".to_vec())).unwrap();
+    assert_eq!(rx.recv_timeout(WAIT).unwrap().unwrap(), b"echo:inside");
+}
+
+#[test]
+fn ten_thousand_events_arrive_exactly_once_among_garbage() {
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let config = broker.client_config(&pki);
+    let receiver = connected_client(&config);
+    let seen = Arc::new(Mutex::new(vec![0u8; 10_000]));
+    let count = Arc::new(AtomicUsize::new(0));
+    let (s, c) = (seen.clone(), count.clone());
+    receiver
+        .add_callback(
+            CallbackKind::Event,
+            "/test/flood",
+            Arc::new(move |_: &Handle, m: &Message| {
+                let i: usize = std::str::from_utf8(&m.payload).unwrap().parse().unwrap();
+                s.lock().unwrap()[i] += 1;
+                c.fetch_add(1, Ordering::SeqCst);
+            }),
+            true,
+        )
+        .unwrap();
+    let sender = connected_client(&config);
+    let garbage_publisher = broker.raw_publisher(&pki);
+    for i in 0..10_000 {
+        sender.send_event(&Message::event("/test/flood", i.to_string().into_bytes())).unwrap();
+        if i % 1000 == 0 {
+            garbage_publisher.publish("/test/flood", b"hello world, not DXL");
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count.load(Ordering::SeqCst) < 10_000 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let seen = seen.lock().unwrap();
+    let missing = seen.iter().filter(|&&n| n == 0).count();
+    let duplicated = seen.iter().filter(|&&n| n > 1).count();
+    assert_eq!((missing, duplicated), (0, 0), "every event exactly once");
+    let stats = receiver.stats();
+    assert_eq!(stats.undecodable, 10, "{stats:?}");
+    assert!(receiver.is_connected(), "garbage does not drop the connection");
+}
+
+#[test]
+fn reconnects_and_resubscribes_after_the_broker_restarts() {
+    let pki = Pki::generate();
+    let mut broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let mut config = broker.client_config(&pki);
+    config.reconnect_delay = Duration::from_millis(100);
+    let client = connected_client(&config);
+    let states = Arc::new(Mutex::new(Vec::new()));
+    let s = states.clone();
+    client.add_state_listener(Arc::new(move |st| s.lock().unwrap().push(st)));
+    let events = collect_events(&client, "/test/restart");
+    broker.restart();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !(client.is_connected() && client.stats().reconnects >= 1) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(client.is_connected(), "reconnected");
+    assert_eq!(client.stats().reconnects, 1);
+    let sender = connected_client(&config);
+    sender.send_event(&Message::event("/test/restart", b"after".to_vec())).unwrap();
+    assert_eq!(events.recv_timeout(WAIT).unwrap().payload, b"after", "subscription restored");
+    std::thread::sleep(Duration::from_millis(100));
+    let states = states.lock().unwrap().clone();
+    assert!(states.contains(&ConnectionState::Connecting) && states.last() == Some(&ConnectionState::Connected), "{states:?}");
+}
+
+#[test]
+fn fails_over_to_the_second_broker() {
+    let pki = Pki::generate();
+    let first = Mosquitto::start(&pki, MosquittoOptions::default());
+    let second = Mosquitto::start(&pki, MosquittoOptions::default());
+    let mut config = first.client_config(&pki);
+    config.brokers.extend(second.client_config(&pki).brokers);
+    config.reconnect_delay = Duration::from_millis(100);
+    let client = connected_client(&config);
+    let mut first = first;
+    first.stop();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !(client.is_connected() && client.stats().reconnects >= 1) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(client.is_connected(), "failed over");
+    let events = collect_events(&client, "/test/failover");
+    let sender = connected_client(&second.client_config(&pki));
+    sender.send_event(&Message::event("/test/failover", b"x".to_vec())).unwrap();
+    assert_eq!(events.recv_timeout(WAIT).unwrap().payload, b"x");
+}
+
+#[test]
+fn tls_1_2_only_broker_and_certificate_without_san_are_accepted() {
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions { tls12_only: true, ..Default::default() });
+    let client = connected_client(&broker.client_config(&pki));
+    assert!(client.is_connected());
+}
+
+#[test]
+fn connect_errors_name_each_broker_and_why() {
+    let pki = Pki::generate();
+    // An untrusted broker: its certificate comes from another CA.
+    let broker = Mosquitto::start(&pki, MosquittoOptions { use_other_ca_broker_cert: true, ..Default::default() });
+    let mut config = broker.client_config(&pki);
+    config.connect_retries = 0;
+    let client = Client::new(config).unwrap();
+    let err = client.connect(WAIT).unwrap_err().to_string();
+    assert!(err.contains("local") && err.to_lowercase().contains("unknownissuer"), "{err}");
+    assert!(!client.is_connected());
+
+    // Nothing listening.
+    let mut config = broker.client_config(&pki);
+    config.brokers[0].port = support::free_port();
+    config.brokers[0].ip_address = None;
+    config.connect_retries = 1;
+    config.reconnect_delay = Duration::from_millis(50);
+    let client = Client::new(config).unwrap();
+    let err = client.connect(WAIT).unwrap_err().to_string();
+    assert!(err.contains("refused"), "{err}");
+}
+
+#[test]
+fn a_client_certificate_from_another_ca_is_refused() {
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let mut config = broker.client_config(&pki);
+    config.client_cert = dxltie::dxl::PemSource::File(pki.other_client_cert.clone());
+    config.private_key = dxltie::dxl::PemSource::File(pki.other_client_key.clone());
+    config.connect_retries = 0;
+    let client = Client::new(config).unwrap();
+    assert!(client.connect(WAIT).is_err());
+}
