@@ -32,10 +32,7 @@ fn main() {
     for file in &ffi_files {
         builder = builder.with_src(file);
     }
-    builder
-        .generate()
-        .expect("generating the C header")
-        .write_to_file(&out);
+    builder.generate().expect("generating the C header").write_to_file(&out);
     println!("cargo:rustc-env=DXLTIE_GENERATED_HEADER={}", out.display());
 
     // The SONAME carries the major version: an incompatible ABI gets a new file name.
@@ -52,8 +49,12 @@ fn string_constants(path: &std::path::Path) -> String {
     let source = std::fs::read_to_string(path).expect("src/ffi/constants.rs");
     let mut out = String::from("\n/* TIE string constants (topics, hash types, property names, attribute ids). */\n");
     for line in source.lines() {
-        let Some(rest) = line.trim().strip_prefix("pub const ") else { continue };
-        let Some((name, value)) = rest.split_once(": &str = ") else { continue };
+        let Some(rest) = line.trim().strip_prefix("pub const ") else {
+            continue;
+        };
+        let Some((name, value)) = rest.split_once(": &str = ") else {
+            continue;
+        };
         let value = value.trim_end_matches(';');
         out.push_str(&format!("#define {name} {value}\n"));
     }

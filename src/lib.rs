@@ -7,5 +7,5 @@
 //! - `ffi`: the thin `extern "C"` skin described in `include/dxltie.h`.
 
 pub mod dxl;
-pub mod tie;
 mod ffi;
+pub mod tie;

@@ -31,7 +31,11 @@ fn run(program: &[&str], config: &Path) -> (bool, String) {
         .env("ASAN_OPTIONS", "detect_leaks=0") // leaks are valgrind's job; LSan trips on Rust's thread-locals
         .output()
         .expect("run C program");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.success(), text)
 }
 
@@ -45,8 +49,16 @@ fn c_programs_pass_against_a_real_broker() {
     let config = broker.write_dxlclient_config(&pki, dir.path());
     for variant in ["", "-cxx", "-asan"] {
         let config_test = build_dir().join(format!("config_test{variant}"));
-        let out = Command::new(&config_test).env("ASAN_OPTIONS", "detect_leaks=0").output().expect("config_test");
-        assert!(out.status.success(), "config_test{variant}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let out = Command::new(&config_test)
+            .env("ASAN_OPTIONS", "detect_leaks=0")
+            .output()
+            .expect("config_test");
+        assert!(
+            out.status.success(),
+            "config_test{variant}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         let client_test = build_dir().join(format!("client_test{variant}"));
         let (ok, text) = run(&[client_test.to_str().unwrap()], &config);
         assert!(ok, "client_test{variant}:\n{text}");

@@ -65,7 +65,9 @@ fn connects_and_round_trips_an_event() {
     assert!(client.subscriptions().contains(&client.reply_topic().to_owned()));
     assert!(client.client_id().starts_with('{'));
     let events = collect_events(&client, "/test/event");
-    client.send_event(&Message::event("/test/event", b"hello".to_vec())).unwrap();
+    client
+        .send_event(&Message::event("/test/event", b"hello".to_vec()))
+        .unwrap();
     let got = events.recv_timeout(WAIT).unwrap();
     assert_eq!(got.payload, b"hello");
     assert_eq!(got.destination_topic, "/test/event");
@@ -81,19 +83,30 @@ fn sync_async_error_and_timeout_requests() {
     echo_service(&service, "/test/echo");
     let client = connected_client(&config);
 
-    let response = client.sync_request(Message::request("/test/echo", b"ping".to_vec()), WAIT).unwrap();
+    let response = client
+        .sync_request(Message::request("/test/echo", b"ping".to_vec()), WAIT)
+        .unwrap();
     assert_eq!(response.payload, b"echo:ping");
 
     match client.sync_request(Message::request("/test/echo", b"err".to_vec()), WAIT) {
-        Err(DxlError::Service { code, raw_code, message }) => {
+        Err(DxlError::Service {
+            code,
+            raw_code,
+            message,
+        }) => {
             assert_eq!((code, raw_code, message.as_str()), (99, 99, "This is an error"))
         }
         other => panic!("expected a service error, got {other:?}"),
     }
 
     let start = Instant::now();
-    match client.sync_request(Message::request("/test/nobody", b"x".to_vec()), Duration::from_millis(300)) {
-        Err(DxlError::Timeout(text)) => assert!(text.starts_with("Timeout waiting for response to message: {"), "{text}"),
+    match client.sync_request(
+        Message::request("/test/nobody", b"x".to_vec()),
+        Duration::from_millis(300),
+    ) {
+        Err(DxlError::Timeout(text)) => {
+            assert!(text.starts_with("Timeout waiting for response to message: {"), "{text}")
+        }
         other => panic!("expected a timeout, got {other:?}"),
     }
     assert!(start.elapsed() >= Duration::from_millis(300));
@@ -102,7 +115,11 @@ fn sync_async_error_and_timeout_requests() {
     for (payload, timeout) in [(b"a".to_vec(), WAIT), (b"err".to_vec(), WAIT)] {
         let tx = tx.clone();
         client
-            .async_request(Message::request("/test/echo", payload), timeout, Box::new(move |_, r| tx.send(r).unwrap()))
+            .async_request(
+                Message::request("/test/echo", payload),
+                timeout,
+                Box::new(move |_, r| tx.send(r).unwrap()),
+            )
             .unwrap();
     }
     let tx2 = tx.clone();
@@ -148,7 +165,9 @@ fn a_sync_request_inside_a_callback_works() {
             true,
         )
         .unwrap();
-    client.send_event(&Message::event("/test/trigger", b"inside".to_vec())).unwrap();
+    client
+        .send_event(&Message::event("/test/trigger", b"inside".to_vec()))
+        .unwrap();
     assert_eq!(rx.recv_timeout(WAIT).unwrap().unwrap(), b"echo:inside");
 }
 
@@ -176,7 +195,9 @@ fn ten_thousand_events_arrive_exactly_once_among_garbage() {
     let sender = connected_client(&config);
     let garbage_publisher = broker.raw_publisher(&pki);
     for i in 0..10_000 {
-        sender.send_event(&Message::event("/test/flood", i.to_string().into_bytes())).unwrap();
+        sender
+            .send_event(&Message::event("/test/flood", i.to_string().into_bytes()))
+            .unwrap();
         if i % 1000 == 0 {
             garbage_publisher.publish("/test/flood", b"hello world, not DXL");
         }
@@ -214,11 +235,20 @@ fn reconnects_and_resubscribes_after_the_broker_restarts() {
     assert!(client.is_connected(), "reconnected");
     assert_eq!(client.stats().reconnects, 1);
     let sender = connected_client(&config);
-    sender.send_event(&Message::event("/test/restart", b"after".to_vec())).unwrap();
-    assert_eq!(events.recv_timeout(WAIT).unwrap().payload, b"after", "subscription restored");
+    sender
+        .send_event(&Message::event("/test/restart", b"after".to_vec()))
+        .unwrap();
+    assert_eq!(
+        events.recv_timeout(WAIT).unwrap().payload,
+        b"after",
+        "subscription restored"
+    );
     std::thread::sleep(Duration::from_millis(100));
     let states = states.lock().unwrap().clone();
-    assert!(states.contains(&ConnectionState::Connecting) && states.last() == Some(&ConnectionState::Connected), "{states:?}");
+    assert!(
+        states.contains(&ConnectionState::Connecting) && states.last() == Some(&ConnectionState::Connected),
+        "{states:?}"
+    );
 }
 
 #[test]
@@ -239,14 +269,22 @@ fn fails_over_to_the_second_broker() {
     assert!(client.is_connected(), "failed over");
     let events = collect_events(&client, "/test/failover");
     let sender = connected_client(&second.client_config(&pki));
-    sender.send_event(&Message::event("/test/failover", b"x".to_vec())).unwrap();
+    sender
+        .send_event(&Message::event("/test/failover", b"x".to_vec()))
+        .unwrap();
     assert_eq!(events.recv_timeout(WAIT).unwrap().payload, b"x");
 }
 
 #[test]
 fn tls_1_2_only_broker_and_certificate_without_san_are_accepted() {
     let pki = Pki::generate();
-    let broker = Mosquitto::start(&pki, MosquittoOptions { tls12_only: true, ..Default::default() });
+    let broker = Mosquitto::start(
+        &pki,
+        MosquittoOptions {
+            tls12_only: true,
+            ..Default::default()
+        },
+    );
     let client = connected_client(&broker.client_config(&pki));
     assert!(client.is_connected());
 }
@@ -255,12 +293,21 @@ fn tls_1_2_only_broker_and_certificate_without_san_are_accepted() {
 fn connect_errors_name_each_broker_and_why() {
     let pki = Pki::generate();
     // An untrusted broker: its certificate comes from another CA.
-    let broker = Mosquitto::start(&pki, MosquittoOptions { use_other_ca_broker_cert: true, ..Default::default() });
+    let broker = Mosquitto::start(
+        &pki,
+        MosquittoOptions {
+            use_other_ca_broker_cert: true,
+            ..Default::default()
+        },
+    );
     let mut config = broker.client_config(&pki);
     config.connect_retries = 0;
     let client = Client::new(config).unwrap();
     let err = client.connect(WAIT).unwrap_err().to_string();
-    assert!(err.contains("local") && err.to_lowercase().contains("unknownissuer"), "{err}");
+    assert!(
+        err.contains("local") && err.to_lowercase().contains("unknownissuer"),
+        "{err}"
+    );
     assert!(!client.is_connected());
 
     // Nothing listening.

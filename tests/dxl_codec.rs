@@ -14,7 +14,11 @@ fn vectors() -> Vec<Value> {
 }
 
 fn strings(v: &Value) -> Vec<String> {
-    v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// A nil string field decodes as absent (""), where Python shows `None`.
@@ -88,7 +92,11 @@ fn encoding_is_byte_identical_to_python() {
         if fields["request_message_id"].is_null() && fields.get("request_message_id").is_some() {
             // Python writes a missing request id as nil (c0); the broker rejects nil, so we write
             // an empty string (a0) and nothing else differs (dxl-protocol.md §1.5).
-            assert_eq!(ours, expected.replacen("c0", "a0", 1), "{name}: only the nil byte may differ");
+            assert_eq!(
+                ours,
+                expected.replacen("c0", "a0", 1),
+                "{name}: only the nil byte may differ"
+            );
             assert_ne!(ours, expected, "{name}: we must never write nil");
         } else {
             assert_eq!(ours, expected, "{name}: encoding differs from Python");
@@ -118,11 +126,20 @@ fn decoding_gives_the_fields_python_decoded() {
 
 #[test]
 fn broker_v3_error_response_keeps_sign_and_instance_id() {
-    let v = vectors().into_iter().find(|v| v["name"] == "broker_v3_error_response").unwrap();
+    let v = vectors()
+        .into_iter()
+        .find(|v| v["name"] == "broker_v3_error_response")
+        .unwrap();
     let m = decode(&hex::decode(v["hex"].as_str().unwrap()).unwrap(), "/t").unwrap();
     assert_eq!(m.version, 3);
     assert_eq!(m.error_code_u32(), Some(0x8000_0001));
-    assert!(matches!(m.kind, MessageKind::ErrorResponse { error_code: -2147483647, .. }));
+    assert!(matches!(
+        m.kind,
+        MessageKind::ErrorResponse {
+            error_code: -2147483647,
+            ..
+        }
+    ));
     assert!(!m.source_client_instance_id.is_empty(), "v3 instance id read");
 }
 
@@ -152,15 +169,25 @@ fn malformed_vectors_give_typed_errors() {
 fn payload_length_headers_match_python() {
     let mut checked = 0;
     for v in vectors() {
-        let Some(header) = v.get("payload_header_hex") else { continue };
+        let Some(header) = v.get("payload_header_hex") else {
+            continue;
+        };
         let name = v["name"].as_str().unwrap();
         let len: usize = name.trim_start_matches("payload_len_").parse().unwrap();
         let mut m = Message::event("/t", vec![b'x'; len]);
         m.message_id = "{11111111-1111-4111-8111-111111111111}".into();
         let bytes = encode(&m);
-        assert_eq!(bytes.len() as u64, v["total_length"].as_u64().unwrap(), "{name}: total length");
+        assert_eq!(
+            bytes.len() as u64,
+            v["total_length"].as_u64().unwrap(),
+            "{name}: total length"
+        );
         let at = 2 + 3 + 38 + 4; // version, type, message id, two empty ids, two empty arrays
-        assert_eq!(hex::encode(&bytes[at..at + header.as_str().unwrap().len() / 2]), header.as_str().unwrap(), "{name}");
+        assert_eq!(
+            hex::encode(&bytes[at..at + header.as_str().unwrap().len() / 2]),
+            header.as_str().unwrap(),
+            "{name}"
+        );
         assert_eq!(decode(&bytes, "/t").unwrap().payload.len(), len, "{name}: round trip");
         checked += 1;
     }

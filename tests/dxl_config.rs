@@ -24,7 +24,11 @@ impl std::ops::Deref for Folder {
 
 fn folder_with_certs() -> Folder {
     static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!("dxltie-config-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let dir = std::env::temp_dir().join(format!(
+        "dxltie-config-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
     std::fs::create_dir_all(&dir).unwrap();
     for f in ["ca-bundle.crt", "client.crt", "client.key"] {
         std::fs::write(dir.join(f), "-----BEGIN CERTIFICATE-----\n").unwrap();
@@ -76,9 +80,24 @@ fn reads_an_epo_style_file() {
                 host_name: "mybroker.mcafee.com".into(),
                 ip_address: Some("192.168.1.12".into())
             },
-            Broker { unique_id: "local".into(), port: 8993, host_name: "localhost".into(), ip_address: Some("127.0.0.1".into()) },
-            Broker { unique_id: "".into(), port: 8883, host_name: "c".into(), ip_address: Some("10.0.0.1".into()) },
-            Broker { unique_id: "{b2}".into(), port: 8883, host_name: "fe80::1".into(), ip_address: Some("::1".into()) },
+            Broker {
+                unique_id: "local".into(),
+                port: 8993,
+                host_name: "localhost".into(),
+                ip_address: Some("127.0.0.1".into())
+            },
+            Broker {
+                unique_id: "".into(),
+                port: 8883,
+                host_name: "c".into(),
+                ip_address: Some("10.0.0.1".into())
+            },
+            Broker {
+                unique_id: "{b2}".into(),
+                port: 8883,
+                host_name: "fe80::1".into(),
+                ip_address: Some("::1".into())
+            },
         ]
     );
     assert_eq!(config.websocket_brokers.len(), 1);
@@ -97,7 +116,15 @@ fn websockets_are_used_when_only_websocket_brokers_exist_or_when_asked() {
     assert!(config.use_websockets);
     assert_eq!(config.active_brokers()[0].port, 443);
     let proxy = config.proxy.unwrap();
-    assert_eq!((proxy.address.as_str(), proxy.port, proxy.user.as_deref(), proxy.password.as_deref()), ("proxy.corp", 3128, Some("u"), Some("p")));
+    assert_eq!(
+        (
+            proxy.address.as_str(),
+            proxy.port,
+            proxy.user.as_deref(),
+            proxy.password.as_deref()
+        ),
+        ("proxy.corp", 3128, Some("u"), Some("p"))
+    );
 
     let asked = EPO_STYLE.replace("[General]\n", "[General]\nUseWebSockets = yes\n");
     assert!(ClientConfig::from_file(write(&dir, &asked)).unwrap().use_websockets);
@@ -111,7 +138,11 @@ fn a_random_client_id_when_none_is_configured() {
     let text = "[Certs]\nBrokerCertChain=ca-bundle.crt\nCertFile=client.crt\nPrivateKey=client.key\n";
     let a = ClientConfig::from_file(write(&dir, text)).unwrap();
     let b = ClientConfig::from_file(write(&dir, text)).unwrap();
-    assert!(a.client_id.starts_with('{') && a.client_id.ends_with('}') && a.client_id.len() == 38, "{}", a.client_id);
+    assert!(
+        a.client_id.starts_with('{') && a.client_id.ends_with('}') && a.client_id.len() == 38,
+        "{}",
+        a.client_id
+    );
     assert_ne!(a.client_id, b.client_id);
     assert!(a.brokers.is_empty(), "a missing [Brokers] section is an empty list");
 }
@@ -181,5 +212,8 @@ fn broker_urls_and_lines_round_trip() {
     assert!(Broker::parse_url("ssl://x:70000").is_err());
     let line = "{id};8883;host;10.0.0.1";
     assert_eq!(Broker::parse_config_line(line).unwrap().to_config_line(), line);
-    assert_eq!(Broker::parse_config_line("8883;host").unwrap().to_config_line(), "8883;host");
+    assert_eq!(
+        Broker::parse_config_line("8883;host").unwrap().to_config_line(),
+        "8883;host"
+    );
 }

@@ -47,11 +47,15 @@ fn python_service_answers_our_requests_and_relays_our_events() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(peer.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(peer.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     assert_eq!(line.trim(), "READY", "the Python peer did not start");
 
     let client = our_client(&broker, &pki);
-    let response = client.sync_request(Message::request("/interop/py/service", b"ping".to_vec()), WAIT).unwrap();
+    let response = client
+        .sync_request(Message::request("/interop/py/service", b"ping".to_vec()), WAIT)
+        .unwrap();
     assert_eq!(response.payload, b"py:ping");
     assert_eq!(response.version, 2, "Python writes version 2");
     match client.sync_request(Message::request("/interop/py/service", b"err".to_vec()), WAIT) {
@@ -69,7 +73,9 @@ fn python_service_answers_our_requests_and_relays_our_events() {
             true,
         )
         .unwrap();
-    client.send_event(&Message::event("/interop/to-py", b"hello".to_vec())).unwrap();
+    client
+        .send_event(&Message::event("/interop/to-py", b"hello".to_vec()))
+        .unwrap();
     assert_eq!(rx.recv_timeout(WAIT).unwrap(), b"py:hello");
 
     drop(peer.stdin.take()); // the peer exits when its stdin closes
@@ -107,9 +113,18 @@ fn python_client_calls_our_service_and_we_receive_its_events() {
         )
         .unwrap();
 
-    let out = Command::new(python()).arg(peer_script()).arg("request").arg(&config).output().unwrap();
+    let out = Command::new(python())
+        .arg(peer_script())
+        .arg("request")
+        .arg(&config)
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "Python requester failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "Python requester failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let results: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(results["ok"]["class"], "Response");
     assert_eq!(results["ok"]["payload"], "rust:hello");

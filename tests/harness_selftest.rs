@@ -10,9 +10,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use support::{
-    mosquitto_client, run_with_timeout, Finished, Mosquitto, MosquittoOptions, Pki, TempDir,
-};
+use support::{mosquitto_client, run_with_timeout, Finished, Mosquitto, MosquittoOptions, Pki, TempDir};
 
 const T: Duration = Duration::from_secs(15);
 
@@ -34,8 +32,7 @@ fn publish(port: u16, pki: &Pki, topic: &str, message: &str, extra: &[&str]) -> 
         &pki.ca_cert,
         Some((&pki.client_cert, &pki.client_key)),
     );
-    cmd.args(["-t", topic, "-m", message, "-r", "-q", "1"])
-        .args(extra);
+    cmd.args(["-t", topic, "-m", message, "-r", "-q", "1"]).args(extra);
     run_with_timeout(cmd, T)
 }
 
@@ -53,17 +50,9 @@ fn receive_one(port: u16, pki: &Pki, topic: &str) -> Finished {
 
 fn round_trip(broker: &Mosquitto, pki: &Pki, message: &str) {
     let published = publish(broker.port(), pki, "harness/selftest", message, &[]);
-    assert!(
-        published.success(),
-        "mosquitto_pub: {published:?}\n{}",
-        broker.log()
-    );
+    assert!(published.success(), "mosquitto_pub: {published:?}\n{}", broker.log());
     let received = receive_one(broker.port(), pki, "harness/selftest");
-    assert!(
-        received.success(),
-        "mosquitto_sub: {received:?}\n{}",
-        broker.log()
-    );
+    assert!(received.success(), "mosquitto_sub: {received:?}\n{}", broker.log());
     assert_eq!(received.stdout.trim_end(), message);
 }
 
@@ -92,43 +81,17 @@ fn pki_has_the_promised_contents() {
             }),
             path(cert),
         ]);
-        assert!(
-            !v.success(),
-            "{} must not chain to the other CA",
-            cert.display()
-        );
+        assert!(!v.success(), "{} must not chain to the other CA", cert.display());
     }
     // ePO-like broker certificate: CN not the host name, no subjectAltName, RSA 2048.
-    let b = openssl(&[
-        "x509",
-        "-in",
-        path(&pki.broker_cert),
-        "-noout",
-        "-subject",
-        "-text",
-    ]);
-    assert!(
-        b.stdout.contains("subject=CN = dxlbroker.example"),
-        "{}",
-        b.stdout
-    );
-    assert!(
-        !b.stdout.contains("Subject Alternative Name"),
-        "{}",
-        b.stdout
-    );
+    let b = openssl(&["x509", "-in", path(&pki.broker_cert), "-noout", "-subject", "-text"]);
+    assert!(b.stdout.contains("subject=CN = dxlbroker.example"), "{}", b.stdout);
+    assert!(!b.stdout.contains("Subject Alternative Name"), "{}", b.stdout);
     assert!(b.stdout.contains("Public-Key: (2048 bit)"), "{}", b.stdout);
     // Expired, but otherwise from the main CA.
-    let e = openssl(&[
-        "verify",
-        "-CAfile",
-        path(&pki.ca_cert),
-        path(&pki.expired_broker_cert),
-    ]);
+    let e = openssl(&["verify", "-CAfile", path(&pki.ca_cert), path(&pki.expired_broker_cert)]);
     assert!(
-        !e.success()
-            && (e.stdout.contains("certificate has expired")
-                || e.stderr.contains("certificate has expired")),
+        !e.success() && (e.stdout.contains("certificate has expired") || e.stderr.contains("certificate has expired")),
         "{e:?}"
     );
     let e = openssl(&[
@@ -144,25 +107,14 @@ fn pki_has_the_promised_contents() {
     let cert_mod = |c: &Path| modulus(&["x509", "-in", path(c), "-noout", "-modulus"]);
     let key_mod = |k: &Path| modulus(&["rsa", "-in", path(k), "-noout", "-modulus"]);
     assert_eq!(cert_mod(&pki.client_cert), key_mod(&pki.client_key));
-    assert_eq!(
-        cert_mod(&pki.pkcs1_client_cert),
-        key_mod(&pki.pkcs1_client_key)
-    );
+    assert_eq!(cert_mod(&pki.pkcs1_client_cert), key_mod(&pki.pkcs1_client_key));
     assert_eq!(cert_mod(&pki.broker_cert), key_mod(&pki.broker_key));
-    assert_eq!(
-        cert_mod(&pki.expired_broker_cert),
-        key_mod(&pki.expired_broker_key)
-    );
+    assert_eq!(cert_mod(&pki.expired_broker_cert), key_mod(&pki.expired_broker_key));
     assert_ne!(cert_mod(&pki.client_cert), key_mod(&pki.unrelated_key));
     assert_ne!(cert_mod(&pki.ca_cert), cert_mod(&pki.other_ca_cert));
     // A second PKI's certificates do not chain to the first one's CA.
     let second = Pki::generate();
-    let v = openssl(&[
-        "verify",
-        "-CAfile",
-        path(&pki.ca_cert),
-        path(&second.client_cert),
-    ]);
+    let v = openssl(&["verify", "-CAfile", path(&pki.ca_cert), path(&second.client_cert)]);
     assert!(!v.success(), "{v:?}");
 }
 
@@ -173,10 +125,9 @@ fn message_round_trips_over_tls_with_client_certificate() {
     assert!(broker.pid().is_some());
     round_trip(&broker, &pki, "hello over TLS");
     // The listener is on 127.0.0.1 only.
-    assert!(broker.log().contains(&format!(
-        "Opening ipv4 listen socket on port {}",
-        broker.port()
-    )));
+    assert!(broker
+        .log()
+        .contains(&format!("Opening ipv4 listen socket on port {}", broker.port())));
     assert!(std::fs::read_to_string(broker.conf_path())
         .unwrap()
         .contains(&format!("listener {} 127.0.0.1\n", broker.port())));
@@ -188,11 +139,7 @@ fn live_message_reaches_a_waiting_subscriber() {
     let broker = Mosquitto::start(&pki, MosquittoOptions::default());
     let port = broker.port();
     let sub = std::thread::spawn({
-        let (ca, cert, key) = (
-            pki.ca_cert.clone(),
-            pki.client_cert.clone(),
-            pki.client_key.clone(),
-        );
+        let (ca, cert, key) = (pki.ca_cert.clone(), pki.client_cert.clone(), pki.client_key.clone());
         move || {
             let mut cmd = mosquitto_client("mosquitto_sub", port, &ca, Some((&cert, &key)));
             cmd.args(["-t", "harness/live", "-C", "1", "-W", "8"]);
@@ -242,10 +189,7 @@ fn client_without_certificate_is_refused() {
     cmd.args(["-t", "harness/nocert", "-m", "x"]);
     let done = run_with_timeout(cmd, T);
     assert!(!done.timed_out, "{done:?}");
-    assert!(
-        !done.status.success(),
-        "a client without certificate got in: {done:?}"
-    );
+    assert!(!done.status.success(), "a client without certificate got in: {done:?}");
     // The broker refused it for the missing certificate.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     while !broker.log().contains("peer did not return a certificate") {
@@ -291,10 +235,7 @@ fn untrusted_and_expired_broker_certificates_are_rejected_by_the_client() {
         );
         cmd.args(["-t", "harness/untrusted", "-m", "x"]);
         let done = run_with_timeout(cmd, T);
-        assert!(
-            !done.timed_out && !done.status.success(),
-            "{options:?}: {done:?}"
-        );
+        assert!(!done.timed_out && !done.status.success(), "{options:?}: {done:?}");
     }
 }
 
@@ -308,40 +249,24 @@ fn tls12_only_broker_rejects_tls13_clients_and_accepts_tls12() {
             ..Default::default()
         },
     );
-    let tls13 = publish(
-        broker.port(),
-        &pki,
-        "harness/tls",
-        "1.3",
-        &["--tls-version", "tlsv1.3"],
-    );
+    let tls13 = publish(broker.port(), &pki, "harness/tls", "1.3", &["--tls-version", "tlsv1.3"]);
     assert!(
         !tls13.timed_out && !tls13.status.success(),
         "TLS 1.3 client got in: {tls13:?}"
     );
-    let tls12 = publish(
-        broker.port(),
-        &pki,
-        "harness/tls",
-        "1.2",
-        &["--tls-version", "tlsv1.2"],
-    );
+    let tls12 = publish(broker.port(), &pki, "harness/tls", "1.2", &["--tls-version", "tlsv1.2"]);
     assert!(tls12.success(), "{tls12:?}\n{}", broker.log());
     // A client offering both ends up on TLS 1.2 (openssl s_client reports the protocol).
     let mut cmd = Command::new("openssl");
-    cmd.args([
-        "s_client",
-        "-connect",
-        &format!("127.0.0.1:{}", broker.port()),
-    ])
-    .args([
-        "-CAfile",
-        path(&pki.ca_cert),
-        "-cert",
-        path(&pki.client_cert),
-        "-key",
-        path(&pki.client_key),
-    ]);
+    cmd.args(["s_client", "-connect", &format!("127.0.0.1:{}", broker.port())])
+        .args([
+            "-CAfile",
+            path(&pki.ca_cert),
+            "-cert",
+            path(&pki.client_cert),
+            "-key",
+            path(&pki.client_key),
+        ]);
     let s = run_with_timeout(cmd, T);
     assert!(
         s.stdout.contains("Protocol  : TLSv1.2") || s.stdout.contains("New, TLSv1.2"),
@@ -373,13 +298,7 @@ fn tls12_only_broker_rejects_tls13_clients_and_accepts_tls12() {
 fn default_broker_speaks_tls13() {
     let pki = Pki::generate();
     let broker = Mosquitto::start(&pki, MosquittoOptions::default());
-    let tls13 = publish(
-        broker.port(),
-        &pki,
-        "harness/tls",
-        "1.3",
-        &["--tls-version", "tlsv1.3"],
-    );
+    let tls13 = publish(broker.port(), &pki, "harness/tls", "1.3", &["--tls-version", "tlsv1.3"]);
     assert!(tls13.success(), "{tls13:?}");
 }
 
@@ -444,22 +363,15 @@ fn many_brokers_start_in_parallel() {
 fn dxlclient_config_uses_relative_certificate_paths() {
     let pki = Pki::generate();
     let dir = TempDir::new("config-selftest");
-    let lines = [
-        support::broker_line("b1", 8883),
-        support::broker_line("b2", 8993),
-    ];
+    let lines = [support::broker_line("b1", 8883), support::broker_line("b2", 8993)];
     let config = support::write_dxlclient_config(dir.path(), &pki, &lines);
     let text = std::fs::read_to_string(&config).unwrap();
     assert!(
-        text.contains(
-            "[Certs]\nBrokerCertChain=ca-bundle.crt\nCertFile=client.crt\nPrivateKey=client.key\n"
-        ),
+        text.contains("[Certs]\nBrokerCertChain=ca-bundle.crt\nCertFile=client.crt\nPrivateKey=client.key\n"),
         "{text}"
     );
     assert!(
-        text.contains(
-            "[Brokers]\nb1=b1;8883;localhost;127.0.0.1\nb2=b2;8993;localhost;127.0.0.1\n"
-        ),
+        text.contains("[Brokers]\nb1=b1;8883;localhost;127.0.0.1\nb2=b2;8993;localhost;127.0.0.1\n"),
         "{text}"
     );
     assert_eq!(
@@ -476,9 +388,7 @@ fn dxlclient_config_uses_relative_certificate_paths() {
     );
     let text = std::fs::read_to_string(&config).unwrap();
     assert!(
-        text.contains(
-            "BrokerCertChain=ca.crt\nCertFile=pkcs1-client.crt\nPrivateKey=pkcs1-client.key\n"
-        ),
+        text.contains("BrokerCertChain=ca.crt\nCertFile=pkcs1-client.crt\nPrivateKey=pkcs1-client.key\n"),
         "{text}"
     );
     assert!(std::fs::read_to_string(&pki.pkcs1_client_key)

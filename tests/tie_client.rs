@@ -27,7 +27,10 @@ fn kind_of(call: &str) -> EventKind {
 /// one callback per topic, Python's unconditional unsubscribe and our last-callback rule agree).
 #[test]
 fn registration_subscribes_and_unsubscribes_the_event_topics() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/tie/reg_callback_topics.expected.json");
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/vectors/tie/reg_callback_topics.expected.json"
+    );
     let expected: Value = serde_json::from_str(&std::fs::read_to_string(dir).unwrap()).unwrap();
     let none = || PemSource::Pem(Vec::new());
     let client = TieClient::new(ClientConfig::new(none(), none(), none())).unwrap();
@@ -38,13 +41,27 @@ fn registration_subscribes_and_unsubscribes_the_event_topics() {
         let call = step["call"].as_str().unwrap();
         let kind = kind_of(call);
         if call.starts_with("add_") {
-            ids.insert(kind, client.add_event_callback(kind, Arc::new(|_: &Handle, _: &TieEvent<'_>| {})).unwrap());
+            ids.insert(
+                kind,
+                client
+                    .add_event_callback(kind, Arc::new(|_: &Handle, _: &TieEvent<'_>| {}))
+                    .unwrap(),
+            );
         } else {
             client.remove_event_callback(ids[&kind]).unwrap();
         }
-        let mut ours: Vec<String> = client.subscriptions().into_iter().filter(|t| t != client.reply_topic()).collect();
+        let mut ours: Vec<String> = client
+            .subscriptions()
+            .into_iter()
+            .filter(|t| t != client.reply_topic())
+            .collect();
         ours.sort();
-        let mut want: Vec<String> = step["subscriptions_after"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()).collect();
+        let mut want: Vec<String> = step["subscriptions_after"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap().to_owned())
+            .collect();
         want.sort();
         assert_eq!(ours, want, "after {call}");
     }
@@ -71,24 +88,52 @@ fn removing_one_callback_keeps_the_others_on_the_topic() {
     client.connect(WAIT).unwrap();
     let (first, second) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let (f, s) = (first.clone(), second.clone());
-    let a = client.add_event_callback(EventKind::FileDetection, Arc::new(move |_: &Handle, _: &TieEvent<'_>| {
-        f.fetch_add(1, Ordering::SeqCst);
-    })).unwrap();
-    let b = client.add_event_callback(EventKind::FileDetection, Arc::new(move |_: &Handle, e: &TieEvent<'_>| {
-        assert_eq!(e.event.json["name"], "FOCUS_MALWARE2.EXE");
-        s.fetch_add(1, Ordering::SeqCst);
-    })).unwrap();
-    client.set_file_reputation(99, &NOTEPAD, "emit-events.exe", "", WAIT).unwrap();
-    wait_until("both callbacks", || first.load(Ordering::SeqCst) == 1 && second.load(Ordering::SeqCst) == 1);
+    let a = client
+        .add_event_callback(
+            EventKind::FileDetection,
+            Arc::new(move |_: &Handle, _: &TieEvent<'_>| {
+                f.fetch_add(1, Ordering::SeqCst);
+            }),
+        )
+        .unwrap();
+    let b = client
+        .add_event_callback(
+            EventKind::FileDetection,
+            Arc::new(move |_: &Handle, e: &TieEvent<'_>| {
+                assert_eq!(e.event.json["name"], "FOCUS_MALWARE2.EXE");
+                s.fetch_add(1, Ordering::SeqCst);
+            }),
+        )
+        .unwrap();
+    client
+        .set_file_reputation(99, &NOTEPAD, "emit-events.exe", "", WAIT)
+        .unwrap();
+    wait_until("both callbacks", || {
+        first.load(Ordering::SeqCst) == 1 && second.load(Ordering::SeqCst) == 1
+    });
 
     client.remove_event_callback(a).unwrap();
-    assert!(client.subscriptions().iter().any(|t| t == EventKind::FileDetection.topic()), "still subscribed");
-    client.set_file_reputation(99, &NOTEPAD, "emit-events.exe", "", WAIT).unwrap();
+    assert!(
+        client
+            .subscriptions()
+            .iter()
+            .any(|t| t == EventKind::FileDetection.topic()),
+        "still subscribed"
+    );
+    client
+        .set_file_reputation(99, &NOTEPAD, "emit-events.exe", "", WAIT)
+        .unwrap();
     wait_until("the remaining callback", || second.load(Ordering::SeqCst) == 2);
     assert_eq!(first.load(Ordering::SeqCst), 1, "the removed callback is not called");
 
     client.remove_event_callback(b).unwrap();
-    assert!(!client.subscriptions().iter().any(|t| t == EventKind::FileDetection.topic()), "unsubscribed with the last one");
+    assert!(
+        !client
+            .subscriptions()
+            .iter()
+            .any(|t| t == EventKind::FileDetection.topic()),
+        "unsubscribed with the last one"
+    );
     assert!(client.remove_event_callback(b).is_err(), "a second removal is an error");
 }
 
@@ -102,9 +147,14 @@ fn a_malformed_event_is_counted_and_skipped() {
     let names = Arc::new(std::sync::Mutex::new(Vec::new()));
     let n = names.clone();
     client
-        .add_event_callback(EventKind::FileDetection, Arc::new(move |_: &Handle, e: &TieEvent<'_>| {
-            n.lock().unwrap().push(e.event.json["name"].as_str().unwrap_or("").to_owned());
-        }))
+        .add_event_callback(
+            EventKind::FileDetection,
+            Arc::new(move |_: &Handle, e: &TieEvent<'_>| {
+                n.lock()
+                    .unwrap()
+                    .push(e.event.json["name"].as_str().unwrap_or("").to_owned());
+            }),
+        )
         .unwrap();
     let topic = EventKind::FileDetection.topic();
     for payload in [

@@ -78,7 +78,9 @@ fn exchanges(log: &[Value]) -> VecDeque<Exchange> {
                 answer: None,
                 events_after: Vec::new(),
             }),
-            "response" => out.back_mut().unwrap().answer = Some(Answer::Response(entry["payload_text"].as_str().unwrap().into())),
+            "response" => {
+                out.back_mut().unwrap().answer = Some(Answer::Response(entry["payload_text"].as_str().unwrap().into()))
+            }
             "error_response" => {
                 out.back_mut().unwrap().answer = Some(Answer::Error(
                     entry["error_code"].as_i64().unwrap(),
@@ -91,7 +93,12 @@ fn exchanges(log: &[Value]) -> VecDeque<Exchange> {
                 let text = entry["payload_text"].as_str().unwrap().to_owned();
                 if topic == "/mcafee/event/external/file/report" {
                     // Sent by the client itself: checked like a request, nothing to answer.
-                    out.push_back(Exchange { topic, payload_text: text, answer: Some(Answer::Silence), events_after: Vec::new() });
+                    out.push_back(Exchange {
+                        topic,
+                        payload_text: text,
+                        answer: Some(Answer::Silence),
+                        events_after: Vec::new(),
+                    });
                 } else if let Some(last) = out.back_mut() {
                     last.events_after.push((topic, text));
                 }
@@ -113,14 +120,21 @@ fn replaying_responder(broker: &Mosquitto, pki: &Pki, script: VecDeque<Exchange>
     for topic in REQUEST_TOPICS {
         let script = script.clone();
         let problems = problems.clone();
-        let kind = if topic.starts_with("/mcafee/event/") { CallbackKind::Event } else { CallbackKind::Request };
+        let kind = if topic.starts_with("/mcafee/event/") {
+            CallbackKind::Event
+        } else {
+            CallbackKind::Request
+        };
         responder
             .add_callback(
                 kind,
                 topic,
                 Arc::new(move |h: &Handle, m: &Message| {
                     let Some(exchange) = script.lock().unwrap().pop_front() else {
-                        problems.lock().unwrap().push(format!("unexpected message on {}", m.destination_topic));
+                        problems
+                            .lock()
+                            .unwrap()
+                            .push(format!("unexpected message on {}", m.destination_topic));
                         return;
                     };
                     let text = String::from_utf8_lossy(&m.payload).into_owned();
@@ -131,8 +145,12 @@ fn replaying_responder(broker: &Mosquitto, pki: &Pki, script: VecDeque<Exchange>
                         ));
                     }
                     match exchange.answer {
-                        Some(Answer::Response(payload)) => h.send_response(&Message::response_to(m, payload.into_bytes())).unwrap(),
-                        Some(Answer::Error(code, message)) => h.send_response(&Message::error_response_to(m, code, &message)).unwrap(),
+                        Some(Answer::Response(payload)) => {
+                            h.send_response(&Message::response_to(m, payload.into_bytes())).unwrap()
+                        }
+                        Some(Answer::Error(code, message)) => {
+                            h.send_response(&Message::error_response_to(m, code, &message)).unwrap()
+                        }
                         Some(Answer::Silence) | None => {}
                     }
                     for (topic, payload) in exchange.events_after {
@@ -147,7 +165,11 @@ fn replaying_responder(broker: &Mosquitto, pki: &Pki, script: VecDeque<Exchange>
 }
 
 fn hashes(v: &Value) -> Vec<(String, String)> {
-    v.as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned())).collect()
+    v.as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect()
 }
 
 fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
@@ -169,9 +191,17 @@ fn call(client: &TieClient, step: &Value) -> Result<Value, TieError> {
     match step["method"].as_str().unwrap() {
         "get_file_reputation" => client.get_file_reputation(&pairs(&hash_arg(0)), timeout),
         "set_file_reputation" => client
-            .set_file_reputation(int("trust_level", 0, 0), &pairs(&hash_arg(1)), &text("filename", 2), &text("comment", 3), timeout)
+            .set_file_reputation(
+                int("trust_level", 0, 0),
+                &pairs(&hash_arg(1)),
+                &text("filename", 2),
+                &text("comment", 3),
+                timeout,
+            )
             .map(|_| Value::Null),
-        "get_file_first_references" => client.get_file_first_references(&pairs(&hash_arg(0)), int("query_limit", 1, 500), timeout),
+        "get_file_first_references" => {
+            client.get_file_first_references(&pairs(&hash_arg(0)), int("query_limit", 1, 500), timeout)
+        }
         "set_external_file_reputation" => client
             .set_external_file_reputation(
                 int("trust_level", 0, 0),
@@ -181,7 +211,9 @@ fn call(client: &TieClient, step: &Value) -> Result<Value, TieError> {
                 &text("comment", 4),
             )
             .map(|_| Value::Null),
-        "get_certificate_reputation" => client.get_certificate_reputation(&text("sha1", 0), opt("public_key_sha1", 1).as_deref(), timeout),
+        "get_certificate_reputation" => {
+            client.get_certificate_reputation(&text("sha1", 0), opt("public_key_sha1", 1).as_deref(), timeout)
+        }
         "set_certificate_reputation" => client
             .set_certificate_reputation(
                 int("trust_level", 0, 0),
@@ -223,11 +255,20 @@ fn run_scenario(name: &str, broker: &Mosquitto, pki: &Pki) -> Vec<String> {
     for kind in [EventKind::FileReputationChange, EventKind::CertificateReputationChange] {
         let tx = Mutex::new(tx.lock().unwrap().clone());
         client
-            .add_event_callback(kind, Arc::new(move |_: &Handle, e: &TieEvent<'_>| tx.lock().unwrap().send(e.event.json.clone()).unwrap()))
+            .add_event_callback(
+                kind,
+                Arc::new(move |_: &Handle, e: &TieEvent<'_>| tx.lock().unwrap().send(e.event.json.clone()).unwrap()),
+            )
             .unwrap();
     }
     let mut problems = Vec::new();
-    for (i, (step, want)) in input["steps"].as_array().unwrap().iter().zip(expected["results"].as_array().unwrap()).enumerate() {
+    for (i, (step, want)) in input["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(expected["results"].as_array().unwrap())
+        .enumerate()
+    {
         let got = call(&client, step);
         match (&got, want["error"].is_null()) {
             (Ok(value), true) => {
@@ -238,7 +279,10 @@ fn run_scenario(name: &str, broker: &Mosquitto, pki: &Pki) -> Vec<String> {
             (Err(e), false) => {
                 let text = python_error_text(e);
                 if text != want["error"]["message"].as_str().unwrap() {
-                    problems.push(format!("step {i}: error \"{text}\" != python \"{}\"", want["error"]["message"]));
+                    problems.push(format!(
+                        "step {i}: error \"{text}\" != python \"{}\"",
+                        want["error"]["message"]
+                    ));
                 }
             }
             _ => problems.push(format!("step {i}: got {got:?}, python {want}")),
@@ -261,10 +305,21 @@ fn run_scenario(name: &str, broker: &Mosquitto, pki: &Pki) -> Vec<String> {
 #[test]
 fn every_recorded_flow_replays_identically_over_a_broker() {
     let names = scenario_names();
-    assert!(names.iter().filter(|n| n.starts_with("scenario_mock_")).count() >= 10, "{names:?}");
-    assert!(names.iter().filter(|n| n.starts_with("fakesvc_")).count() >= 5, "{names:?}");
+    assert!(
+        names.iter().filter(|n| n.starts_with("scenario_mock_")).count() >= 10,
+        "{names:?}"
+    );
+    assert!(
+        names.iter().filter(|n| n.starts_with("fakesvc_")).count() >= 5,
+        "{names:?}"
+    );
     let pki = Pki::generate();
     let broker = Mosquitto::start(&pki, MosquittoOptions::default());
     let problems: Vec<String> = names.iter().flat_map(|n| run_scenario(n, &broker, &pki)).collect();
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }

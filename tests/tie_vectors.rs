@@ -12,12 +12,12 @@ use std::path::{Path, PathBuf};
 
 use dxltie::tie::constants::response_timeout;
 use dxltie::tie::helpers::{
-    epoch_to_time, format_epoch, is_valid_file_type, is_valid_trust_level, to_aggregate_tuple,
-    to_version_string, to_version_tuple, NumericArg, TimeZoneChoice, DEFAULT_TIME_FORMAT,
+    epoch_to_time, format_epoch, is_valid_file_type, is_valid_trust_level, to_aggregate_tuple, to_version_string,
+    to_version_tuple, NumericArg, TimeZoneChoice, DEFAULT_TIME_FORMAT,
 };
 use dxltie::tie::{
-    base64_to_hex, deliver_event, hex_to_base64, payloads, python_json_dumps, transform_response,
-    EventKind, Operation, TieError, TypedEvent,
+    base64_to_hex, deliver_event, hex_to_base64, payloads, python_json_dumps, transform_response, EventKind, Operation,
+    TieError, TypedEvent,
 };
 use serde_json::Value;
 
@@ -30,8 +30,7 @@ struct Vector {
 }
 
 fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
@@ -39,8 +38,8 @@ fn read_json(path: &Path) -> Value {
 /// missing, when a pair is incomplete, or when the group is empty.
 fn load(prefix: &str) -> Vec<Vector> {
     let dir = PathBuf::from(VECTORS_DIR);
-    let entries = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("TIE vector folder {} is missing: {e}", dir.display()));
+    let entries =
+        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("TIE vector folder {} is missing: {e}", dir.display()));
     let mut names: Vec<String> = entries
         .map(|entry| {
             entry
@@ -53,21 +52,13 @@ fn load(prefix: &str) -> Vec<Vector> {
         .filter(|name| name.starts_with(prefix))
         .collect();
     names.sort();
-    assert!(
-        !names.is_empty(),
-        "no `{prefix}*` vectors found in {}",
-        dir.display()
-    );
+    assert!(!names.is_empty(), "no `{prefix}*` vectors found in {}", dir.display());
     names
         .into_iter()
         .map(|name| {
             let input = read_json(&dir.join(format!("{name}.input.json")));
             let expected = read_json(&dir.join(format!("{name}.expected.json")));
-            Vector {
-                name,
-                input,
-                expected,
-            }
+            Vector { name, input, expected }
         })
         .collect()
 }
@@ -100,12 +91,8 @@ fn ensure(condition: bool, why: impl FnOnce() -> String) -> Result<(), String> {
 /// Checks an error against the vector's `{"type", "message"}`: same message, and the variant the
 /// Python exception class maps to.
 fn check_error(actual: &TieError, expected: &Value) -> Result<(), String> {
-    let message = expected["message"]
-        .as_str()
-        .ok_or("expected error has no message")?;
-    let python_type = expected["type"]
-        .as_str()
-        .ok_or("expected error has no type")?;
+    let message = expected["message"].as_str().ok_or("expected error has no message")?;
+    let python_type = expected["type"].as_str().ok_or("expected error has no type")?;
     ensure(actual.to_string() == message, || {
         format!(
             "error message {:?}, expected {message:?} ({python_type})",
@@ -169,15 +156,12 @@ fn check_int_keyed(actual: &Value, paths: &Value) -> Result<(), String> {
             .ok_or_else(|| format!("no providerId map at {path}"))?;
         for (key, reputation) in map {
             let id = reputation["providerId"].as_i64();
-            ensure(
-                id.map(|id| id.to_string()).as_deref() == Some(key.as_str()),
-                || {
-                    format!(
-                        "key {key:?} at {path} is not the integer providerId {:?}",
-                        reputation["providerId"]
-                    )
-                },
-            )?;
+            ensure(id.map(|id| id.to_string()).as_deref() == Some(key.as_str()), || {
+                format!(
+                    "key {key:?} at {path} is not the integer providerId {:?}",
+                    reputation["providerId"]
+                )
+            })?;
         }
     }
     Ok(())
@@ -206,48 +190,40 @@ fn pairs_of(map: &Value) -> Vec<(String, String)> {
 fn check_typed(typed: &TypedEvent, expected: &Value) -> Result<(), String> {
     match typed {
         TypedEvent::Detection(d) => {
-            ensure(
-                sorted_pairs(&d.hashes) == pairs_of(&expected["hashes"]),
-                || "typed hashes differ".into(),
-            )?;
-            ensure(
-                d.agent_guid.as_deref() == expected["agentGuid"].as_str(),
-                || "typed agentGuid differs".into(),
-            )?;
-            ensure(
-                d.detection_time == expected["detectionTime"].as_i64(),
-                || "typed detectionTime differs".into(),
-            )?;
+            ensure(sorted_pairs(&d.hashes) == pairs_of(&expected["hashes"]), || {
+                "typed hashes differ".into()
+            })?;
+            ensure(d.agent_guid.as_deref() == expected["agentGuid"].as_str(), || {
+                "typed agentGuid differs".into()
+            })?;
+            ensure(d.detection_time == expected["detectionTime"].as_i64(), || {
+                "typed detectionTime differs".into()
+            })?;
             ensure(d.name.as_deref() == expected["name"].as_str(), || {
                 "typed name differs".into()
             })?;
-            ensure(
-                d.local_reputation == expected["localReputation"].as_i64(),
-                || "typed localReputation differs".into(),
-            )?;
-            ensure(
-                d.remediation_action == expected["remediationAction"].as_i64(),
-                || "typed remediationAction differs".into(),
-            )
+            ensure(d.local_reputation == expected["localReputation"].as_i64(), || {
+                "typed localReputation differs".into()
+            })?;
+            ensure(d.remediation_action == expected["remediationAction"].as_i64(), || {
+                "typed remediationAction differs".into()
+            })
         }
         TypedEvent::FirstInstance(f) => {
-            ensure(
-                sorted_pairs(&f.hashes) == pairs_of(&expected["hashes"]),
-                || "typed hashes differ".into(),
-            )?;
-            ensure(
-                f.agent_guid.as_deref() == expected["agentGuid"].as_str(),
-                || "typed agentGuid differs".into(),
-            )?;
+            ensure(sorted_pairs(&f.hashes) == pairs_of(&expected["hashes"]), || {
+                "typed hashes differ".into()
+            })?;
+            ensure(f.agent_guid.as_deref() == expected["agentGuid"].as_str(), || {
+                "typed agentGuid differs".into()
+            })?;
             ensure(f.name.as_deref() == expected["name"].as_str(), || {
                 "typed name differs".into()
             })
         }
         TypedEvent::ReputationChange(r) => {
-            ensure(
-                sorted_pairs(&r.hashes) == pairs_of(&expected["hashes"]),
-                || "typed hashes differ".into(),
-            )?;
+            ensure(sorted_pairs(&r.hashes) == pairs_of(&expected["hashes"]), || {
+                "typed hashes differ".into()
+            })?;
             ensure(r.update_time == expected["updateTime"].as_i64(), || {
                 "typed updateTime differs".into()
             })?;
@@ -257,11 +233,7 @@ fn check_typed(typed: &TypedEvent, expected: &Value) -> Result<(), String> {
             ] {
                 let expected_reps: Vec<&Value> = expected[key]
                     .as_object()
-                    .map(|m| {
-                        m.values()
-                            .filter(|v| v.get("providerId").is_some())
-                            .collect()
-                    })
+                    .map(|m| m.values().filter(|v| v.get("providerId").is_some()).collect())
                     .unwrap_or_default();
                 ensure(typed.len() == expected_reps.len(), || {
                     format!("typed {key} count differs")
@@ -271,21 +243,18 @@ fn check_typed(typed: &TypedEvent, expected: &Value) -> Result<(), String> {
                     ensure(rep.trust_level == source["trustLevel"].as_i64(), || {
                         format!("typed {key} trustLevel differs")
                     })?;
-                    ensure(
-                        sorted_pairs(&rep.attributes) == pairs_of(&source["attributes"]),
-                        || format!("typed {key} attributes differ"),
-                    )?;
+                    ensure(sorted_pairs(&rep.attributes) == pairs_of(&source["attributes"]), || {
+                        format!("typed {key} attributes differ")
+                    })?;
                 }
             }
             let certificate = &expected["relationships"]["certificate"];
             ensure(
-                sorted_pairs(&r.relationship_certificate_hashes)
-                    == pairs_of(&certificate["hashes"]),
+                sorted_pairs(&r.relationship_certificate_hashes) == pairs_of(&certificate["hashes"]),
                 || "typed relationship hashes differ".into(),
             )?;
             ensure(
-                r.relationship_certificate_public_key_sha1.as_deref()
-                    == certificate["publicKeySha1"].as_str(),
+                r.relationship_certificate_public_key_sha1.as_deref() == certificate["publicKeySha1"].as_str(),
                 || "typed relationship publicKeySha1 differs".into(),
             )?;
             ensure(
@@ -300,43 +269,28 @@ fn check_typed(typed: &TypedEvent, expected: &Value) -> Result<(), String> {
 fn callback_vectors() {
     run_group("cb_", |v| {
         let topic = v.expected["topic"].as_str().ok_or("no topic")?;
-        let kind =
-            EventKind::from_topic(topic).ok_or_else(|| format!("unknown event topic {topic}"))?;
+        let kind = EventKind::from_topic(topic).ok_or_else(|| format!("unknown event topic {topic}"))?;
         ensure(
             Some(kind.python_callback_class()) == v.expected["callback"].as_str(),
-            || {
-                format!(
-                    "callback class {} for {topic}",
-                    kind.python_callback_class()
-                )
-            },
+            || format!("callback class {} for {topic}", kind.python_callback_class()),
         )?;
         let payload = match v.input.get("raw_payload_text") {
-            Some(Value::String(text)) if v.input.as_object().is_some_and(|o| o.len() == 1) => {
-                text.clone()
-            }
+            Some(Value::String(text)) if v.input.as_object().is_some_and(|o| o.len() == 1) => text.clone(),
             _ => python_json_dumps(&v.input),
         };
         let mut delivered = None;
-        let result = deliver_event(kind, payload.as_bytes(), |event| {
-            delivered = Some(event.clone())
-        });
+        let result = deliver_event(kind, payload.as_bytes(), |event| delivered = Some(event.clone()));
         match (&v.expected["error"], result) {
             (Value::Null, Err(e)) => Err(format!("unexpected error {e:?}")),
             (expected_error, Err(e)) => {
-                ensure(delivered.is_none(), || {
-                    "user method called despite the error".into()
-                })?;
+                ensure(delivered.is_none(), || "user method called despite the error".into())?;
                 expect_variant(&e, false)?;
                 check_error(&e, expected_error)
             }
             (Value::Null, Ok(())) => {
                 let event = delivered.ok_or("user method not called")?;
                 ensure(event.json == v.expected["dict"], || {
-                    format!(
-                        "transformed {}\nexpected    {}",
-                        event.json, v.expected["dict"]
-                    )
+                    format!("transformed {}\nexpected    {}", event.json, v.expected["dict"])
                 })?;
                 check_int_keyed(&event.json, &v.expected["int_keyed_paths"])?;
                 check_typed(&event.typed, &v.expected["dict"])
@@ -351,10 +305,7 @@ fn numeric(arg: &Value) -> Result<NumericArg<'_>, String> {
     match arg {
         Value::String(s) => Ok(NumericArg::Text(s)),
         Value::Number(n) if n.is_f64() => Ok(NumericArg::Float(n.as_f64().unwrap())),
-        Value::Number(n) => Ok(n
-            .as_i64()
-            .map(i64::into)
-            .unwrap_or_else(|| n.as_u64().unwrap().into())),
+        Value::Number(n) => Ok(n.as_i64().map(i64::into).unwrap_or_else(|| n.as_u64().unwrap().into())),
         other => Err(format!("unsupported numeric argument {other}")),
     }
 }
@@ -389,10 +340,7 @@ fn helper_vectors() {
     run_group("helper_", |v| {
         let function = v.input["function"].as_str().ok_or("no function")?;
         let args = v.input["args"].as_array().cloned().unwrap_or_default();
-        let arg = |i: usize| {
-            args.get(i)
-                .ok_or_else(|| format!("{function}: missing argument {i}"))
-        };
+        let arg = |i: usize| args.get(i).ok_or_else(|| format!("{function}: missing argument {i}"));
         let text_arg = |i: usize| -> Result<String, String> {
             arg(i)?
                 .as_str()
@@ -400,13 +348,13 @@ fn helper_vectors() {
                 .ok_or_else(|| format!("{function}: argument {i} is not a string"))
         };
         let actual: Result<Value, TieError> = match function {
-            "EnterpriseAttrib.to_version_tuple" => to_version_tuple(numeric(arg(0)?)?)
-                .map(|(a, b, c, d)| serde_json::json!([a, b, c, d])),
-            "EnterpriseAttrib.to_version_string" => {
-                to_version_string(numeric(arg(0)?)?).map(Value::from)
+            "EnterpriseAttrib.to_version_tuple" => {
+                to_version_tuple(numeric(arg(0)?)?).map(|(a, b, c, d)| serde_json::json!([a, b, c, d]))
             }
-            "FileEnterpriseAttrib.to_aggregate_tuple" => to_aggregate_tuple(&text_arg(0)?)
-                .map(|values| serde_json::to_value(values).unwrap()),
+            "EnterpriseAttrib.to_version_string" => to_version_string(numeric(arg(0)?)?).map(Value::from),
+            "FileEnterpriseAttrib.to_aggregate_tuple" => {
+                to_aggregate_tuple(&text_arg(0)?).map(|values| serde_json::to_value(values).unwrap())
+            }
             "EpochMixin.to_localtime" => epoch_to_time(numeric(arg(0)?)?, zone_of(&v.input)?)
                 .map(|t| serde_json::to_value(t.to_python_tuple()).unwrap()),
             "EpochMixin.to_localtime_string" => {
@@ -427,23 +375,15 @@ fn helper_vectors() {
 
 /// Rebuilds the `valid_parameter` table from our checks, for the values the vector asks about.
 fn valid_parameter_table(expected: &Value) -> Result<Value, String> {
-    let classes = expected
-        .as_object()
-        .ok_or("valid_parameter result is not an object")?;
+    let classes = expected.as_object().ok_or("valid_parameter result is not an object")?;
     ensure(classes.len() == 2, || {
         "valid_parameter covers other classes than FileType and TrustLevel".into()
     })?;
     let mut table = serde_json::Map::new();
     for (class, values) in classes {
         let mut row = serde_json::Map::new();
-        for key in values
-            .as_object()
-            .ok_or("valid_parameter row is not an object")?
-            .keys()
-        {
-            let value: i128 = key
-                .parse()
-                .map_err(|_| format!("non-integer value {key}"))?;
+        for key in values.as_object().ok_or("valid_parameter row is not an object")?.keys() {
+            let value: i128 = key.parse().map_err(|_| format!("non-integer value {key}"))?;
             let valid = match class.as_str() {
                 "TrustLevel" => i64::try_from(value).is_ok_and(is_valid_trust_level),
                 "FileType" => u64::try_from(value).is_ok_and(is_valid_file_type),
@@ -538,28 +478,21 @@ fn build_payload(op: Operation, call: &Call<'_>) -> Result<Result<String, TieErr
             call.text(3, "filename", "")?,
             call.text(4, "comment", "")?,
         ),
-        Operation::GetFileFirstReferences => payloads::get_file_first_references(
-            &call.hashes(0, "hashes")?,
-            call.int(1, "query_limit", 500)?,
-        ),
+        Operation::GetFileFirstReferences => {
+            payloads::get_file_first_references(&call.hashes(0, "hashes")?, call.int(1, "query_limit", 500)?)
+        }
         Operation::SetCertificateReputation => payloads::set_certificate_reputation(
             call.required_int(0, "trust_level")?,
-            call.required(1, "sha1")?
-                .as_str()
-                .ok_or("sha1 is not a string")?,
+            call.required(1, "sha1")?.as_str().ok_or("sha1 is not a string")?,
             call.optional_text(2, "public_key_sha1")?,
             call.text(3, "comment", "")?,
         ),
         Operation::GetCertificateReputation => payloads::get_certificate_reputation(
-            call.required(0, "sha1")?
-                .as_str()
-                .ok_or("sha1 is not a string")?,
+            call.required(0, "sha1")?.as_str().ok_or("sha1 is not a string")?,
             call.optional_text(1, "public_key_sha1")?,
         ),
         Operation::GetCertificateFirstReferences => payloads::get_certificate_first_references(
-            call.required(0, "sha1")?
-                .as_str()
-                .ok_or("sha1 is not a string")?,
+            call.required(0, "sha1")?.as_str().ok_or("sha1 is not a string")?,
             call.optional_text(1, "public_key_sha1")?,
             call.int(2, "query_limit", 500)?,
         ),
@@ -570,35 +503,25 @@ fn build_payload(op: Operation, call: &Call<'_>) -> Result<Result<String, TieErr
 fn request_vectors() {
     run_group("req_", |v| {
         let method = v.input["method"].as_str().ok_or("no method")?;
-        let op = Operation::from_python_method(method)
-            .ok_or_else(|| format!("unknown method {method}"))?;
+        let op = Operation::from_python_method(method).ok_or_else(|| format!("unknown method {method}"))?;
         let empty = serde_json::Map::new();
         let call = Call {
             method,
-            args: v.input["args"]
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default(),
+            args: v.input["args"].as_array().map(Vec::as_slice).unwrap_or_default(),
             kwargs: v.input["kwargs"].as_object().unwrap_or(&empty),
         };
         let built = build_payload(op, &call)?;
-        let messages = v.expected["messages"]
-            .as_array()
-            .ok_or("no messages list")?;
+        let messages = v.expected["messages"].as_array().ok_or("no messages list")?;
 
         // Nothing sent: the builder must refuse the arguments with Python's error.
         if messages.is_empty() {
-            let error = built
-                .err()
-                .ok_or("payload built, but Python sent nothing")?;
+            let error = built.err().ok_or("payload built, but Python sent nothing")?;
             expect_variant(&error, true)?;
             return check_error(&error, &v.expected["error"]);
         }
 
         // One message sent: byte-identical payload, same topic, kind and timeout.
-        ensure(messages.len() == 1, || {
-            format!("{} messages expected", messages.len())
-        })?;
+        ensure(messages.len() == 1, || format!("{} messages expected", messages.len()))?;
         let message = &messages[0];
         let text = built.map_err(|e| format!("builder failed: {e:?}"))?;
         let expected_text = message["payload_text"].as_str().ok_or("no payload_text")?;
@@ -606,16 +529,12 @@ fn request_vectors() {
             format!("payload\n  {text}\nexpected\n  {expected_text}")
         })?;
         let parsed: Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-        ensure(parsed == message["payload"], || {
-            "parsed payload differs".into()
-        })?;
+        ensure(parsed == message["payload"], || "parsed payload differs".into())?;
         ensure(message["topic"].as_str() == Some(op.topic()), || {
             format!("topic {}", op.topic())
         })?;
         let kind = if op.is_event() { "event" } else { "request" };
-        ensure(message["kind"].as_str() == Some(kind), || {
-            format!("kind {kind}")
-        })?;
+        ensure(message["kind"].as_str() == Some(kind), || format!("kind {kind}"))?;
         if !op.is_event() {
             ensure(
                 message["timeout_s"].as_u64() == Some(response_timeout::DEFAULT_SECS),
@@ -631,9 +550,7 @@ fn request_vectors() {
                 Ok(Value::Null)
             }
             Some("response") => {
-                let payload = response["payload_text"]
-                    .as_str()
-                    .ok_or("no response payload_text")?;
+                let payload = response["payload_text"].as_str().ok_or("no response payload_text")?;
                 transform_response(op, payload.as_bytes())
             }
             Some("error") => Err(TieError::ServiceError {

@@ -20,7 +20,10 @@ pub struct Broker {
 pub const DEFAULT_PORT: u16 = 8883;
 
 fn parse_port(text: &str) -> Option<u16> {
-    text.parse::<u32>().ok().filter(|p| (1..=65535).contains(p)).map(|p| p as u16)
+    text.parse::<u32>()
+        .ok()
+        .filter(|p| (1..=65535).contains(p))
+        .map(|p| p as u16)
 }
 
 /// Removes the brackets of an IPv6 literal (`[::1]` → `::1`), as the Python client does.
@@ -113,7 +116,17 @@ impl Broker {
 
 impl fmt::Display for Broker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let id = if self.unique_id.is_empty() { "" } else { self.unique_id.as_str() };
-        write!(f, "{id}{}{}:{}", if id.is_empty() { "" } else { "@" }, self.host_name, self.port)
+        let id = if self.unique_id.is_empty() {
+            ""
+        } else {
+            self.unique_id.as_str()
+        };
+        write!(
+            f,
+            "{id}{}{}:{}",
+            if id.is_empty() { "" } else { "@" },
+            self.host_name,
+            self.port
+        )
     }
 }

@@ -48,7 +48,10 @@ pub type ResponseCallback = Box<dyn FnOnce(&Handle, Result<Message>) + Send>;
 /// A request waiting for its response.
 pub(crate) enum Pending {
     Sync(mpsc::SyncSender<Result<Message>>),
-    Async { callback: ResponseCallback, deadline: Instant },
+    Async {
+        callback: ResponseCallback,
+        deadline: Instant,
+    },
 }
 
 thread_local! {
@@ -269,7 +272,10 @@ impl Handle {
     /// Disconnects gracefully (services are unregistered, requests waiting fail with
     /// `ConnectionLost`). Callbacks and subscriptions are kept for the next connect.
     pub fn disconnect(&self) -> Result<()> {
-        self.inner.commands.send(Command::Disconnect).map_err(|_| DxlError::Shutdown)?;
+        self.inner
+            .commands
+            .send(Command::Disconnect)
+            .map_err(|_| DxlError::Shutdown)?;
         let mut state = self.inner.state.lock().unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
         while *state != ConnectionState::Disconnected {
@@ -318,7 +324,10 @@ impl Handle {
             subs.len() != before
         };
         if removed && self.is_connected() {
-            self.inner.mqtt.try_unsubscribe(topic).map_err(|_| DxlError::QueueFull)?;
+            self.inner
+                .mqtt
+                .try_unsubscribe(topic)
+                .map_err(|_| DxlError::QueueFull)?;
         }
         Ok(())
     }
@@ -330,7 +339,13 @@ impl Handle {
 
     /// Registers `handler` for messages of `kind` on `filter` ("" for every topic, a trailing
     /// `#` for a subtree). With `subscribe`, the filter is also subscribed.
-    pub fn add_callback(&self, kind: CallbackKind, filter: &str, handler: Handler, subscribe: bool) -> Result<CallbackId> {
+    pub fn add_callback(
+        &self,
+        kind: CallbackKind,
+        filter: &str,
+        handler: Handler,
+        subscribe: bool,
+    ) -> Result<CallbackId> {
         let id = self.inner.callbacks.add(kind, filter, handler);
         if subscribe && !filter.is_empty() {
             if let Err(e) = self.subscribe(filter) {
@@ -387,7 +402,11 @@ impl Handle {
             return Err(DxlError::NotConnected);
         }
         let bytes = super::codec::encode(message);
-        match self.inner.mqtt.try_publish(&message.destination_topic, QoS::AtMostOnce, false, bytes) {
+        match self
+            .inner
+            .mqtt
+            .try_publish(&message.destination_topic, QoS::AtMostOnce, false, bytes)
+        {
             Ok(()) => Ok(()),
             Err(rumqttc::ClientError::TryRequest(request)) => {
                 // The request channel is full: wait for room (publishers feel back-pressure).
@@ -414,7 +433,9 @@ impl Handle {
     /// [`Message::error_response_to`].
     pub fn send_response(&self, response: &Message) -> Result<()> {
         if response.request_message_id().is_none() {
-            return Err(DxlError::InvalidArgument("send_response needs a Response or ErrorResponse".into()));
+            return Err(DxlError::InvalidArgument(
+                "send_response needs a Response or ErrorResponse".into(),
+            ));
         }
         self.publish(response)
     }
@@ -447,7 +468,9 @@ impl Handle {
             Ok(result) => result,
             Err(_) => {
                 self.inner.pending.lock().unwrap().remove(&id);
-                Err(DxlError::Timeout(format!("Timeout waiting for response to message: {id}")))
+                Err(DxlError::Timeout(format!(
+                    "Timeout waiting for response to message: {id}"
+                )))
             }
         }
     }
@@ -479,7 +502,10 @@ impl Handle {
         {
             let services = self.inner.services.lock().unwrap();
             if services.iter().any(|s| s.info.service_id == info.service_id) {
-                return Err(DxlError::InvalidArgument(format!("service {} already registered", info.service_id)));
+                return Err(DxlError::InvalidArgument(format!(
+                    "service {} already registered",
+                    info.service_id
+                )));
             }
         }
         for topic in &info.topics {
@@ -506,10 +532,20 @@ impl Handle {
             services.remove(pos)
         };
         if self.is_connected() {
-            let _ = self.async_request(service.info.unregister_request(), Duration::from_secs(60), Box::new(|_, _| {}));
+            let _ = self.async_request(
+                service.info.unregister_request(),
+                Duration::from_secs(60),
+                Box::new(|_, _| {}),
+            );
         }
         for topic in &service.info.topics {
-            let still_used = self.inner.services.lock().unwrap().iter().any(|s| s.info.topics.contains(topic));
+            let still_used = self
+                .inner
+                .services
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|s| s.info.topics.contains(topic));
             if !still_used && !self.inner.callbacks.has_filter(topic) {
                 self.unsubscribe(topic)?;
             }
@@ -557,7 +593,11 @@ fn dispatch_message(handle: &Handle, message: &Message) {
         inner.in_flight_done.notify_all();
         if outcome.is_err() {
             Counters::bump(&inner.counters.callback_panics);
-            log::error!("callback {} on {} panicked; skipping the rest for this message", entry.id, message.destination_topic);
+            log::error!(
+                "callback {} on {} panicked; skipping the rest for this message",
+                entry.id,
+                message.destination_topic
+            );
             return; // Python skips the remaining callbacks of a message whose callback raised
         }
     }

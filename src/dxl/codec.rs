@@ -261,7 +261,9 @@ pub fn decode(bytes: &[u8], topic: &str) -> Result<Message, DecodeError> {
     let message_type = i64::try_from(message_type)
         .ok()
         .and_then(MessageType::from_wire)
-        .ok_or(DecodeError::UnknownMessageType(message_type.clamp(i64::MIN as i128, i64::MAX as i128) as i64))?;
+        .ok_or(DecodeError::UnknownMessageType(
+            message_type.clamp(i64::MIN as i128, i64::MAX as i128) as i64,
+        ))?;
 
     let message_id = r.string("message_id")?;
     let source_client_id = r.string("source_client_id")?;
@@ -300,7 +302,10 @@ pub fn decode(bytes: &[u8], topic: &str) -> Result<Message, DecodeError> {
         Vec::new()
     };
     let (source_tenant_guid, destination_tenant_guids) = if version >= 2 {
-        (r.string("source_tenant_guid")?, r.string_array("destination_tenant_guids")?)
+        (
+            r.string("source_tenant_guid")?,
+            r.string_array("destination_tenant_guids")?,
+        )
     } else {
         (String::new(), Vec::new())
     };

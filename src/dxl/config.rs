@@ -223,8 +223,14 @@ impl ClientConfig {
         config.brokers = read_brokers(&ini, "Brokers", path)?;
         config.websocket_brokers = read_brokers(&ini, "BrokersWebSockets", path)?;
         config.use_websockets = match general_value("UseWebSockets") {
-            Some(v) => parse_bool(&v)
-                .ok_or_else(|| ConfigError::at(path, "General", Some("UseWebSockets"), format!("not a boolean: \"{v}\"")))?,
+            Some(v) => parse_bool(&v).ok_or_else(|| {
+                ConfigError::at(
+                    path,
+                    "General",
+                    Some("UseWebSockets"),
+                    format!("not a boolean: \"{v}\""),
+                )
+            })?,
             None => config.brokers.is_empty() && !config.websocket_brokers.is_empty(),
         };
         config.proxy = read_proxy(&ini, path)?;
@@ -293,7 +299,14 @@ fn read_proxy(ini: &Ini, path: &Path) -> Result<Option<Proxy>, ConfigError> {
         .parse::<u32>()
         .ok()
         .filter(|p| (1..=65535).contains(p))
-        .ok_or_else(|| ConfigError::at(path, "Proxy", Some("Port"), format!("invalid port \"{port_text}\" (1 to 65535)")))?;
+        .ok_or_else(|| {
+            ConfigError::at(
+                path,
+                "Proxy",
+                Some("Port"),
+                format!("invalid port \"{port_text}\" (1 to 65535)"),
+            )
+        })?;
     Ok(Some(Proxy {
         address,
         port: port as u16,

@@ -46,7 +46,11 @@ impl fmt::Display for DxlError {
             DxlError::Connect(m) => write!(f, "failed to connect: {m}"),
             DxlError::NotConnected => f.write_str("not connected"),
             DxlError::Timeout(m) => f.write_str(m),
-            DxlError::Service { code, raw_code, message } => {
+            DxlError::Service {
+                code,
+                raw_code,
+                message,
+            } => {
                 write!(f, "Error: {message} ({raw_code}) [code 0x{code:08x}]")
             }
             DxlError::ConnectionLost => f.write_str("connection lost while waiting for the response"),

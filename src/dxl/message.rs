@@ -192,12 +192,8 @@ impl Message {
     /// The correlation key of a Response or ErrorResponse (§2.4).
     pub fn request_message_id(&self) -> Option<&str> {
         match &self.kind {
-            MessageKind::Response {
-                request_message_id, ..
-            }
-            | MessageKind::ErrorResponse {
-                request_message_id, ..
-            } => Some(request_message_id),
+            MessageKind::Response { request_message_id, .. }
+            | MessageKind::ErrorResponse { request_message_id, .. } => Some(request_message_id),
             _ => None,
         }
     }

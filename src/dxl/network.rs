@@ -7,7 +7,10 @@ use std::sync::mpsc::SyncSender;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rumqttc::{ConnectReturnCode, Event, EventLoop, MqttOptions, NetworkOptions, Outgoing, Packet, QoS, TlsConfiguration, Transport};
+use rumqttc::{
+    ConnectReturnCode, Event, EventLoop, MqttOptions, NetworkOptions, Outgoing, Packet, QoS, TlsConfiguration,
+    Transport,
+};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::backoff::Backoff;
@@ -62,7 +65,8 @@ pub(crate) fn send_subscribe(inner: &Inner, topic: &str, waiter: Option<SyncSend
         .mqtt
         .try_subscribe(topic, QoS::AtMostOnce)
         .map_err(|_| DxlError::QueueFull)?;
-    acks.unsent.push_back(waiter.map_or(SubWaiter::Nobody, SubWaiter::Caller));
+    acks.unsent
+        .push_back(waiter.map_or(SubWaiter::Nobody, SubWaiter::Caller));
     Ok(())
 }
 
@@ -80,7 +84,9 @@ fn complete(inner: &Inner, pending: Pending, result: Result<Message, DxlError>) 
         Pending::Sync(tx) => {
             let _ = tx.try_send(result);
         }
-        Pending::Async { callback, .. } => inner.queue.push_internal(Work::Run(Box::new(move |h| callback(h, result)))),
+        Pending::Async { callback, .. } => inner
+            .queue
+            .push_internal(Work::Run(Box::new(move |h| callback(h, result)))),
     }
 }
 
@@ -101,7 +107,13 @@ fn set_state(inner: &Inner, state: ConnectionState) {
         *s = state;
     }
     inner.state_changed.notify_all();
-    let listeners: Vec<_> = inner.state_listeners.lock().unwrap().iter().map(|(_, l)| l.clone()).collect();
+    let listeners: Vec<_> = inner
+        .state_listeners
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, l)| l.clone())
+        .collect();
     for listener in listeners {
         inner.queue.push_internal(Work::Run(Box::new(move |_| listener(state))));
     }
@@ -180,7 +192,11 @@ async fn network_loop(inner: &Arc<Inner>, eventloop: &mut EventLoop, commands: &
 }
 
 fn mqtt_options(inner: &Inner, candidate: &Candidate, tls: &Arc<rustls::ClientConfig>) -> MqttOptions {
-    let mut options = MqttOptions::new(inner.config.client_id.clone(), candidate.address.clone(), candidate.broker.port);
+    let mut options = MqttOptions::new(
+        inner.config.client_id.clone(),
+        candidate.address.clone(),
+        candidate.broker.port,
+    );
     options.set_clean_session(true);
     // rumqttc asserts keep-alive ≥ 1 s.
     options.set_keep_alive(inner.config.keep_alive.max(Duration::from_secs(1)));
@@ -204,7 +220,12 @@ async fn connect_cycle(
     }
     let candidates = ordered_candidates(&brokers).await;
     let c = &inner.config;
-    let mut backoff = Backoff::new(c.reconnect_delay, c.reconnect_back_off_multiplier, c.reconnect_delay_max, c.reconnect_delay_random);
+    let mut backoff = Backoff::new(
+        c.reconnect_delay,
+        c.reconnect_back_off_multiplier,
+        c.reconnect_delay_max,
+        c.reconnect_delay_random,
+    );
     let mut network = NetworkOptions::new();
     network.set_tcp_nodelay(true);
     network.set_connection_timeout(CONNECT_ATTEMPT_TIMEOUT_S);
@@ -228,7 +249,12 @@ async fn connect_cycle(
                 r = eventloop.poll() => r,
                 stop = next_stop(commands) => return Err(stop),
             };
-            let label = format!("{} at {}:{}", broker_name(candidate), candidate.address, candidate.broker.port);
+            let label = format!(
+                "{} at {}:{}",
+                broker_name(candidate),
+                candidate.address,
+                candidate.broker.port
+            );
             match attempt {
                 Ok(Event::Incoming(Packet::ConnAck(ack))) if ack.code == ConnectReturnCode::Success => {
                     log::info!("connected to {label}");
@@ -291,7 +317,11 @@ fn on_connected(inner: &Inner) {
 }
 
 /// Runs the MQTT event loop of a connected session until it ends.
-async fn run_session(inner: &Arc<Inner>, eventloop: &mut EventLoop, commands: &mut UnboundedReceiver<Command>) -> Ended {
+async fn run_session(
+    inner: &Arc<Inner>,
+    eventloop: &mut EventLoop,
+    commands: &mut UnboundedReceiver<Command>,
+) -> Ended {
     for s in inner.services.lock().unwrap().iter_mut() {
         s.next_registration = Some(Instant::now());
     }
@@ -321,7 +351,13 @@ async fn run_session(inner: &Arc<Inner>, eventloop: &mut EventLoop, commands: &m
 
 /// Unregisters services, sends DISCONNECT and waits (briefly) until it is written.
 async fn graceful_disconnect(inner: &Inner, eventloop: &mut EventLoop) {
-    let services: Vec<_> = inner.services.lock().unwrap().iter().map(|s| s.info.unregister_request()).collect();
+    let services: Vec<_> = inner
+        .services
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.info.unregister_request())
+        .collect();
     for mut request in services {
         if let MessageKind::Request { reply_to_topic, .. } = &mut request.kind {
             *reply_to_topic = inner.reply_topic.clone();
@@ -380,7 +416,11 @@ fn handle_event(inner: &Arc<Inner>, event: Event) {
                     _ => false,
                 }
             };
-            if ack.return_codes.iter().any(|c| matches!(c, rumqttc::SubscribeReasonCode::Failure)) {
+            if ack
+                .return_codes
+                .iter()
+                .any(|c| matches!(c, rumqttc::SubscribeReasonCode::Failure))
+            {
                 log::warn!("the broker refused a subscription (packet {})", ack.pkid);
             }
             if done {
@@ -398,7 +438,11 @@ fn route(inner: &Arc<Inner>, message: Message) {
         let wants_callbacks = inner.callbacks.has_kind(super::callbacks::CallbackKind::Response);
         if let Some(p) = pending {
             let result = match &message.kind {
-                MessageKind::ErrorResponse { error_code, error_message, .. } => Err(DxlError::Service {
+                MessageKind::ErrorResponse {
+                    error_code,
+                    error_message,
+                    ..
+                } => Err(DxlError::Service {
                     code: *error_code as u32,
                     raw_code: *error_code,
                     message: error_message.clone(),
@@ -428,10 +472,18 @@ fn housekeeping(inner: &Arc<Inner>) {
             .filter(|(_, p)| matches!(p, Pending::Async { deadline, .. } if *deadline <= now))
             .map(|(id, _)| id.clone())
             .collect();
-        ids.into_iter().filter_map(|id| pending.remove(&id).map(|p| (id, p))).collect()
+        ids.into_iter()
+            .filter_map(|id| pending.remove(&id).map(|p| (id, p)))
+            .collect()
     };
     for (id, p) in expired {
-        complete(inner, p, Err(DxlError::Timeout(format!("Timeout waiting for response to message: {id}"))));
+        complete(
+            inner,
+            p,
+            Err(DxlError::Timeout(format!(
+                "Timeout waiting for response to message: {id}"
+            ))),
+        );
     }
 
     let due: Vec<(String, Message, u32)> = {
@@ -472,6 +524,11 @@ fn housekeeping(inner: &Arc<Inner>) {
                 deadline: now + REGISTER_TIMEOUT,
             },
         );
-        let _ = inner.mqtt.try_publish(request.destination_topic.clone(), QoS::AtMostOnce, false, super::codec::encode(&request));
+        let _ = inner.mqtt.try_publish(
+            request.destination_topic.clone(),
+            QoS::AtMostOnce,
+            false,
+            super::codec::encode(&request),
+        );
     }
 }

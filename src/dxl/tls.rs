@@ -12,7 +12,10 @@ use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::ring;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig as TlsClientConfig, DigitallySignedStruct, Error as TlsError, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, ClientConfig as TlsClientConfig, DigitallySignedStruct, Error as TlsError, RootCertStore,
+    SignatureScheme,
+};
 
 use super::config::ClientConfig;
 use super::error::DxlError;
@@ -35,7 +38,10 @@ impl ServerCertVerifier for ChainOnlyVerifier {
     ) -> Result<ServerCertVerified, TlsError> {
         // webpki checks the chain (trust, validity dates, usage) before the name, so a name
         // error means the chain itself was accepted.
-        match self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+        match self
+            .inner
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        {
             Err(TlsError::InvalidCertificate(CertificateError::NotValidForName))
             | Err(TlsError::InvalidCertificate(CertificateError::NotValidForNameContext { .. })) => {
                 Ok(ServerCertVerified::assertion())

@@ -55,7 +55,9 @@ mod tests {
     use std::ffi::CStr;
 
     fn last_error() -> String {
-        unsafe { CStr::from_ptr(dxltie_last_error_message()) }.to_string_lossy().into_owned()
+        unsafe { CStr::from_ptr(dxltie_last_error_message()) }
+            .to_string_lossy()
+            .into_owned()
     }
 
     #[test]

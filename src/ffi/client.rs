@@ -32,7 +32,10 @@ impl dxltie_client_t {
 /// # Safety
 /// `config` must be a live configuration handle; `out_client` valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn dxltie_client_new(config: *const dxltie_config_t, out_client: *mut *mut dxltie_client_t) -> dxltie_result_t {
+pub unsafe extern "C" fn dxltie_client_new(
+    config: *const dxltie_config_t,
+    out_client: *mut *mut dxltie_client_t,
+) -> dxltie_result_t {
     boundary::call("dxltie_client_new", || {
         super::logging::install();
         let config = config.as_ref().ok_or_else(|| FfiError::null_arg("config"))?;
@@ -54,7 +57,9 @@ pub unsafe extern "C" fn dxltie_client_new(config: *const dxltie_config_t, out_c
 pub unsafe extern "C" fn dxltie_client_connect(client: *mut dxltie_client_t, timeout_ms: u32) -> dxltie_result_t {
     boundary::call("dxltie_client_connect", || {
         let c = dxltie_client_t::from_ptr(client)?;
-        c.tie.connect(Duration::from_millis(u64::from(timeout_ms))).map_err(from_dxl)
+        c.tie
+            .connect(Duration::from_millis(u64::from(timeout_ms)))
+            .map_err(from_dxl)
     })
 }
 
@@ -130,7 +135,10 @@ pub struct dxltie_stats_t {
 /// # Safety
 /// `client` must be a live client handle; `out_stats` valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn dxltie_client_stats(client: *const dxltie_client_t, out_stats: *mut dxltie_stats_t) -> dxltie_result_t {
+pub unsafe extern "C" fn dxltie_client_stats(
+    client: *const dxltie_client_t,
+    out_stats: *mut dxltie_stats_t,
+) -> dxltie_result_t {
     boundary::call("dxltie_client_stats", || {
         let c = dxltie_client_t::from_ptr(client)?;
         let out = out_param(out_stats, "out_stats")?;

@@ -28,7 +28,14 @@ struct BrokerStrings {
 impl dxltie_config_t {
     /// Rebuilds the C copies after a setter changed the configuration.
     fn refresh(&mut self) {
-        let config = std::mem::replace(&mut self.config, ClientConfig::new(PemSource::Pem(Vec::new()), PemSource::Pem(Vec::new()), PemSource::Pem(Vec::new())));
+        let config = std::mem::replace(
+            &mut self.config,
+            ClientConfig::new(
+                PemSource::Pem(Vec::new()),
+                PemSource::Pem(Vec::new()),
+                PemSource::Pem(Vec::new()),
+            ),
+        );
         *self = Self::new(config);
     }
 
@@ -70,7 +77,10 @@ pub struct dxltie_broker_t {
 /// # Safety
 /// `path` must be a NUL-terminated string; `out_config` must be valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn dxltie_config_from_file(path: *const c_char, out_config: *mut *mut dxltie_config_t) -> dxltie_result_t {
+pub unsafe extern "C" fn dxltie_config_from_file(
+    path: *const c_char,
+    out_config: *mut *mut dxltie_config_t,
+) -> dxltie_result_t {
     boundary::call("dxltie_config_from_file", || {
         let path = required_str(path, "path")?;
         let out = out_param(out_config, "out_config")?;
@@ -121,7 +131,10 @@ pub unsafe extern "C" fn dxltie_config_use_websockets(config: *const dxltie_conf
 /// # Safety
 /// `config` must be NULL or a live handle; `out_count` valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn dxltie_config_broker_count(config: *const dxltie_config_t, out_count: *mut usize) -> dxltie_result_t {
+pub unsafe extern "C" fn dxltie_config_broker_count(
+    config: *const dxltie_config_t,
+    out_count: *mut usize,
+) -> dxltie_result_t {
     boundary::call("dxltie_config_broker_count", || {
         let c = config.as_ref().ok_or_else(|| FfiError::null_arg("config"))?;
         *out_param(out_count, "out_count")? = c.brokers.len();
@@ -134,12 +147,19 @@ pub unsafe extern "C" fn dxltie_config_broker_count(config: *const dxltie_config
 /// # Safety
 /// `config` must be NULL or a live handle; `out_broker` valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn dxltie_config_broker(config: *const dxltie_config_t, index: usize, out_broker: *mut dxltie_broker_t) -> dxltie_result_t {
+pub unsafe extern "C" fn dxltie_config_broker(
+    config: *const dxltie_config_t,
+    index: usize,
+    out_broker: *mut dxltie_broker_t,
+) -> dxltie_result_t {
     boundary::call("dxltie_config_broker", || {
         let c = config.as_ref().ok_or_else(|| FfiError::null_arg("config"))?;
         let out = out_param(out_broker, "out_broker")?;
         let b = c.brokers.get(index).ok_or_else(|| {
-            FfiError::new(DXLTIE_E_INVALID_ARG, format!("broker index {index} out of range (count {})", c.brokers.len()))
+            FfiError::new(
+                DXLTIE_E_INVALID_ARG,
+                format!("broker index {index} out of range (count {})", c.brokers.len()),
+            )
         })?;
         *out = dxltie_broker_t {
             unique_id: b.unique_id.as_ptr(),
@@ -165,7 +185,11 @@ pub unsafe extern "C" fn dxltie_config_new(out_config: *mut *mut dxltie_config_t
     boundary::call("dxltie_config_new", || {
         let out = out_param(out_config, "out_config")?;
         let empty = || PemSource::Pem(Vec::new());
-        *out = Box::into_raw(Box::new(dxltie_config_t::new(ClientConfig::new(empty(), empty(), empty()))));
+        *out = Box::into_raw(Box::new(dxltie_config_t::new(ClientConfig::new(
+            empty(),
+            empty(),
+            empty(),
+        ))));
         Ok(())
     })
 }
@@ -224,12 +248,21 @@ pub unsafe extern "C" fn dxltie_config_set_certificate_pems(
 /// # Safety
 /// `config` must be a live handle; `broker` a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn dxltie_config_add_broker(config: *mut dxltie_config_t, broker: *const c_char) -> dxltie_result_t {
+pub unsafe extern "C" fn dxltie_config_add_broker(
+    config: *mut dxltie_config_t,
+    broker: *const c_char,
+) -> dxltie_result_t {
     boundary::call("dxltie_config_add_broker", || {
         let c = config_mut(config)?;
         let text = required_str(broker, "broker")?;
-        let parsed = if text.contains(';') { Broker::parse_config_line(text) } else { Broker::parse_url(text) };
-        c.config.brokers.push(parsed.map_err(|e| FfiError::new(DXLTIE_E_INVALID_ARG, e))?);
+        let parsed = if text.contains(';') {
+            Broker::parse_config_line(text)
+        } else {
+            Broker::parse_url(text)
+        };
+        c.config
+            .brokers
+            .push(parsed.map_err(|e| FfiError::new(DXLTIE_E_INVALID_ARG, e))?);
         c.refresh();
         Ok(())
     })
@@ -240,7 +273,10 @@ pub unsafe extern "C" fn dxltie_config_add_broker(config: *mut dxltie_config_t, 
 /// # Safety
 /// `config` must be a live handle; `client_id` a NUL-terminated string.
 #[no_mangle]
-pub unsafe extern "C" fn dxltie_config_set_client_id(config: *mut dxltie_config_t, client_id: *const c_char) -> dxltie_result_t {
+pub unsafe extern "C" fn dxltie_config_set_client_id(
+    config: *mut dxltie_config_t,
+    client_id: *const c_char,
+) -> dxltie_result_t {
     boundary::call("dxltie_config_set_client_id", || {
         let c = config_mut(config)?;
         let id = required_str(client_id, "client_id")?;
@@ -288,7 +324,10 @@ pub unsafe extern "C" fn dxltie_config_set_reconnect_back_off(
 /// # Safety
 /// `config` must be a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn dxltie_config_set_connect_retries(config: *mut dxltie_config_t, retries: i32) -> dxltie_result_t {
+pub unsafe extern "C" fn dxltie_config_set_connect_retries(
+    config: *mut dxltie_config_t,
+    retries: i32,
+) -> dxltie_result_t {
     boundary::call("dxltie_config_set_connect_retries", || {
         let c = config_mut(config)?;
         if retries < -1 {
@@ -313,7 +352,11 @@ pub const DXLTIE_OVERFLOW_DROP_OLDEST: dxltie_overflow_policy_t = 1;
 /// # Safety
 /// `config` must be a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn dxltie_config_set_queue(config: *mut dxltie_config_t, capacity: usize, policy: dxltie_overflow_policy_t) -> dxltie_result_t {
+pub unsafe extern "C" fn dxltie_config_set_queue(
+    config: *mut dxltie_config_t,
+    capacity: usize,
+    policy: dxltie_overflow_policy_t,
+) -> dxltie_result_t {
     boundary::call("dxltie_config_set_queue", || {
         let c = config_mut(config)?;
         if capacity == 0 {
@@ -323,7 +366,12 @@ pub unsafe extern "C" fn dxltie_config_set_queue(config: *mut dxltie_config_t, c
         c.config.overflow_policy = match policy {
             DXLTIE_OVERFLOW_BLOCK => OverflowPolicy::Block,
             DXLTIE_OVERFLOW_DROP_OLDEST => OverflowPolicy::DropOldest,
-            other => return Err(FfiError::new(DXLTIE_E_INVALID_ARG, format!("unknown overflow policy {other}"))),
+            other => {
+                return Err(FfiError::new(
+                    DXLTIE_E_INVALID_ARG,
+                    format!("unknown overflow policy {other}"),
+                ))
+            }
         };
         Ok(())
     })
@@ -338,7 +386,10 @@ pub unsafe extern "C" fn dxltie_config_set_keep_alive(config: *mut dxltie_config
     boundary::call("dxltie_config_set_keep_alive", || {
         let c = config_mut(config)?;
         if seconds == 0 {
-            return Err(FfiError::new(DXLTIE_E_INVALID_ARG, "keep-alive must be at least 1 second"));
+            return Err(FfiError::new(
+                DXLTIE_E_INVALID_ARG,
+                "keep-alive must be at least 1 second",
+            ));
         }
         c.config.keep_alive = Duration::from_secs(u64::from(seconds));
         Ok(())

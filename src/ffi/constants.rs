@@ -148,18 +148,48 @@ mod tests {
 
     #[test]
     fn every_c_constant_equals_the_tie_constant() {
-        assert_eq!(DXLTIE_TIE_GET_FILE_REPUTATION_TOPIC, c::topics::TIE_GET_FILE_REPUTATION_TOPIC);
-        assert_eq!(DXLTIE_TIE_SET_FILE_REPUTATION_TOPIC, c::topics::TIE_SET_FILE_REPUTATION_TOPIC);
+        assert_eq!(
+            DXLTIE_TIE_GET_FILE_REPUTATION_TOPIC,
+            c::topics::TIE_GET_FILE_REPUTATION_TOPIC
+        );
+        assert_eq!(
+            DXLTIE_TIE_SET_FILE_REPUTATION_TOPIC,
+            c::topics::TIE_SET_FILE_REPUTATION_TOPIC
+        );
         assert_eq!(DXLTIE_TIE_GET_FILE_FIRST_REFS, c::topics::TIE_GET_FILE_FIRST_REFS);
-        assert_eq!(DXLTIE_TIE_GET_CERT_REPUTATION_TOPIC, c::topics::TIE_GET_CERT_REPUTATION_TOPIC);
-        assert_eq!(DXLTIE_TIE_SET_CERT_REPUTATION_TOPIC, c::topics::TIE_SET_CERT_REPUTATION_TOPIC);
+        assert_eq!(
+            DXLTIE_TIE_GET_CERT_REPUTATION_TOPIC,
+            c::topics::TIE_GET_CERT_REPUTATION_TOPIC
+        );
+        assert_eq!(
+            DXLTIE_TIE_SET_CERT_REPUTATION_TOPIC,
+            c::topics::TIE_SET_CERT_REPUTATION_TOPIC
+        );
         assert_eq!(DXLTIE_TIE_GET_CERT_FIRST_REFS, c::topics::TIE_GET_CERT_FIRST_REFS);
-        assert_eq!(DXLTIE_TIE_EVENT_EXTERNAL_FILE_REPORT_TOPIC, c::topics::TIE_EVENT_EXTERNAL_FILE_REPORT_TOPIC);
-        assert_eq!(DXLTIE_TIE_EVENT_FILE_DETECTION_TOPIC, c::topics::TIE_EVENT_FILE_DETECTION_TOPIC);
-        assert_eq!(DXLTIE_TIE_EVENT_FILE_FIRST_INSTANCE_TOPIC, c::topics::TIE_EVENT_FILE_FIRST_INSTANCE_TOPIC);
-        assert_eq!(DXLTIE_TIE_EVENT_FILE_REPUTATION_CHANGE_TOPIC, c::topics::TIE_EVENT_FILE_REPUTATION_CHANGE_TOPIC);
-        assert_eq!(DXLTIE_TIE_EVENT_CERT_REPUTATION_CHANGE_TOPIC, c::topics::TIE_EVENT_CERT_REPUTATION_CHANGE_TOPIC);
-        assert_eq!(DXLTIE_TIE_EVENT_FILE_PREVALENCE_CHANGE_TOPIC, c::topics::TIE_EVENT_FILE_PREVALENCE_CHANGE_TOPIC);
+        assert_eq!(
+            DXLTIE_TIE_EVENT_EXTERNAL_FILE_REPORT_TOPIC,
+            c::topics::TIE_EVENT_EXTERNAL_FILE_REPORT_TOPIC
+        );
+        assert_eq!(
+            DXLTIE_TIE_EVENT_FILE_DETECTION_TOPIC,
+            c::topics::TIE_EVENT_FILE_DETECTION_TOPIC
+        );
+        assert_eq!(
+            DXLTIE_TIE_EVENT_FILE_FIRST_INSTANCE_TOPIC,
+            c::topics::TIE_EVENT_FILE_FIRST_INSTANCE_TOPIC
+        );
+        assert_eq!(
+            DXLTIE_TIE_EVENT_FILE_REPUTATION_CHANGE_TOPIC,
+            c::topics::TIE_EVENT_FILE_REPUTATION_CHANGE_TOPIC
+        );
+        assert_eq!(
+            DXLTIE_TIE_EVENT_CERT_REPUTATION_CHANGE_TOPIC,
+            c::topics::TIE_EVENT_CERT_REPUTATION_CHANGE_TOPIC
+        );
+        assert_eq!(
+            DXLTIE_TIE_EVENT_FILE_PREVALENCE_CHANGE_TOPIC,
+            c::topics::TIE_EVENT_FILE_PREVALENCE_CHANGE_TOPIC
+        );
         assert_eq!(DXLTIE_HASH_TYPE_MD5, c::hash_type::MD5);
         assert_eq!(DXLTIE_HASH_TYPE_SHA1, c::hash_type::SHA1);
         assert_eq!(DXLTIE_HASH_TYPE_SHA256, c::hash_type::SHA256);
@@ -170,67 +200,199 @@ mod tests {
         assert_eq!(DXLTIE_FILE_PROVIDER_EXTERNAL, c::file_provider::EXTERNAL);
         assert_eq!(DXLTIE_CERT_PROVIDER_GTI, c::cert_provider::GTI);
         assert_eq!(DXLTIE_CERT_PROVIDER_ENTERPRISE, c::cert_provider::ENTERPRISE);
-        assert_eq!(DXLTIE_TRUST_LEVEL_KNOWN_TRUSTED_INSTALLER, c::trust_level::KNOWN_TRUSTED_INSTALLER);
+        assert_eq!(
+            DXLTIE_TRUST_LEVEL_KNOWN_TRUSTED_INSTALLER,
+            c::trust_level::KNOWN_TRUSTED_INSTALLER
+        );
         assert_eq!(DXLTIE_TRUST_LEVEL_KNOWN_TRUSTED, c::trust_level::KNOWN_TRUSTED);
-        assert_eq!(DXLTIE_TRUST_LEVEL_MOST_LIKELY_TRUSTED, c::trust_level::MOST_LIKELY_TRUSTED);
+        assert_eq!(
+            DXLTIE_TRUST_LEVEL_MOST_LIKELY_TRUSTED,
+            c::trust_level::MOST_LIKELY_TRUSTED
+        );
         assert_eq!(DXLTIE_TRUST_LEVEL_MIGHT_BE_TRUSTED, c::trust_level::MIGHT_BE_TRUSTED);
         assert_eq!(DXLTIE_TRUST_LEVEL_UNKNOWN, c::trust_level::UNKNOWN);
-        assert_eq!(DXLTIE_TRUST_LEVEL_MIGHT_BE_MALICIOUS, c::trust_level::MIGHT_BE_MALICIOUS);
-        assert_eq!(DXLTIE_TRUST_LEVEL_MOST_LIKELY_MALICIOUS, c::trust_level::MOST_LIKELY_MALICIOUS);
+        assert_eq!(
+            DXLTIE_TRUST_LEVEL_MIGHT_BE_MALICIOUS,
+            c::trust_level::MIGHT_BE_MALICIOUS
+        );
+        assert_eq!(
+            DXLTIE_TRUST_LEVEL_MOST_LIKELY_MALICIOUS,
+            c::trust_level::MOST_LIKELY_MALICIOUS
+        );
         assert_eq!(DXLTIE_TRUST_LEVEL_KNOWN_MALICIOUS, c::trust_level::KNOWN_MALICIOUS);
         assert_eq!(DXLTIE_TRUST_LEVEL_NOT_SET, c::trust_level::NOT_SET);
         assert_eq!(DXLTIE_ATD_TRUST_LEVEL_NOT_SET, c::atd_trust_level::NOT_SET);
         assert_eq!(DXLTIE_ATD_TRUST_LEVEL_KNOWN_TRUSTED, c::atd_trust_level::KNOWN_TRUSTED);
-        assert_eq!(DXLTIE_ATD_TRUST_LEVEL_MOST_LIKELY_TRUSTED, c::atd_trust_level::MOST_LIKELY_TRUSTED);
-        assert_eq!(DXLTIE_ATD_TRUST_LEVEL_MIGHT_BE_TRUSTED, c::atd_trust_level::MIGHT_BE_TRUSTED);
+        assert_eq!(
+            DXLTIE_ATD_TRUST_LEVEL_MOST_LIKELY_TRUSTED,
+            c::atd_trust_level::MOST_LIKELY_TRUSTED
+        );
+        assert_eq!(
+            DXLTIE_ATD_TRUST_LEVEL_MIGHT_BE_TRUSTED,
+            c::atd_trust_level::MIGHT_BE_TRUSTED
+        );
         assert_eq!(DXLTIE_ATD_TRUST_LEVEL_UNKNOWN, c::atd_trust_level::UNKNOWN);
-        assert_eq!(DXLTIE_ATD_TRUST_LEVEL_MIGHT_BE_MALICIOUS, c::atd_trust_level::MIGHT_BE_MALICIOUS);
-        assert_eq!(DXLTIE_ATD_TRUST_LEVEL_MOST_LIKELY_MALICIOUS, c::atd_trust_level::MOST_LIKELY_MALICIOUS);
-        assert_eq!(DXLTIE_ATD_TRUST_LEVEL_KNOWN_MALICIOUS, c::atd_trust_level::KNOWN_MALICIOUS);
+        assert_eq!(
+            DXLTIE_ATD_TRUST_LEVEL_MIGHT_BE_MALICIOUS,
+            c::atd_trust_level::MIGHT_BE_MALICIOUS
+        );
+        assert_eq!(
+            DXLTIE_ATD_TRUST_LEVEL_MOST_LIKELY_MALICIOUS,
+            c::atd_trust_level::MOST_LIKELY_MALICIOUS
+        );
+        assert_eq!(
+            DXLTIE_ATD_TRUST_LEVEL_KNOWN_MALICIOUS,
+            c::atd_trust_level::KNOWN_MALICIOUS
+        );
         assert_eq!(DXLTIE_REPUTATION_PROP_PROVIDER_ID, c::reputation_prop::PROVIDER_ID);
         assert_eq!(DXLTIE_REPUTATION_PROP_TRUST_LEVEL, c::reputation_prop::TRUST_LEVEL);
         assert_eq!(DXLTIE_REPUTATION_PROP_CREATE_DATE, c::reputation_prop::CREATE_DATE);
         assert_eq!(DXLTIE_REPUTATION_PROP_ATTRIBUTES, c::reputation_prop::ATTRIBUTES);
-        assert_eq!(DXLTIE_CERT_REPUTATION_PROP_OVERRIDDEN, c::cert_reputation_prop::OVERRIDDEN);
-        assert_eq!(DXLTIE_CERT_REPUTATION_OVERRIDDEN_PROP_FILES, c::cert_reputation_overridden_prop::FILES);
-        assert_eq!(DXLTIE_CERT_REPUTATION_OVERRIDDEN_PROP_TRUNCATED, c::cert_reputation_overridden_prop::TRUNCATED);
+        assert_eq!(
+            DXLTIE_CERT_REPUTATION_PROP_OVERRIDDEN,
+            c::cert_reputation_prop::OVERRIDDEN
+        );
+        assert_eq!(
+            DXLTIE_CERT_REPUTATION_OVERRIDDEN_PROP_FILES,
+            c::cert_reputation_overridden_prop::FILES
+        );
+        assert_eq!(
+            DXLTIE_CERT_REPUTATION_OVERRIDDEN_PROP_TRUNCATED,
+            c::cert_reputation_overridden_prop::TRUNCATED
+        );
         assert_eq!(DXLTIE_FIRST_REF_PROP_DATE, c::first_ref_prop::DATE);
         assert_eq!(DXLTIE_FIRST_REF_PROP_SYSTEM_GUID, c::first_ref_prop::SYSTEM_GUID);
         assert_eq!(DXLTIE_REP_CHANGE_EVENT_PROP_HASHES, c::rep_change_event_prop::HASHES);
-        assert_eq!(DXLTIE_REP_CHANGE_EVENT_PROP_NEW_REPUTATIONS, c::rep_change_event_prop::NEW_REPUTATIONS);
-        assert_eq!(DXLTIE_REP_CHANGE_EVENT_PROP_OLD_REPUTATIONS, c::rep_change_event_prop::OLD_REPUTATIONS);
-        assert_eq!(DXLTIE_REP_CHANGE_EVENT_PROP_UPDATE_TIME, c::rep_change_event_prop::UPDATE_TIME);
-        assert_eq!(DXLTIE_FILE_REP_CHANGE_EVENT_PROP_RELATIONSHIPS, c::file_rep_change_event_prop::RELATIONSHIPS);
-        assert_eq!(DXLTIE_CERT_REP_CHANGE_EVENT_PROP_PUBLIC_KEY_SHA1, c::cert_rep_change_event_prop::PUBLIC_KEY_SHA1);
-        assert_eq!(DXLTIE_DETECTION_EVENT_PROP_SYSTEM_GUID, c::detection_event_prop::SYSTEM_GUID);
+        assert_eq!(
+            DXLTIE_REP_CHANGE_EVENT_PROP_NEW_REPUTATIONS,
+            c::rep_change_event_prop::NEW_REPUTATIONS
+        );
+        assert_eq!(
+            DXLTIE_REP_CHANGE_EVENT_PROP_OLD_REPUTATIONS,
+            c::rep_change_event_prop::OLD_REPUTATIONS
+        );
+        assert_eq!(
+            DXLTIE_REP_CHANGE_EVENT_PROP_UPDATE_TIME,
+            c::rep_change_event_prop::UPDATE_TIME
+        );
+        assert_eq!(
+            DXLTIE_FILE_REP_CHANGE_EVENT_PROP_RELATIONSHIPS,
+            c::file_rep_change_event_prop::RELATIONSHIPS
+        );
+        assert_eq!(
+            DXLTIE_CERT_REP_CHANGE_EVENT_PROP_PUBLIC_KEY_SHA1,
+            c::cert_rep_change_event_prop::PUBLIC_KEY_SHA1
+        );
+        assert_eq!(
+            DXLTIE_DETECTION_EVENT_PROP_SYSTEM_GUID,
+            c::detection_event_prop::SYSTEM_GUID
+        );
         assert_eq!(DXLTIE_DETECTION_EVENT_PROP_HASHES, c::detection_event_prop::HASHES);
-        assert_eq!(DXLTIE_DETECTION_EVENT_PROP_DETECTION_TIME, c::detection_event_prop::DETECTION_TIME);
-        assert_eq!(DXLTIE_DETECTION_EVENT_PROP_LOCAL_REPUTATION, c::detection_event_prop::LOCAL_REPUTATION);
+        assert_eq!(
+            DXLTIE_DETECTION_EVENT_PROP_DETECTION_TIME,
+            c::detection_event_prop::DETECTION_TIME
+        );
+        assert_eq!(
+            DXLTIE_DETECTION_EVENT_PROP_LOCAL_REPUTATION,
+            c::detection_event_prop::LOCAL_REPUTATION
+        );
         assert_eq!(DXLTIE_DETECTION_EVENT_PROP_NAME, c::detection_event_prop::NAME);
-        assert_eq!(DXLTIE_DETECTION_EVENT_PROP_REMEDIATION_ACTION, c::detection_event_prop::REMEDIATION_ACTION);
-        assert_eq!(DXLTIE_FIRST_INSTANCE_EVENT_PROP_SYSTEM_GUID, c::first_instance_event_prop::SYSTEM_GUID);
-        assert_eq!(DXLTIE_FIRST_INSTANCE_EVENT_PROP_HASHES, c::first_instance_event_prop::HASHES);
-        assert_eq!(DXLTIE_FIRST_INSTANCE_EVENT_PROP_NAME, c::first_instance_event_prop::NAME);
-        assert_eq!(DXLTIE_ENTERPRISE_ATTRIB_SERVER_VERSION, c::enterprise_attrib::SERVER_VERSION);
-        assert_eq!(DXLTIE_FILE_ENTERPRISE_ATTRIB_FIRST_CONTACT, c::file_enterprise_attrib::FIRST_CONTACT);
-        assert_eq!(DXLTIE_FILE_ENTERPRISE_ATTRIB_PREVALENCE, c::file_enterprise_attrib::PREVALENCE);
-        assert_eq!(DXLTIE_FILE_ENTERPRISE_ATTRIB_ENTERPRISE_SIZE, c::file_enterprise_attrib::ENTERPRISE_SIZE);
-        assert_eq!(DXLTIE_FILE_ENTERPRISE_ATTRIB_MIN_LOCAL_REP, c::file_enterprise_attrib::MIN_LOCAL_REP);
-        assert_eq!(DXLTIE_FILE_ENTERPRISE_ATTRIB_MAX_LOCAL_REP, c::file_enterprise_attrib::MAX_LOCAL_REP);
-        assert_eq!(DXLTIE_FILE_ENTERPRISE_ATTRIB_AVG_LOCAL_REP, c::file_enterprise_attrib::AVG_LOCAL_REP);
-        assert_eq!(DXLTIE_FILE_ENTERPRISE_ATTRIB_PARENT_MIN_LOCAL_REP, c::file_enterprise_attrib::PARENT_MIN_LOCAL_REP);
-        assert_eq!(DXLTIE_FILE_ENTERPRISE_ATTRIB_PARENT_MAX_LOCAL_REP, c::file_enterprise_attrib::PARENT_MAX_LOCAL_REP);
-        assert_eq!(DXLTIE_FILE_ENTERPRISE_ATTRIB_PARENT_AVG_LOCAL_REP, c::file_enterprise_attrib::PARENT_AVG_LOCAL_REP);
-        assert_eq!(DXLTIE_FILE_ENTERPRISE_ATTRIB_DETECTION_COUNT, c::file_enterprise_attrib::DETECTION_COUNT);
-        assert_eq!(DXLTIE_FILE_ENTERPRISE_ATTRIB_LAST_DETECTION_TIME, c::file_enterprise_attrib::LAST_DETECTION_TIME);
-        assert_eq!(DXLTIE_FILE_ENTERPRISE_ATTRIB_IS_PREVALENT, c::file_enterprise_attrib::IS_PREVALENT);
-        assert_eq!(DXLTIE_FILE_ENTERPRISE_ATTRIB_FILE_NAME_COUNT, c::file_enterprise_attrib::FILE_NAME_COUNT);
-        assert_eq!(DXLTIE_FILE_ENTERPRISE_ATTRIB_CHILD_FILE_REPS, c::file_enterprise_attrib::CHILD_FILE_REPS);
-        assert_eq!(DXLTIE_FILE_ENTERPRISE_ATTRIB_PARENT_FILE_REPS, c::file_enterprise_attrib::PARENT_FILE_REPS);
-        assert_eq!(DXLTIE_CERT_ENTERPRISE_ATTRIB_FIRST_CONTACT, c::cert_enterprise_attrib::FIRST_CONTACT);
-        assert_eq!(DXLTIE_CERT_ENTERPRISE_ATTRIB_PREVALENCE, c::cert_enterprise_attrib::PREVALENCE);
-        assert_eq!(DXLTIE_CERT_ENTERPRISE_ATTRIB_HAS_FILE_OVERRIDES, c::cert_enterprise_attrib::HAS_FILE_OVERRIDES);
-        assert_eq!(DXLTIE_CERT_ENTERPRISE_ATTRIB_IS_PREVALENT, c::cert_enterprise_attrib::IS_PREVALENT);
+        assert_eq!(
+            DXLTIE_DETECTION_EVENT_PROP_REMEDIATION_ACTION,
+            c::detection_event_prop::REMEDIATION_ACTION
+        );
+        assert_eq!(
+            DXLTIE_FIRST_INSTANCE_EVENT_PROP_SYSTEM_GUID,
+            c::first_instance_event_prop::SYSTEM_GUID
+        );
+        assert_eq!(
+            DXLTIE_FIRST_INSTANCE_EVENT_PROP_HASHES,
+            c::first_instance_event_prop::HASHES
+        );
+        assert_eq!(
+            DXLTIE_FIRST_INSTANCE_EVENT_PROP_NAME,
+            c::first_instance_event_prop::NAME
+        );
+        assert_eq!(
+            DXLTIE_ENTERPRISE_ATTRIB_SERVER_VERSION,
+            c::enterprise_attrib::SERVER_VERSION
+        );
+        assert_eq!(
+            DXLTIE_FILE_ENTERPRISE_ATTRIB_FIRST_CONTACT,
+            c::file_enterprise_attrib::FIRST_CONTACT
+        );
+        assert_eq!(
+            DXLTIE_FILE_ENTERPRISE_ATTRIB_PREVALENCE,
+            c::file_enterprise_attrib::PREVALENCE
+        );
+        assert_eq!(
+            DXLTIE_FILE_ENTERPRISE_ATTRIB_ENTERPRISE_SIZE,
+            c::file_enterprise_attrib::ENTERPRISE_SIZE
+        );
+        assert_eq!(
+            DXLTIE_FILE_ENTERPRISE_ATTRIB_MIN_LOCAL_REP,
+            c::file_enterprise_attrib::MIN_LOCAL_REP
+        );
+        assert_eq!(
+            DXLTIE_FILE_ENTERPRISE_ATTRIB_MAX_LOCAL_REP,
+            c::file_enterprise_attrib::MAX_LOCAL_REP
+        );
+        assert_eq!(
+            DXLTIE_FILE_ENTERPRISE_ATTRIB_AVG_LOCAL_REP,
+            c::file_enterprise_attrib::AVG_LOCAL_REP
+        );
+        assert_eq!(
+            DXLTIE_FILE_ENTERPRISE_ATTRIB_PARENT_MIN_LOCAL_REP,
+            c::file_enterprise_attrib::PARENT_MIN_LOCAL_REP
+        );
+        assert_eq!(
+            DXLTIE_FILE_ENTERPRISE_ATTRIB_PARENT_MAX_LOCAL_REP,
+            c::file_enterprise_attrib::PARENT_MAX_LOCAL_REP
+        );
+        assert_eq!(
+            DXLTIE_FILE_ENTERPRISE_ATTRIB_PARENT_AVG_LOCAL_REP,
+            c::file_enterprise_attrib::PARENT_AVG_LOCAL_REP
+        );
+        assert_eq!(
+            DXLTIE_FILE_ENTERPRISE_ATTRIB_DETECTION_COUNT,
+            c::file_enterprise_attrib::DETECTION_COUNT
+        );
+        assert_eq!(
+            DXLTIE_FILE_ENTERPRISE_ATTRIB_LAST_DETECTION_TIME,
+            c::file_enterprise_attrib::LAST_DETECTION_TIME
+        );
+        assert_eq!(
+            DXLTIE_FILE_ENTERPRISE_ATTRIB_IS_PREVALENT,
+            c::file_enterprise_attrib::IS_PREVALENT
+        );
+        assert_eq!(
+            DXLTIE_FILE_ENTERPRISE_ATTRIB_FILE_NAME_COUNT,
+            c::file_enterprise_attrib::FILE_NAME_COUNT
+        );
+        assert_eq!(
+            DXLTIE_FILE_ENTERPRISE_ATTRIB_CHILD_FILE_REPS,
+            c::file_enterprise_attrib::CHILD_FILE_REPS
+        );
+        assert_eq!(
+            DXLTIE_FILE_ENTERPRISE_ATTRIB_PARENT_FILE_REPS,
+            c::file_enterprise_attrib::PARENT_FILE_REPS
+        );
+        assert_eq!(
+            DXLTIE_CERT_ENTERPRISE_ATTRIB_FIRST_CONTACT,
+            c::cert_enterprise_attrib::FIRST_CONTACT
+        );
+        assert_eq!(
+            DXLTIE_CERT_ENTERPRISE_ATTRIB_PREVALENCE,
+            c::cert_enterprise_attrib::PREVALENCE
+        );
+        assert_eq!(
+            DXLTIE_CERT_ENTERPRISE_ATTRIB_HAS_FILE_OVERRIDES,
+            c::cert_enterprise_attrib::HAS_FILE_OVERRIDES
+        );
+        assert_eq!(
+            DXLTIE_CERT_ENTERPRISE_ATTRIB_IS_PREVALENT,
+            c::cert_enterprise_attrib::IS_PREVALENT
+        );
         assert_eq!(DXLTIE_GTI_ATTRIB_ORIGINAL_RESPONSE, c::gti_attrib::ORIGINAL_RESPONSE);
         assert_eq!(DXLTIE_FILE_GTI_ATTRIB_FIRST_CONTACT, c::file_gti_attrib::FIRST_CONTACT);
         assert_eq!(DXLTIE_FILE_GTI_ATTRIB_PREVALENCE, c::file_gti_attrib::PREVALENCE);

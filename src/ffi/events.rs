@@ -34,7 +34,10 @@ fn event_kind(kind: dxltie_event_kind_t) -> Result<EventKind, FfiError> {
         DXLTIE_EVENT_KIND_FILE_FIRST_INSTANCE => Ok(EventKind::FileFirstInstance),
         DXLTIE_EVENT_KIND_FILE_REPUTATION_CHANGE => Ok(EventKind::FileReputationChange),
         DXLTIE_EVENT_KIND_CERTIFICATE_REPUTATION_CHANGE => Ok(EventKind::CertificateReputationChange),
-        other => Err(FfiError::new(super::result::DXLTIE_E_INVALID_ARG, format!("unknown event kind {other}"))),
+        other => Err(FfiError::new(
+            super::result::DXLTIE_E_INVALID_ARG,
+            format!("unknown event kind {other}"),
+        )),
     }
 }
 
@@ -117,7 +120,8 @@ pub struct dxltie_json_event_t {
 }
 
 pub type dxltie_detection_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const dxltie_detection_t)>;
-pub type dxltie_first_instance_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const dxltie_first_instance_t)>;
+pub type dxltie_first_instance_fn =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const dxltie_first_instance_t)>;
 pub type dxltie_reputation_change_fn =
     Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const dxltie_reputation_change_t)>;
 pub type dxltie_json_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const dxltie_json_event_t)>;
@@ -271,11 +275,19 @@ pub unsafe extern "C" fn dxltie_add_file_detection_callback(
 ) -> dxltie_result_t {
     boundary::call("dxltie_add_file_detection_callback", || {
         let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
-        register(client, EventKind::FileDetection, f, user_data, free_user_data, out_id, |u, view| {
-            if let EventView::Detection(e) = view {
-                unsafe { (u.function)(u.user_data, e) }
-            }
-        })
+        register(
+            client,
+            EventKind::FileDetection,
+            f,
+            user_data,
+            free_user_data,
+            out_id,
+            |u, view| {
+                if let EventView::Detection(e) = view {
+                    unsafe { (u.function)(u.user_data, e) }
+                }
+            },
+        )
     })
 }
 
@@ -293,11 +305,19 @@ pub unsafe extern "C" fn dxltie_add_file_first_instance_callback(
 ) -> dxltie_result_t {
     boundary::call("dxltie_add_file_first_instance_callback", || {
         let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
-        register(client, EventKind::FileFirstInstance, f, user_data, free_user_data, out_id, |u, view| {
-            if let EventView::FirstInstance(e) = view {
-                unsafe { (u.function)(u.user_data, e) }
-            }
-        })
+        register(
+            client,
+            EventKind::FileFirstInstance,
+            f,
+            user_data,
+            free_user_data,
+            out_id,
+            |u, view| {
+                if let EventView::FirstInstance(e) = view {
+                    unsafe { (u.function)(u.user_data, e) }
+                }
+            },
+        )
     })
 }
 
@@ -323,7 +343,15 @@ pub unsafe extern "C" fn dxltie_add_file_reputation_change_callback(
 ) -> dxltie_result_t {
     boundary::call("dxltie_add_file_reputation_change_callback", || {
         let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
-        register(client, EventKind::FileReputationChange, f, user_data, free_user_data, out_id, deliver_reputation_change)
+        register(
+            client,
+            EventKind::FileReputationChange,
+            f,
+            user_data,
+            free_user_data,
+            out_id,
+            deliver_reputation_change,
+        )
     })
 }
 
@@ -342,7 +370,15 @@ pub unsafe extern "C" fn dxltie_add_certificate_reputation_change_callback(
 ) -> dxltie_result_t {
     boundary::call("dxltie_add_certificate_reputation_change_callback", || {
         let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
-        register(client, EventKind::CertificateReputationChange, f, user_data, free_user_data, out_id, deliver_reputation_change)
+        register(
+            client,
+            EventKind::CertificateReputationChange,
+            f,
+            user_data,
+            free_user_data,
+            out_id,
+            deliver_reputation_change,
+        )
     })
 }
 
@@ -368,19 +404,19 @@ pub unsafe extern "C" fn dxltie_add_json_callback(
         let user = Arc::new(UserCallback::new(f, user_data, free_user_data));
         let held = user.clone();
         let added = c.tie.add_event_callback(
-                rust_kind,
-                Arc::new(move |_: &Handle, e: &TieEvent<'_>| {
-                    let user = &held;
-                    let msg = MessageStorage::new(e.message);
-                    let json = to_cstring(&python_json_dumps(&e.event.json));
-                    let event = dxltie_json_event_t {
-                        message: msg.view(e.message),
-                        kind,
-                        json: json.as_ptr(),
-                    };
-                    unsafe { (user.function)(user.user_data, &event) };
-                }),
-            );
+            rust_kind,
+            Arc::new(move |_: &Handle, e: &TieEvent<'_>| {
+                let user = &held;
+                let msg = MessageStorage::new(e.message);
+                let json = to_cstring(&python_json_dumps(&e.event.json));
+                let event = dxltie_json_event_t {
+                    message: msg.view(e.message),
+                    kind,
+                    json: json.as_ptr(),
+                };
+                unsafe { (user.function)(user.user_data, &event) };
+            }),
+        );
         match added {
             Ok(id) => {
                 *out = id;

@@ -26,12 +26,20 @@ pub struct dxltie_server_version_t {
 /// # Safety
 /// `packed` must be a NUL-terminated string; `out_version` valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn dxltie_to_version(packed: *const c_char, out_version: *mut dxltie_server_version_t) -> dxltie_result_t {
+pub unsafe extern "C" fn dxltie_to_version(
+    packed: *const c_char,
+    out_version: *mut dxltie_server_version_t,
+) -> dxltie_result_t {
     boundary::call("dxltie_to_version", || {
         let text = required_str(packed, "packed")?;
         let out = out_param(out_version, "out_version")?;
         let (major, minor, patch, build) = helpers::to_version_tuple(text).map_err(from_tie)?;
-        *out = dxltie_server_version_t { major, minor, patch, build };
+        *out = dxltie_server_version_t {
+            major,
+            minor,
+            patch,
+            build,
+        };
         Ok(())
     })
 }
@@ -54,7 +62,10 @@ pub struct dxltie_aggregate_t {
 /// # Safety
 /// `base64` must be a NUL-terminated string; `out_aggregate` valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn dxltie_to_aggregate(base64: *const c_char, out_aggregate: *mut dxltie_aggregate_t) -> dxltie_result_t {
+pub unsafe extern "C" fn dxltie_to_aggregate(
+    base64: *const c_char,
+    out_aggregate: *mut dxltie_aggregate_t,
+) -> dxltie_result_t {
     boundary::call("dxltie_to_aggregate", || {
         let text = required_str(base64, "base64")?;
         let out = out_param(out_aggregate, "out_aggregate")?;
@@ -77,9 +88,17 @@ pub unsafe extern "C" fn dxltie_to_aggregate(base64: *const c_char, out_aggregat
 /// # Safety
 /// `format` must be NULL or a NUL-terminated string; `out_text` valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn dxltie_to_localtime_string(epoch: i64, format: *const c_char, out_text: *mut *mut c_char) -> dxltie_result_t {
+pub unsafe extern "C" fn dxltie_to_localtime_string(
+    epoch: i64,
+    format: *const c_char,
+    out_text: *mut *mut c_char,
+) -> dxltie_result_t {
     boundary::call("dxltie_to_localtime_string", || {
-        let format = if format.is_null() { "%Y-%m-%d %H:%M:%S" } else { required_str(format, "format")? };
+        let format = if format.is_null() {
+            "%Y-%m-%d %H:%M:%S"
+        } else {
+            required_str(format, "format")?
+        };
         let out = out_param(out_text, "out_text")?;
         let text = helpers::to_localtime_string(epoch, format).map_err(from_tie)?;
         *out = to_cstring(&text).into_raw();
@@ -90,13 +109,17 @@ pub unsafe extern "C" fn dxltie_to_localtime_string(epoch: i64, format: *const c
 /// Whether `trust_level` is one of the `DXLTIE_TRUST_LEVEL_*` values.
 #[no_mangle]
 pub extern "C" fn dxltie_is_valid_trust_level(trust_level: i64) -> bool {
-    boundary::call_or("dxltie_is_valid_trust_level", false, || helpers::is_valid_trust_level(trust_level))
+    boundary::call_or("dxltie_is_valid_trust_level", false, || {
+        helpers::is_valid_trust_level(trust_level)
+    })
 }
 
 /// Whether `file_type` is one of the `DXLTIE_FILE_TYPE_*` values.
 #[no_mangle]
 pub extern "C" fn dxltie_is_valid_file_type(file_type: u64) -> bool {
-    boundary::call_or("dxltie_is_valid_file_type", false, || helpers::is_valid_file_type(file_type))
+    boundary::call_or("dxltie_is_valid_file_type", false, || {
+        helpers::is_valid_file_type(file_type)
+    })
 }
 
 /// The "definitive reputation" check of the external-reputation sample: true when a provider

@@ -17,7 +17,14 @@ pub const DXLTIE_LOG_TRACE: dxltie_log_level_t = 5;
 
 /// Receives one log record: its level, the module it comes from and the message. The strings
 /// are borrowed for the call. Called on whichever library thread logs; must not block long.
-pub type dxltie_log_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, level: dxltie_log_level_t, target: *const c_char, message: *const c_char)>;
+pub type dxltie_log_fn = Option<
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        level: dxltie_log_level_t,
+        target: *const c_char,
+        message: *const c_char,
+    ),
+>;
 
 struct Sink {
     callback: unsafe extern "C" fn(*mut c_void, dxltie_log_level_t, *const c_char, *const c_char),
@@ -44,7 +51,10 @@ fn level_of(level: log::Level) -> dxltie_log_level_t {
 
 impl log::Log for Logger {
     fn enabled(&self, metadata: &log::Metadata) -> bool {
-        let sink = SINK.read().map(|s| s.as_ref().map_or(log::LevelFilter::Off, |s| s.max_level)).unwrap_or(log::LevelFilter::Off);
+        let sink = SINK
+            .read()
+            .map(|s| s.as_ref().map_or(log::LevelFilter::Off, |s| s.max_level))
+            .unwrap_or(log::LevelFilter::Off);
         metadata.level() <= sink.max(self.stderr_level)
     }
 
@@ -54,7 +64,14 @@ impl log::Log for Logger {
                 let target = CString::new(record.target().replace('\0', "")).unwrap_or_default();
                 let message = CString::new(record.args().to_string().replace('\0', "\\0")).unwrap_or_default();
                 // SAFETY: the caller registered this function for exactly this call shape.
-                unsafe { (s.callback)(s.user_data as *mut c_void, level_of(record.level()), target.as_ptr(), message.as_ptr()) };
+                unsafe {
+                    (s.callback)(
+                        s.user_data as *mut c_void,
+                        level_of(record.level()),
+                        target.as_ptr(),
+                        message.as_ptr(),
+                    )
+                };
             }
         }
         if record.level() <= self.stderr_level {
@@ -69,7 +86,12 @@ impl log::Log for Logger {
 /// through Rust, in which case records go there).
 pub(crate) fn install() {
     INSTALL.call_once(|| {
-        let stderr_level = match std::env::var("DXLTIE_LOG").ok().as_deref().map(str::to_ascii_lowercase).as_deref() {
+        let stderr_level = match std::env::var("DXLTIE_LOG")
+            .ok()
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("error") => log::LevelFilter::Error,
             Some("warn") => log::LevelFilter::Warn,
             Some("info") => log::LevelFilter::Info,
@@ -92,7 +114,11 @@ pub(crate) fn install() {
 /// # Safety
 /// `callback` must stay callable with `user_data` until it is replaced or removed.
 #[no_mangle]
-pub unsafe extern "C" fn dxltie_set_log_callback(callback: dxltie_log_fn, user_data: *mut c_void, max_level: dxltie_log_level_t) -> dxltie_result_t {
+pub unsafe extern "C" fn dxltie_set_log_callback(
+    callback: dxltie_log_fn,
+    user_data: *mut c_void,
+    max_level: dxltie_log_level_t,
+) -> dxltie_result_t {
     boundary::call("dxltie_set_log_callback", || {
         install();
         let level = match max_level {

@@ -45,7 +45,10 @@ unsafe fn hash_args(hashes: *const dxltie_hash_t, count: usize) -> Result<Vec<(S
             let t = required_str(h.hash_type, &format!("hashes[{i}].hash_type"))?;
             let v = required_str(h.value, &format!("hashes[{i}].value"))?;
             if t.is_empty() {
-                return Err(FfiError::new(DXLTIE_E_INVALID_ARG, format!("hashes[{i}].hash_type is empty")));
+                return Err(FfiError::new(
+                    DXLTIE_E_INVALID_ARG,
+                    format!("hashes[{i}].hash_type is empty"),
+                ));
             }
             Ok((t.to_owned(), v.to_owned()))
         })
@@ -204,12 +207,19 @@ impl Args {
         PreparedRequest::get_file_reputation(&borrow_pairs(&pairs)).map_err(from_tie)
     }
 
-    unsafe fn file_first_references(hashes: *const dxltie_hash_t, count: usize, query_limit: i64) -> Result<PreparedRequest, FfiError> {
+    unsafe fn file_first_references(
+        hashes: *const dxltie_hash_t,
+        count: usize,
+        query_limit: i64,
+    ) -> Result<PreparedRequest, FfiError> {
         let pairs = hash_args(hashes, count)?;
         PreparedRequest::get_file_first_references(&borrow_pairs(&pairs), query_limit).map_err(from_tie)
     }
 
-    unsafe fn certificate_reputation(sha1: *const c_char, public_key_sha1: *const c_char) -> Result<PreparedRequest, FfiError> {
+    unsafe fn certificate_reputation(
+        sha1: *const c_char,
+        public_key_sha1: *const c_char,
+    ) -> Result<PreparedRequest, FfiError> {
         let sha1 = required_str(sha1, "sha1")?;
         let pk = optional(public_key_sha1, "public_key_sha1")?;
         PreparedRequest::get_certificate_reputation(sha1, pk.as_deref()).map_err(from_tie)
@@ -235,7 +245,8 @@ impl Args {
         let pairs = hash_args(hashes, count)?;
         let filename = text_or_empty(filename, "filename")?;
         let comment = text_or_empty(comment, "comment")?;
-        PreparedRequest::set_file_reputation(i64::from(trust_level), &borrow_pairs(&pairs), &filename, &comment).map_err(from_tie)
+        PreparedRequest::set_file_reputation(i64::from(trust_level), &borrow_pairs(&pairs), &filename, &comment)
+            .map_err(from_tie)
     }
 
     unsafe fn set_certificate_reputation(
@@ -247,7 +258,8 @@ impl Args {
         let sha1 = required_str(sha1, "sha1")?;
         let pk = optional(public_key_sha1, "public_key_sha1")?;
         let comment = text_or_empty(comment, "comment")?;
-        PreparedRequest::set_certificate_reputation(i64::from(trust_level), sha1, pk.as_deref(), &comment).map_err(from_tie)
+        PreparedRequest::set_certificate_reputation(i64::from(trust_level), sha1, pk.as_deref(), &comment)
+            .map_err(from_tie)
     }
 }
 
@@ -313,7 +325,12 @@ pub unsafe extern "C" fn dxltie_set_file_reputation(
 ) -> dxltie_result_t {
     boundary::call("dxltie_set_file_reputation", || {
         let c = dxltie_client_t::from_ptr(client)?;
-        send(c, &Args::set_file_reputation(trust_level, hashes, hash_count, filename, comment)?, timeout_ms).map(|_| ())
+        send(
+            c,
+            &Args::set_file_reputation(trust_level, hashes, hash_count, filename, comment)?,
+            timeout_ms,
+        )
+        .map(|_| ())
     })
 }
 
@@ -339,7 +356,13 @@ pub unsafe extern "C" fn dxltie_set_external_file_reputation(
         let filename = text_or_empty(filename, "filename")?;
         let comment = text_or_empty(comment, "comment")?;
         c.tie
-            .set_external_file_reputation(i64::from(trust_level), &borrow_pairs(&pairs), file_type, &filename, &comment)
+            .set_external_file_reputation(
+                i64::from(trust_level),
+                &borrow_pairs(&pairs),
+                file_type,
+                &filename,
+                &comment,
+            )
             .map_err(from_tie)
     })
 }
@@ -361,7 +384,11 @@ pub unsafe extern "C" fn dxltie_get_file_first_references(
     boundary::call("dxltie_get_file_first_references", || {
         let c = dxltie_client_t::from_ptr(client)?;
         let out = out_param(out_references, "out_references")?;
-        let agents = send(c, &Args::file_first_references(hashes, hash_count, query_limit)?, timeout_ms)?;
+        let agents = send(
+            c,
+            &Args::file_first_references(hashes, hash_count, query_limit)?,
+            timeout_ms,
+        )?;
         *out = Box::into_raw(owned_first_references(&agents)).cast();
         Ok(())
     })
@@ -383,7 +410,11 @@ pub unsafe extern "C" fn dxltie_get_file_first_references_json(
     boundary::call("dxltie_get_file_first_references_json", || {
         let c = dxltie_client_t::from_ptr(client)?;
         out_param(out_json, "out_json")?;
-        let agents = send(c, &Args::file_first_references(hashes, hash_count, query_limit)?, timeout_ms)?;
+        let agents = send(
+            c,
+            &Args::file_first_references(hashes, hash_count, query_limit)?,
+            timeout_ms,
+        )?;
         write_json(out_json, &agents)
     })
 }
@@ -445,7 +476,12 @@ pub unsafe extern "C" fn dxltie_set_certificate_reputation(
 ) -> dxltie_result_t {
     boundary::call("dxltie_set_certificate_reputation", || {
         let c = dxltie_client_t::from_ptr(client)?;
-        send(c, &Args::set_certificate_reputation(trust_level, sha1, public_key_sha1, comment)?, timeout_ms).map(|_| ())
+        send(
+            c,
+            &Args::set_certificate_reputation(trust_level, sha1, public_key_sha1, comment)?,
+            timeout_ms,
+        )
+        .map(|_| ())
     })
 }
 
@@ -466,7 +502,11 @@ pub unsafe extern "C" fn dxltie_get_certificate_first_references(
     boundary::call("dxltie_get_certificate_first_references", || {
         let c = dxltie_client_t::from_ptr(client)?;
         let out = out_param(out_references, "out_references")?;
-        let agents = send(c, &Args::certificate_first_references(sha1, public_key_sha1, query_limit)?, timeout_ms)?;
+        let agents = send(
+            c,
+            &Args::certificate_first_references(sha1, public_key_sha1, query_limit)?,
+            timeout_ms,
+        )?;
         *out = Box::into_raw(owned_first_references(&agents)).cast();
         Ok(())
     })
@@ -582,7 +622,15 @@ pub unsafe extern "C" fn dxltie_get_file_reputation_async(
 ) -> dxltie_result_t {
     boundary::call("dxltie_get_file_reputation_async", || {
         let request = Args::file_reputation(hashes, hash_count)?;
-        send_async(client, request, ResultShape::Reputations, timeout_ms, callback, user_data, free_user_data)
+        send_async(
+            client,
+            request,
+            ResultShape::Reputations,
+            timeout_ms,
+            callback,
+            user_data,
+            free_user_data,
+        )
     })
 }
 
@@ -605,7 +653,15 @@ pub unsafe extern "C" fn dxltie_set_file_reputation_async(
 ) -> dxltie_result_t {
     boundary::call("dxltie_set_file_reputation_async", || {
         let request = Args::set_file_reputation(trust_level, hashes, hash_count, filename, comment)?;
-        send_async(client, request, ResultShape::Nothing, timeout_ms, callback, user_data, free_user_data)
+        send_async(
+            client,
+            request,
+            ResultShape::Nothing,
+            timeout_ms,
+            callback,
+            user_data,
+            free_user_data,
+        )
     })
 }
 
@@ -626,7 +682,15 @@ pub unsafe extern "C" fn dxltie_get_file_first_references_async(
 ) -> dxltie_result_t {
     boundary::call("dxltie_get_file_first_references_async", || {
         let request = Args::file_first_references(hashes, hash_count, query_limit)?;
-        send_async(client, request, ResultShape::FirstReferences, timeout_ms, callback, user_data, free_user_data)
+        send_async(
+            client,
+            request,
+            ResultShape::FirstReferences,
+            timeout_ms,
+            callback,
+            user_data,
+            free_user_data,
+        )
     })
 }
 
@@ -646,7 +710,15 @@ pub unsafe extern "C" fn dxltie_get_certificate_reputation_async(
 ) -> dxltie_result_t {
     boundary::call("dxltie_get_certificate_reputation_async", || {
         let request = Args::certificate_reputation(sha1, public_key_sha1)?;
-        send_async(client, request, ResultShape::Reputations, timeout_ms, callback, user_data, free_user_data)
+        send_async(
+            client,
+            request,
+            ResultShape::Reputations,
+            timeout_ms,
+            callback,
+            user_data,
+            free_user_data,
+        )
     })
 }
 
@@ -668,7 +740,15 @@ pub unsafe extern "C" fn dxltie_set_certificate_reputation_async(
 ) -> dxltie_result_t {
     boundary::call("dxltie_set_certificate_reputation_async", || {
         let request = Args::set_certificate_reputation(trust_level, sha1, public_key_sha1, comment)?;
-        send_async(client, request, ResultShape::Nothing, timeout_ms, callback, user_data, free_user_data)
+        send_async(
+            client,
+            request,
+            ResultShape::Nothing,
+            timeout_ms,
+            callback,
+            user_data,
+            free_user_data,
+        )
     })
 }
 
@@ -689,6 +769,14 @@ pub unsafe extern "C" fn dxltie_get_certificate_first_references_async(
 ) -> dxltie_result_t {
     boundary::call("dxltie_get_certificate_first_references_async", || {
         let request = Args::certificate_first_references(sha1, public_key_sha1, query_limit)?;
-        send_async(client, request, ResultShape::FirstReferences, timeout_ms, callback, user_data, free_user_data)
+        send_async(
+            client,
+            request,
+            ResultShape::FirstReferences,
+            timeout_ms,
+            callback,
+            user_data,
+            free_user_data,
+        )
     })
 }

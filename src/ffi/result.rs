@@ -94,7 +94,9 @@ pub fn set_last_error(message: &str) {
 /// Static text describing a result code; never NULL.
 #[no_mangle]
 pub extern "C" fn dxltie_result_str(code: dxltie_result_t) -> *const c_char {
-    boundary::call_or("dxltie_result_str", c"internal panic".as_ptr(), || result_text(code).as_ptr())
+    boundary::call_or("dxltie_result_str", c"internal panic".as_ptr(), || {
+        result_text(code).as_ptr()
+    })
 }
 
 fn result_text(code: dxltie_result_t) -> &'static CStr {

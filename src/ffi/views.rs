@@ -80,7 +80,10 @@ impl HashesStorage {
                 value: v.as_ptr(),
             })
             .collect();
-        HashesStorage { _strings: strings, items }
+        HashesStorage {
+            _strings: strings,
+            items,
+        }
     }
 
     pub fn ptr(&self) -> *const dxltie_hash_t {
@@ -103,7 +106,12 @@ impl ReputationsStorage {
     pub fn new(reputations: &[Reputation]) -> Self {
         let attribute_strings: Vec<Vec<(CString, CString)>> = reputations
             .iter()
-            .map(|r| r.attributes.iter().map(|(k, v)| (to_cstring(k), to_cstring(v))).collect())
+            .map(|r| {
+                r.attributes
+                    .iter()
+                    .map(|(k, v)| (to_cstring(k), to_cstring(v)))
+                    .collect()
+            })
             .collect();
         let attributes: Vec<Vec<dxltie_attribute_t>> = attribute_strings
             .iter()

@@ -52,9 +52,7 @@ impl Deref for TieClient {
 /// their own kinds (Python raises them differently); the rest are fabric errors.
 pub fn tie_error(e: DxlError) -> TieError {
     match e {
-        DxlError::Service {
-            raw_code, message, ..
-        } => TieError::ServiceError {
+        DxlError::Service { raw_code, message, .. } => TieError::ServiceError {
             code: raw_code,
             message,
         },
@@ -155,10 +153,7 @@ impl TieClient {
 
     /// Sends a prepared request and waits for its transformed result.
     pub fn request(&self, request: &PreparedRequest, timeout: Duration) -> Result<Value> {
-        let response = self
-            .dxl
-            .sync_request(request.message(), timeout)
-            .map_err(tie_error)?;
+        let response = self.dxl.sync_request(request.message(), timeout).map_err(tie_error)?;
         transform_response(request.operation, &response)
     }
 
@@ -174,13 +169,7 @@ impl TieClient {
             .async_request(
                 request.message(),
                 timeout,
-                Box::new(move |h, r| {
-                    callback(
-                        h,
-                        r.map_err(tie_error)
-                            .and_then(|m| transform_response(op, &m)),
-                    )
-                }),
+                Box::new(move |h, r| callback(h, r.map_err(tie_error).and_then(|m| transform_response(op, &m)))),
             )
             .map(|_| ())
             .map_err(tie_error)
@@ -243,12 +232,7 @@ impl TieClient {
         timeout: Duration,
     ) -> Result<()> {
         self.request(
-            &PreparedRequest::set_certificate_reputation(
-                trust_level,
-                sha1,
-                public_key_sha1,
-                comment,
-            )?,
+            &PreparedRequest::set_certificate_reputation(trust_level, sha1, public_key_sha1, comment)?,
             timeout,
         )
         .map(|_| ())
@@ -277,17 +261,8 @@ impl TieClient {
         filename: &str,
         comment: &str,
     ) -> Result<()> {
-        let payload = payloads::set_external_file_reputation(
-            trust_level,
-            hashes,
-            file_type,
-            filename,
-            comment,
-        )?;
-        let event = Message::event(
-            Operation::SetExternalFileReputation.topic(),
-            payload.into_bytes(),
-        );
+        let payload = payloads::set_external_file_reputation(trust_level, hashes, file_type, filename, comment)?;
+        let event = Message::event(Operation::SetExternalFileReputation.topic(), payload.into_bytes());
         self.dxl.send_event(&event).map_err(tie_error)
     }
 
@@ -295,15 +270,9 @@ impl TieClient {
     /// The topic is subscribed; a payload that cannot be decoded is counted, logged and skipped.
     pub fn add_event_callback(&self, kind: EventKind, handler: EventHandler) -> Result<CallbackId> {
         let bad_events = self.bad_events.clone();
-        let dxl_handler = Arc::new(move |h: &Handle, message: &Message| {
-            match decode_event(kind, &message.payload) {
-                Ok(event) => handler(
-                    h,
-                    &TieEvent {
-                        event: &event,
-                        message,
-                    },
-                ),
+        let dxl_handler = Arc::new(
+            move |h: &Handle, message: &Message| match decode_event(kind, &message.payload) {
+                Ok(event) => handler(h, &TieEvent { event: &event, message }),
                 Err(e) => {
                     bad_events.fetch_add(1, Ordering::Relaxed);
                     log::warn!(
@@ -311,8 +280,8 @@ impl TieClient {
                         message.destination_topic
                     );
                 }
-            }
-        });
+            },
+        );
         self.dxl
             .add_callback(CallbackKind::Event, kind.topic(), dxl_handler, true)
             .map_err(tie_error)

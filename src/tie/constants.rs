@@ -31,11 +31,9 @@ pub mod topics {
     /// Event received: the first time a file is seen in the enterprise.
     pub const TIE_EVENT_FILE_FIRST_INSTANCE_TOPIC: &str = "/mcafee/event/tie/file/firstinstance";
     /// Event received: a file's reputation changed.
-    pub const TIE_EVENT_FILE_REPUTATION_CHANGE_TOPIC: &str =
-        "/mcafee/event/tie/file/repchange/broadcast";
+    pub const TIE_EVENT_FILE_REPUTATION_CHANGE_TOPIC: &str = "/mcafee/event/tie/file/repchange/broadcast";
     /// Event received: a certificate's reputation changed.
-    pub const TIE_EVENT_CERT_REPUTATION_CHANGE_TOPIC: &str =
-        "/mcafee/event/tie/cert/repchange/broadcast";
+    pub const TIE_EVENT_CERT_REPUTATION_CHANGE_TOPIC: &str = "/mcafee/event/tie/cert/repchange/broadcast";
     /// Defined by Python but used by no method or callback; kept for completeness.
     pub const TIE_EVENT_FILE_PREVALENCE_CHANGE_TOPIC: &str = "/mcafee/event/tie/file/prevalence";
 }

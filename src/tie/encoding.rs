@@ -157,11 +157,7 @@ pub fn python_json_dumps(value: &Value) -> String {
 struct PythonJsonFormatter;
 
 impl Formatter for PythonJsonFormatter {
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
+    fn begin_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
         if first {
             Ok(())
         } else {
@@ -169,11 +165,7 @@ impl Formatter for PythonJsonFormatter {
         }
     }
 
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
         if first {
             Ok(())
         } else {
@@ -187,11 +179,7 @@ impl Formatter for PythonJsonFormatter {
 
     /// Runs of characters serde_json does not escape itself: ASCII passes through; DEL and
     /// everything non-ASCII becomes `\uXXXX` (Python's `ensure_ascii=True`).
-    fn write_string_fragment<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
+    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if c.is_ascii() && c != '\x7f' {
@@ -207,11 +195,7 @@ impl Formatter for PythonJsonFormatter {
         w.write_all(&fragment.as_bytes()[start..])
     }
 
-    fn write_char_escape<W: ?Sized + io::Write>(
-        &mut self,
-        w: &mut W,
-        escape: CharEscape,
-    ) -> io::Result<()> {
+    fn write_char_escape<W: ?Sized + io::Write>(&mut self, w: &mut W, escape: CharEscape) -> io::Result<()> {
         match escape {
             CharEscape::Quote => w.write_all(b"\\\""),
             CharEscape::ReverseSolidus => w.write_all(b"\\\\"),
@@ -258,11 +242,7 @@ pub(crate) fn python_float_repr(value: f64) -> String {
         } else if decpt as usize >= digits.len() {
             format!("{}{}.0", digits, "0".repeat(decpt as usize - digits.len()))
         } else {
-            format!(
-                "{}.{}",
-                &digits[..decpt as usize],
-                &digits[decpt as usize..]
-            )
+            format!("{}.{}", &digits[..decpt as usize], &digits[decpt as usize..])
         };
         format!("{sign}{body}")
     } else {
@@ -353,14 +333,9 @@ mod tests {
         );
         assert_eq!(
             hex_to_base64("zz"),
-            Err(TieError::InvalidArgument(
-                "Non-hexadecimal digit found".into()
-            ))
+            Err(TieError::InvalidArgument("Non-hexadecimal digit found".into()))
         );
-        assert_eq!(
-            hex_to_base64("é0"),
-            Err(TieError::InvalidArgument(ONLY_ASCII.into()))
-        );
+        assert_eq!(hex_to_base64("é0"), Err(TieError::InvalidArgument(ONLY_ASCII.into())));
     }
 
     #[test]
@@ -373,14 +348,8 @@ mod tests {
         assert_eq!(base64_decode_lenient("-_QQ==").unwrap(), b"A");
         assert_eq!(base64_decode_lenient("QUI=QUI=").unwrap(), b"AB");
         assert_eq!(base64_decode_lenient("dGVz\ndA==").unwrap(), b"test");
-        assert_eq!(
-            base64_decode_lenient("QQ").unwrap_err(),
-            "Incorrect padding"
-        );
-        assert_eq!(
-            base64_decode_lenient("QUJDRA").unwrap_err(),
-            "Incorrect padding"
-        );
+        assert_eq!(base64_decode_lenient("QQ").unwrap_err(), "Incorrect padding");
+        assert_eq!(base64_decode_lenient("QUJDRA").unwrap_err(), "Incorrect padding");
         assert_eq!(
             base64_decode_lenient("Q").unwrap_err(),
             "Invalid base64-encoded string: number of data characters (1) cannot be 1 more than a multiple of 4"
@@ -390,16 +359,14 @@ mod tests {
 
     #[test]
     fn dumps_matches_python_separators_and_escapes() {
-        let v = json!({"a": [1, 2, {"b": null}], "c": true, "d": "x\"y\\z/\n\r\t\u{8}\u{c}\u{1}\u{7f}", "e": {}, "f": []});
+        let v =
+            json!({"a": [1, 2, {"b": null}], "c": true, "d": "x\"y\\z/\n\r\t\u{8}\u{c}\u{1}\u{7f}", "e": {}, "f": []});
         assert_eq!(
             python_json_dumps(&v),
             r#"{"a": [1, 2, {"b": null}], "c": true, "d": "x\"y\\z/\n\r\t\b\f\u0001\u007f", "e": {}, "f": []}"#
         );
         let v = json!({"né": "日本 😀"});
-        assert_eq!(
-            python_json_dumps(&v),
-            r#"{"n\u00e9": "\u65e5\u672c \ud83d\ude00"}"#
-        );
+        assert_eq!(python_json_dumps(&v), r#"{"n\u00e9": "\u65e5\u672c \ud83d\ude00"}"#);
     }
 
     #[test]

@@ -30,18 +30,14 @@ pub enum TieError {
 impl TieError {
     /// The timeout error with Python's text, `Timeout waiting for response to message: <id>`.
     pub fn timeout_waiting_for(message_id: &str) -> TieError {
-        TieError::Timeout(format!(
-            "Timeout waiting for response to message: {message_id}"
-        ))
+        TieError::Timeout(format!("Timeout waiting for response to message: {message_id}"))
     }
 }
 
 impl fmt::Display for TieError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TieError::InvalidArgument(m) | TieError::BadResponse(m) | TieError::Timeout(m) => {
-                f.write_str(m)
-            }
+            TieError::InvalidArgument(m) | TieError::BadResponse(m) | TieError::Timeout(m) => f.write_str(m),
             TieError::Fabric(e) => write!(f, "{e}"),
             // Python: `Exception("Error: " + error_message + " (" + str(error_code) + ")")`.
             TieError::ServiceError { code, message } => write!(f, "Error: {message} ({code})"),

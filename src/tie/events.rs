@@ -13,14 +13,12 @@
 use serde_json::{Map, Value};
 
 use super::constants::{
-    cert_rep_change_event_prop, detection_event_prop, file_rep_change_event_prop,
-    first_instance_event_prop, rep_change_event_prop, topics,
+    cert_rep_change_event_prop, detection_event_prop, file_rep_change_event_prop, first_instance_event_prop,
+    rep_change_event_prop, topics,
 };
 use super::error::Result;
 use super::model::{hash_pairs, int_field, reputations_from_map, str_field, HashPairs, Reputation};
-use super::transforms::{
-    base64_value_to_hex, parse_payload, transform_hashes_in_place, transform_reputations,
-};
+use super::transforms::{base64_value_to_hex, parse_payload, transform_hashes_in_place, transform_reputations};
 
 /// An event kind a user can register a callback for; each has a fixed topic and transform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -50,17 +48,13 @@ impl EventKind {
             EventKind::FileDetection => topics::TIE_EVENT_FILE_DETECTION_TOPIC,
             EventKind::FileFirstInstance => topics::TIE_EVENT_FILE_FIRST_INSTANCE_TOPIC,
             EventKind::FileReputationChange => topics::TIE_EVENT_FILE_REPUTATION_CHANGE_TOPIC,
-            EventKind::CertificateReputationChange => {
-                topics::TIE_EVENT_CERT_REPUTATION_CHANGE_TOPIC
-            }
+            EventKind::CertificateReputationChange => topics::TIE_EVENT_CERT_REPUTATION_CHANGE_TOPIC,
         }
     }
 
     /// The kind whose topic is `topic`, if any.
     pub fn from_topic(topic: &str) -> Option<EventKind> {
-        EventKind::ALL
-            .into_iter()
-            .find(|kind| kind.topic() == topic)
+        EventKind::ALL.into_iter().find(|kind| kind.topic() == topic)
     }
 
     /// The Python callback class that applies this kind's transform.
@@ -68,9 +62,7 @@ impl EventKind {
         match self {
             EventKind::FileDetection => "DetectionCallback",
             EventKind::FileFirstInstance => "FirstInstanceCallback",
-            EventKind::FileReputationChange | EventKind::CertificateReputationChange => {
-                "ReputationChangeCallback"
-            }
+            EventKind::FileReputationChange | EventKind::CertificateReputationChange => "ReputationChangeCallback",
         }
     }
 }
@@ -117,9 +109,7 @@ fn transform_reputation_change(event: &mut Map<String, Value>) -> Result<()> {
         }
     }
     // 4. relationships.certificate: its hashes and publicKeySha1; nothing else is touched.
-    if let Some(Value::Object(relationships)) =
-        event.get_mut(file_rep_change_event_prop::RELATIONSHIPS)
-    {
+    if let Some(Value::Object(relationships)) = event.get_mut(file_rep_change_event_prop::RELATIONSHIPS) {
         if let Some(Value::Object(certificate)) = relationships.get_mut("certificate") {
             transform_hashes_in_place(certificate, "hashes")?;
             public_key_to_hex(certificate)?;
@@ -247,9 +237,7 @@ impl TypedEvent {
     pub fn from_json(kind: EventKind, event: &Value) -> TypedEvent {
         match kind {
             EventKind::FileDetection => TypedEvent::Detection(Detection::from_json(event)),
-            EventKind::FileFirstInstance => {
-                TypedEvent::FirstInstance(FirstInstance::from_json(event))
-            }
+            EventKind::FileFirstInstance => TypedEvent::FirstInstance(FirstInstance::from_json(event)),
             EventKind::FileReputationChange | EventKind::CertificateReputationChange => {
                 TypedEvent::ReputationChange(ReputationChange::from_json(event))
             }
@@ -277,11 +265,7 @@ pub fn decode_event(kind: EventKind, payload: &[u8]) -> Result<DecodedEvent> {
 /// What Python's `on_event` does: decode and transform the payload, then call the user's
 /// function with the result, and only then. When decoding fails the user's function is not
 /// called and the error is returned (Python logs and swallows it).
-pub fn deliver_event<F: FnOnce(&DecodedEvent)>(
-    kind: EventKind,
-    payload: &[u8],
-    user: F,
-) -> Result<()> {
+pub fn deliver_event<F: FnOnce(&DecodedEvent)>(kind: EventKind, payload: &[u8], user: F) -> Result<()> {
     let event = decode_event(kind, payload)?;
     user(&event);
     Ok(())
@@ -297,10 +281,7 @@ mod tests {
         for kind in EventKind::ALL {
             assert_eq!(EventKind::from_topic(kind.topic()), Some(kind));
         }
-        assert_eq!(
-            EventKind::from_topic("/mcafee/event/tie/file/prevalence"),
-            None
-        );
+        assert_eq!(EventKind::from_topic("/mcafee/event/tie/file/prevalence"), None);
     }
 
     #[test]
@@ -328,10 +309,7 @@ mod tests {
             "oldReputations": {"props": {"serverTime": 1}}, "updateTime": 9,
             "relationships": {"certificate": {"hashes": [{"type": "md5", "value": "AA=="}], "publicKeySha1": "AQ=="}, "other": 1}}"#;
         let event = decode_event(EventKind::CertificateReputationChange, payload).unwrap();
-        assert_eq!(
-            event.json["oldReputations"],
-            json!({"props": {"serverTime": 1}})
-        );
+        assert_eq!(event.json["oldReputations"], json!({"props": {"serverTime": 1}}));
         assert_eq!(event.json["relationships"]["other"], json!(1));
         let TypedEvent::ReputationChange(change) = event.typed else {
             panic!("wrong kind")
@@ -345,10 +323,7 @@ mod tests {
             change.relationship_certificate_hashes,
             vec![("md5".into(), "00".into())]
         );
-        assert_eq!(
-            change.relationship_certificate_public_key_sha1.as_deref(),
-            Some("01")
-        );
+        assert_eq!(change.relationship_certificate_public_key_sha1.as_deref(), Some("01"));
         assert_eq!(change.public_key_sha1.as_deref(), Some("0001"));
     }
 }

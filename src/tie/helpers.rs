@@ -68,9 +68,7 @@ fn python_int(arg: NumericArg<'_>) -> Result<i128> {
     match arg {
         NumericArg::Int(v) => Ok(v),
         NumericArg::Float(f) if f.is_nan() => invalid("cannot convert float NaN to integer"),
-        NumericArg::Float(f) if f.is_infinite() => {
-            invalid("cannot convert float infinity to integer")
-        }
+        NumericArg::Float(f) if f.is_infinite() => invalid("cannot convert float infinity to integer"),
         NumericArg::Float(f) => Ok(f.trunc() as i128),
         NumericArg::Text(text) => parse_python_int(text).ok_or_else(|| {
             TieError::InvalidArgument(format!(
@@ -103,11 +101,7 @@ fn strip_digit_underscores(digits: &str) -> Option<String> {
         return None;
     }
     for (i, b) in bytes.iter().enumerate() {
-        if *b == b'_'
-            && !(i > 0
-                && bytes[i - 1].is_ascii_digit()
-                && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
-        {
+        if *b == b'_' && !(i > 0 && bytes[i - 1].is_ascii_digit() && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
             return None;
         }
     }
@@ -120,10 +114,7 @@ fn python_float(arg: NumericArg<'_>) -> Result<f64> {
         NumericArg::Int(v) => Ok(v as f64),
         NumericArg::Float(f) => Ok(f),
         NumericArg::Text(text) => parse_python_float(text).ok_or_else(|| {
-            TieError::InvalidArgument(format!(
-                "could not convert string to float: {}",
-                python_repr_str(text)
-            ))
+            TieError::InvalidArgument(format!("could not convert string to float: {}", python_repr_str(text)))
         }),
     }
 }
@@ -136,9 +127,7 @@ fn parse_python_float(text: &str) -> Option<f64> {
         let bytes = body.as_bytes();
         for (i, b) in bytes.iter().enumerate() {
             if *b == b'_'
-                && !(i > 0
-                    && bytes[i - 1].is_ascii_digit()
-                    && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
+                && !(i > 0 && bytes[i - 1].is_ascii_digit() && bytes.get(i + 1).is_some_and(u8::is_ascii_digit))
             {
                 return None;
             }
@@ -291,10 +280,7 @@ pub fn to_localtime_string<'a>(epoch: impl Into<NumericArg<'a>>, format: &str) -
 pub const DEFAULT_TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
 /// [`to_localtime`] in a chosen zone.
-pub fn epoch_to_time<'a>(
-    epoch: impl Into<NumericArg<'a>>,
-    zone: TimeZoneChoice,
-) -> Result<LocalTime> {
+pub fn epoch_to_time<'a>(epoch: impl Into<NumericArg<'a>>, zone: TimeZoneChoice) -> Result<LocalTime> {
     let tm = broken_down(epoch.into(), zone)?;
     Ok(LocalTime {
         year: i64::from(tm.tm_year) + 1900,
@@ -310,11 +296,7 @@ pub fn epoch_to_time<'a>(
 }
 
 /// [`to_localtime_string`] in a chosen zone. The format is C `strftime`'s, as in Python.
-pub fn format_epoch<'a>(
-    epoch: impl Into<NumericArg<'a>>,
-    format: &str,
-    zone: TimeZoneChoice,
-) -> Result<String> {
+pub fn format_epoch<'a>(epoch: impl Into<NumericArg<'a>>, format: &str, zone: TimeZoneChoice) -> Result<String> {
     let tm = broken_down(epoch.into(), zone)?;
     strftime(format, &tm)
 }
@@ -366,8 +348,7 @@ fn strftime(format: &str, tm: &libc::tm) -> Result<String> {
     loop {
         let mut buffer = vec![0u8; size];
         // SAFETY: the buffer is `size` bytes long; the format is NUL-terminated; `tm` is valid.
-        let written =
-            unsafe { libc::strftime(buffer.as_mut_ptr().cast(), size, c_format.as_ptr(), tm) };
+        let written = unsafe { libc::strftime(buffer.as_mut_ptr().cast(), size, c_format.as_ptr(), tm) };
         if written > 0 || size >= limit {
             buffer.truncate(written);
             return Ok(String::from_utf8_lossy(&buffer).into_owned());
@@ -403,11 +384,9 @@ pub fn has_definitive_reputation(reputations: &Value) -> bool {
     };
     items.into_iter().any(|rep| {
         let provider = rep.get("providerId");
-        let provider = provider.and_then(Value::as_i64).or_else(|| {
-            provider
-                .and_then(Value::as_str)
-                .and_then(|s| s.parse().ok())
-        });
+        let provider = provider
+            .and_then(Value::as_i64)
+            .or_else(|| provider.and_then(Value::as_str).and_then(|s| s.parse().ok()));
         is_definitive(rep.get("trustLevel").and_then(Value::as_i64), provider)
     })
 }
@@ -449,18 +428,9 @@ mod tests {
 
     #[test]
     fn versions() {
-        assert_eq!(
-            to_version_tuple("73183493944770750").unwrap(),
-            (1, 4, 0, 190)
-        );
-        assert_eq!(
-            to_version_tuple(73183493944770750u64).unwrap(),
-            (1, 4, 0, 190)
-        );
-        assert_eq!(
-            to_version_string(" 72_339_069_014_638_857\n").unwrap(),
-            "1.1.0.265"
-        );
+        assert_eq!(to_version_tuple("73183493944770750").unwrap(), (1, 4, 0, 190));
+        assert_eq!(to_version_tuple(73183493944770750u64).unwrap(), (1, 4, 0, 190));
+        assert_eq!(to_version_string(" 72_339_069_014_638_857\n").unwrap(), "1.1.0.265");
         assert_eq!(to_version_string(0x0203000400000005u64).unwrap(), "2.3.4.5");
         assert_eq!(
             err(to_version_tuple("1.4.0")),
@@ -476,19 +446,10 @@ mod tests {
     #[test]
     fn aggregates() {
         let values = to_aggregate_tuple("AgBkADIAZABMHQ==").unwrap();
-        assert_eq!(
-            serde_json::to_value(&values).unwrap(),
-            json!([2, 100, 50, 100, 75.0])
-        );
+        assert_eq!(serde_json::to_value(&values).unwrap(), json!([2, 100, 50, 100, 75.0]));
         let values = to_aggregate_tuple("AQAAAAAAAAAAAA==").unwrap();
-        assert_eq!(
-            serde_json::to_value(&values).unwrap(),
-            json!([1, 0, 0, 0, 0])
-        );
-        assert_eq!(
-            err(to_aggregate_tuple("AQACAA==")),
-            "list index out of range"
-        );
+        assert_eq!(serde_json::to_value(&values).unwrap(), json!([1, 0, 0, 0, 0]));
+        assert_eq!(err(to_aggregate_tuple("AQACAA==")), "list index out of range");
         assert_eq!(
             err(to_aggregate_tuple("AQACAAMABAAFAAk=")),
             "unpack requires a buffer of 2 bytes"

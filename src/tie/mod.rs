@@ -29,13 +29,13 @@ pub use client::{EventHandler, PreparedRequest, TieClient, TieEvent, TieResponse
 pub use encoding::{base64_to_hex, hex_to_base64, python_json_dumps};
 pub use error::{Result, TieError};
 pub use events::{
-    decode_event, deliver_event, transform_event, DecodedEvent, Detection, EventKind, FirstInstance,
-    ReputationChange, TypedEvent,
+    decode_event, deliver_event, transform_event, DecodedEvent, Detection, EventKind, FirstInstance, ReputationChange,
+    TypedEvent,
 };
 pub use helpers::{
-    get_version, has_definitive_reputation, is_valid_file_type, is_valid_trust_level,
-    to_aggregate_tuple, to_localtime, to_localtime_string, to_version_string, to_version_tuple,
-    AggregateValue, LocalTime, NumericArg, PYTHON_API_VERSION,
+    get_version, has_definitive_reputation, is_valid_file_type, is_valid_trust_level, to_aggregate_tuple, to_localtime,
+    to_localtime_string, to_version_string, to_version_tuple, AggregateValue, LocalTime, NumericArg,
+    PYTHON_API_VERSION,
 };
 pub use model::{FirstReference, HashPairs, OverriddenFiles, Reputation};
 pub use payloads::Operation;

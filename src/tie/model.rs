@@ -10,9 +10,7 @@
 
 use serde_json::Value;
 
-use super::constants::{
-    cert_reputation_overridden_prop, cert_reputation_prop, first_ref_prop, reputation_prop,
-};
+use super::constants::{cert_reputation_overridden_prop, cert_reputation_prop, first_ref_prop, reputation_prop};
 
 /// Hashes in order as `(hash type, lower-case hex)` pairs, e.g. `("md5", "f2c7…")`.
 pub type HashPairs = Vec<(String, String)>;
@@ -83,14 +81,10 @@ pub fn reputations_from_map(map: &Value) -> Vec<Reputation> {
                 trust_level: int_field(value, reputation_prop::TRUST_LEVEL),
                 create_date: int_field(value, reputation_prop::CREATE_DATE),
                 attributes: match rep.get(reputation_prop::ATTRIBUTES) {
-                    Some(Value::Object(attrs)) => {
-                        attrs.iter().map(|(k, v)| (k.clone(), text_of(v))).collect()
-                    }
+                    Some(Value::Object(attrs)) => attrs.iter().map(|(k, v)| (k.clone(), text_of(v))).collect(),
                     _ => Vec::new(),
                 },
-                overridden: rep
-                    .get(cert_reputation_prop::OVERRIDDEN)
-                    .and_then(overridden_files),
+                overridden: rep.get(cert_reputation_prop::OVERRIDDEN).and_then(overridden_files),
             })
         })
         .collect()

@@ -66,10 +66,7 @@ impl Operation {
     /// True when the response payload is never looked at (the two set requests): an empty or
     /// non-JSON body is then fine, as in Python.
     pub fn ignores_response_payload(self) -> bool {
-        matches!(
-            self,
-            Operation::SetFileReputation | Operation::SetCertificateReputation
-        )
+        matches!(self, Operation::SetFileReputation | Operation::SetCertificateReputation)
     }
 
     /// The Python `TieClient` method name.
@@ -87,9 +84,7 @@ impl Operation {
 
     /// The operation of a Python `TieClient` method name.
     pub fn from_python_method(name: &str) -> Option<Operation> {
-        Operation::ALL
-            .into_iter()
-            .find(|op| op.python_method() == name)
+        Operation::ALL.into_iter().find(|op| op.python_method() == name)
     }
 }
 
@@ -168,9 +163,7 @@ pub fn set_external_file_reputation(
 /// is allowed (`"hashes": []`), as in Python.
 pub fn get_file_reputation(hashes: &[(&str, &str)]) -> Result<String> {
     let hashes = hash_list(hashes)?;
-    Ok(dumps(
-        json!({"hashes": hashes, "scanType": SCAN_TYPE_ON_DEMAND}),
-    ))
+    Ok(dumps(json!({"hashes": hashes, "scanType": SCAN_TYPE_ON_DEMAND})))
 }
 
 /// `get_file_first_references(hashes, query_limit=500)`: Request payload
@@ -212,11 +205,7 @@ pub fn get_certificate_reputation(sha1: &str, public_key_sha1: Option<&str>) -> 
 /// `get_certificate_first_references(sha1, public_key_sha1=None, query_limit=500)`: Request
 /// payload `{"queryLimit", "hashes": [{"type": "sha1", …}]}` plus `"publicKeySha1"` last when
 /// given and non-empty.
-pub fn get_certificate_first_references(
-    sha1: &str,
-    public_key_sha1: Option<&str>,
-    query_limit: i64,
-) -> Result<String> {
+pub fn get_certificate_first_references(sha1: &str, public_key_sha1: Option<&str>, query_limit: i64) -> Result<String> {
     let mut payload = Map::new();
     payload.insert("queryLimit".into(), query_limit.into());
     payload.insert("hashes".into(), hash_list(&[("sha1", sha1)])?);

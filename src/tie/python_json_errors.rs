@@ -106,9 +106,7 @@ impl Scanner<'_> {
     }
 
     fn starts_with(&self, i: usize, word: &str) -> bool {
-        word.chars()
-            .enumerate()
-            .all(|(k, c)| self.at(i + k) == Some(c))
+        word.chars().enumerate().all(|(k, c)| self.at(i + k) == Some(c))
     }
 
     /// `scan_once`: one value starting exactly at `idx`; returns the index after it.
@@ -239,10 +237,7 @@ impl Scanner<'_> {
         }
         loop {
             if self.at(idx) != Some('"') {
-                return Err(Stop::Error(
-                    "Expecting property name enclosed in double quotes",
-                    idx,
-                ));
+                return Err(Stop::Error("Expecting property name enclosed in double quotes", idx));
             }
             idx = self.skip_ws(self.scan_string(idx + 1)?);
             if self.at(idx) != Some(':') {
@@ -282,44 +277,26 @@ mod tests {
     /// Inputs and the messages CPython 3.11.7's `json.loads` gives for them.
     const CASES: &[(&str, Option<&str>)] = &[
         ("", Some("Expecting value: line 1 column 1 (char 0)")),
-        (
-            "not json",
-            Some("Expecting value: line 1 column 1 (char 0)"),
-        ),
+        ("not json", Some("Expecting value: line 1 column 1 (char 0)")),
         (
             "{",
             Some("Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
         ),
-        (
-            "{\"a\"",
-            Some("Expecting ':' delimiter: line 1 column 5 (char 4)"),
-        ),
+        ("{\"a\"", Some("Expecting ':' delimiter: line 1 column 5 (char 4)")),
         ("{\"a\":", Some("Expecting value: line 1 column 6 (char 5)")),
         (
             "{\"a\":1,}",
             Some("Expecting property name enclosed in double quotes: line 1 column 8 (char 7)"),
         ),
         ("[1,]", Some("Expecting value: line 1 column 4 (char 3)")),
-        (
-            "[1 2]",
-            Some("Expecting ',' delimiter: line 1 column 4 (char 3)"),
-        ),
+        ("[1 2]", Some("Expecting ',' delimiter: line 1 column 4 (char 3)")),
         (
             "\"abc",
             Some("Unterminated string starting at: line 1 column 1 (char 0)"),
         ),
-        (
-            "\"a\\x\"",
-            Some("Invalid \\escape: line 1 column 3 (char 2)"),
-        ),
-        (
-            "\"\\u12\"",
-            Some("Invalid \\uXXXX escape: line 1 column 3 (char 2)"),
-        ),
-        (
-            "\"\\uzzzz\"",
-            Some("Invalid \\uXXXX escape: line 1 column 3 (char 2)"),
-        ),
+        ("\"a\\x\"", Some("Invalid \\escape: line 1 column 3 (char 2)")),
+        ("\"\\u12\"", Some("Invalid \\uXXXX escape: line 1 column 3 (char 2)")),
+        ("\"\\uzzzz\"", Some("Invalid \\uXXXX escape: line 1 column 3 (char 2)")),
         ("1 2", Some("Extra data: line 1 column 3 (char 2)")),
         (
             "\"a\nb\"",
@@ -329,28 +306,16 @@ mod tests {
             "\u{feff}{}",
             Some("Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)"),
         ),
-        (
-            "{\"a\" 1}",
-            Some("Expecting ':' delimiter: line 1 column 6 (char 5)"),
-        ),
+        ("{\"a\" 1}", Some("Expecting ':' delimiter: line 1 column 6 (char 5)")),
         (
             "{1:2}",
             Some("Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
         ),
         ("-", Some("Expecting value: line 1 column 1 (char 0)")),
-        (
-            "[1,\n  x]",
-            Some("Expecting value: line 2 column 3 (char 6)"),
-        ),
+        ("[1,\n  x]", Some("Expecting value: line 2 column 3 (char 6)")),
         ("[", Some("Expecting value: line 1 column 2 (char 1)")),
-        (
-            "[1",
-            Some("Expecting ',' delimiter: line 1 column 3 (char 2)"),
-        ),
-        (
-            "{\"a\":1 ",
-            Some("Expecting ',' delimiter: line 1 column 8 (char 7)"),
-        ),
+        ("[1", Some("Expecting ',' delimiter: line 1 column 3 (char 2)")),
+        ("{\"a\":1 ", Some("Expecting ',' delimiter: line 1 column 8 (char 7)")),
         (
             "\"\\ud800\\uzzzz\"",
             Some("Invalid \\uXXXX escape: line 1 column 9 (char 8)"),
@@ -363,24 +328,15 @@ mod tests {
             "\"\\ud800\\",
             Some("Unterminated string starting at: line 1 column 1 (char 0)"),
         ),
-        (
-            "\"\\u\"",
-            Some("Invalid \\uXXXX escape: line 1 column 3 (char 2)"),
-        ),
+        ("\"\\u\"", Some("Invalid \\uXXXX escape: line 1 column 3 (char 2)")),
         ("01", Some("Extra data: line 1 column 2 (char 1)")),
         ("1.e5", Some("Extra data: line 1 column 2 (char 1)")),
         ("1e", Some("Extra data: line 1 column 2 (char 1)")),
         ("[-]", Some("Expecting value: line 1 column 2 (char 1)")),
         ("tru", Some("Expecting value: line 1 column 1 (char 0)")),
-        (
-            "[\n\n  ,]",
-            Some("Expecting value: line 3 column 3 (char 5)"),
-        ),
+        ("[\n\n  ,]", Some("Expecting value: line 3 column 3 (char 5)")),
         ("  ", Some("Expecting value: line 1 column 3 (char 2)")),
-        (
-            "\"é\\q\"",
-            Some("Invalid \\escape: line 1 column 3 (char 2)"),
-        ),
+        ("\"é\\q\"", Some("Invalid \\escape: line 1 column 3 (char 2)")),
         (
             "{\"a\" : [1, {\"b\": }]}",
             Some("Expecting value: line 1 column 18 (char 17)"),
@@ -388,10 +344,7 @@ mod tests {
         ("\u{0}", Some("Expecting value: line 1 column 1 (char 0)")),
         ("[,]", Some("Expecting value: line 1 column 2 (char 1)")),
         ("NaN1", Some("Extra data: line 1 column 4 (char 3)")),
-        (
-            "\"\t\"",
-            Some("Invalid control character at: line 1 column 2 (char 1)"),
-        ),
+        ("\"\t\"", Some("Invalid control character at: line 1 column 2 (char 1)")),
         ("[1]  \n ]", Some("Extra data: line 2 column 2 (char 7)")),
         ("Infinity", None),
         ("{\"a\": [1, 2.5e-3, true, null, \"\\ud83d\\ude00\"]}", None),
@@ -400,11 +353,7 @@ mod tests {
     #[test]
     fn messages_match_cpython() {
         for (text, expected) in CASES {
-            assert_eq!(
-                python_json_error(text).as_deref(),
-                *expected,
-                "input {text:?}"
-            );
+            assert_eq!(python_json_error(text).as_deref(), *expected, "input {text:?}");
         }
     }
 
@@ -442,11 +391,7 @@ mod tests {
         ];
         for (bytes, expected) in cases {
             let error = std::str::from_utf8(bytes).unwrap_err();
-            assert_eq!(
-                python_utf8_error(bytes, &error),
-                *expected,
-                "input {bytes:?}"
-            );
+            assert_eq!(python_utf8_error(bytes, &error), *expected, "input {bytes:?}");
         }
     }
 

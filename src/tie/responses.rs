@@ -13,9 +13,7 @@
 use serde_json::{Map, Value};
 
 use super::error::{Result, TieError};
-use super::model::{
-    first_references_from_agents, reputations_from_map, FirstReference, Reputation,
-};
+use super::model::{first_references_from_agents, reputations_from_map, FirstReference, Reputation};
 use super::payloads::Operation;
 use super::transforms::{parse_payload, transform_reputations};
 
@@ -24,15 +22,11 @@ use super::transforms::{parse_payload, transform_reputations};
 /// payload, and the external-reputation event, which has no response).
 pub fn transform_response(operation: Operation, payload: &[u8]) -> Result<Value> {
     match operation {
-        Operation::GetFileReputation | Operation::GetCertificateReputation => {
-            reputation_map_from_response(payload)
+        Operation::GetFileReputation | Operation::GetCertificateReputation => reputation_map_from_response(payload),
+        Operation::GetFileFirstReferences | Operation::GetCertificateFirstReferences => agents_from_response(payload),
+        Operation::SetFileReputation | Operation::SetCertificateReputation | Operation::SetExternalFileReputation => {
+            Ok(Value::Null)
         }
-        Operation::GetFileFirstReferences | Operation::GetCertificateFirstReferences => {
-            agents_from_response(payload)
-        }
-        Operation::SetFileReputation
-        | Operation::SetCertificateReputation
-        | Operation::SetExternalFileReputation => Ok(Value::Null),
     }
 }
 
@@ -112,13 +106,10 @@ mod tests {
     #[test]
     fn typed_views() {
         let (map, reps) =
-            reputations_from_response(br#"{"reputations": [{"providerId": 2, "trustLevel": 99}]}"#)
-                .unwrap();
+            reputations_from_response(br#"{"reputations": [{"providerId": 2, "trustLevel": 99}]}"#).unwrap();
         assert_eq!(map, json!({"2": {"providerId": 2, "trustLevel": 99}}));
         assert_eq!(reps[0].provider_id, Some(2));
-        let (_, refs) =
-            first_references_from_response(br#"{"agents": [{"agentGuid": "{a}", "date": 1}]}"#)
-                .unwrap();
+        let (_, refs) = first_references_from_response(br#"{"agents": [{"agentGuid": "{a}", "date": 1}]}"#).unwrap();
         assert_eq!(refs[0].agent_guid.as_deref(), Some("{a}"));
     }
 }

@@ -26,8 +26,7 @@ use super::python_json_errors::{python_json_error, python_utf8_error};
 /// Python accepts are rejected here with `serde_json`'s message: `NaN`/`Infinity`, `\uD800`-style
 /// lone surrogate escapes, and nesting deeper than 128 levels.
 pub fn parse_payload(payload: &[u8]) -> Result<Value> {
-    let text = std::str::from_utf8(payload)
-        .map_err(|e| TieError::BadResponse(python_utf8_error(payload, &e)))?;
+    let text = std::str::from_utf8(payload).map_err(|e| TieError::BadResponse(python_utf8_error(payload, &e)))?;
     let text = text.trim_end_matches('\0');
     serde_json::from_str(text).map_err(|serde_error| {
         TieError::BadResponse(python_json_error(text).unwrap_or_else(|| serde_error.to_string()))
@@ -70,9 +69,7 @@ pub fn transform_reputations(reputations: Value) -> Result<Value> {
         let Value::Object(mut reputation) = element else {
             return Err(subscript_error(&element));
         };
-        let provider_id = reputation
-            .get("providerId")
-            .ok_or_else(|| key_error("providerId"))?;
+        let provider_id = reputation.get("providerId").ok_or_else(|| key_error("providerId"))?;
         let key = python_key_text(provider_id)?;
         if let Some(Value::Object(overridden)) = reputation.get_mut("overridden") {
             if let Some(Value::Array(files)) = overridden.get_mut("files") {
@@ -160,10 +157,7 @@ fn subscript_error(value: &Value) -> TieError {
 }
 
 fn not_iterable(value: &Value) -> TieError {
-    TieError::BadResponse(format!(
-        "'{}' object is not iterable",
-        python_type_name(value)
-    ))
+    TieError::BadResponse(format!("'{}' object is not iterable", python_type_name(value)))
 }
 
 /// Python's `KeyError(key)` text: the key's `repr`.
@@ -229,10 +223,7 @@ mod tests {
 
     #[test]
     fn hashes_errors_follow_python() {
-        assert_eq!(
-            transform_hashes(&json!([{"type": "md5"}])).unwrap_err(),
-            bad("'value'")
-        );
+        assert_eq!(transform_hashes(&json!([{"type": "md5"}])).unwrap_err(), bad("'value'"));
         assert_eq!(
             transform_hashes(&json!([{"value": "AA=="}])).unwrap_err(),
             bad("'type'")
@@ -272,10 +263,7 @@ mod tests {
         let map = transform_reputations(list).unwrap();
         let keys: Vec<&String> = map.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["3", "1", "15"]);
-        assert_eq!(
-            map["3"],
-            json!({"providerId": 3, "trustLevel": 85, "extra": true})
-        );
+        assert_eq!(map["3"], json!({"providerId": 3, "trustLevel": 85, "extra": true}));
         assert_eq!(
             transform_reputations(json!([{"trustLevel": 1}])).unwrap_err(),
             bad("'providerId'")

@@ -150,9 +150,7 @@ impl Finished {
 /// Runs `cmd` (stdin closed, stdout/stderr captured) and kills it by pid if it is still
 /// running after `timeout`: no test hangs on a child.
 pub fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Finished {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let program = format!("{cmd:?}");
     let mut child = spawn_tied(cmd).unwrap_or_else(|e| panic!("spawn {program}: {e}"));
     let reader = |pipe: Option<Box<dyn Read + Send>>| {
@@ -164,18 +162,8 @@ pub fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Finished {
             String::from_utf8_lossy(&buf).into_owned()
         })
     };
-    let out = reader(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let err = reader(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
+    let out = reader(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let err = reader(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
     let deadline = Instant::now() + timeout;
     let mut timed_out = false;
     let status = loop {
@@ -210,26 +198,14 @@ pub fn broker_line(id: &str, port: u16) -> String {
 /// `[Brokers]` (`key=value`, see [`broker_line`] and [`Mosquitto::broker_line`]); an empty
 /// slice gives an empty `[Brokers]` section.
 pub fn write_dxlclient_config(dir: &Path, pki: &Pki, brokers: &[String]) -> PathBuf {
-    write_dxlclient_config_with(
-        dir,
-        &pki.ca_cert,
-        &pki.client_cert,
-        &pki.client_key,
-        brokers,
-    )
+    write_dxlclient_config_with(dir, &pki.ca_cert, &pki.client_cert, &pki.client_key, brokers)
 }
 
 /// [`write_dxlclient_config`] with any CA bundle / certificate / key (e.g. the PKCS#1 key,
 /// the other CA's client, the unrelated key). Certificates in `dir` are named by their file
 /// name; others are first copied into `dir` as `ca-bundle.crt`, `client.crt`, `client.key`.
 /// All three `[Certs]` paths are therefore relative to the config's folder.
-pub fn write_dxlclient_config_with(
-    dir: &Path,
-    ca: &Path,
-    cert: &Path,
-    key: &Path,
-    brokers: &[String],
-) -> PathBuf {
+pub fn write_dxlclient_config_with(dir: &Path, ca: &Path, cert: &Path, key: &Path, brokers: &[String]) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
     let dir_real = dir.canonicalize().unwrap();
     let place = |from: &Path, name: &str| -> String {
@@ -237,14 +213,9 @@ pub fn write_dxlclient_config_with(
             .canonicalize()
             .unwrap_or_else(|e| panic!("{}: {e}", from.display()));
         if from_real.parent() == Some(dir_real.as_path()) {
-            from_real
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned()
+            from_real.file_name().unwrap().to_string_lossy().into_owned()
         } else {
-            std::fs::copy(&from_real, dir.join(name))
-                .unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
+            std::fs::copy(&from_real, dir.join(name)).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
             set_mode(&dir.join(name), 0o644);
             name.to_string()
         }

@@ -85,17 +85,11 @@ impl Mosquitto {
         } else if options.use_other_ca_broker_cert {
             (pki.other_broker_cert.clone(), pki.other_broker_key.clone())
         } else if options.use_expired_broker_cert {
-            (
-                pki.expired_broker_cert.clone(),
-                pki.expired_broker_key.clone(),
-            )
+            (pki.expired_broker_cert.clone(), pki.expired_broker_key.clone())
         } else {
             (pki.broker_cert.clone(), pki.broker_key.clone())
         };
-        let ca = options
-            .ca_cert
-            .clone()
-            .unwrap_or_else(|| pki.ca_cert.clone());
+        let ca = options.ca_cert.clone().unwrap_or_else(|| pki.ca_cert.clone());
         let log = dir.join("mosquitto.log");
         // `user root` in the conf keeps a broker started by root from switching to the
         // `mosquitto` user: that switch would clear the parent-death signal set by
@@ -160,14 +154,11 @@ impl Mosquitto {
             match broker.launch(deadline) {
                 Ok(()) => return broker,
                 // Someone took the port: a free port is picked again, a fixed one retried.
-                Err(LaunchError::Exited {
-                    addr_in_use: true, ..
-                }) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+                Err(LaunchError::Exited { addr_in_use: true, .. }) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
                 Err(LaunchError::Exited { output, .. }) | Err(LaunchError::TimedOut { output }) => {
-                    panic!(
-                        "mosquitto did not start on 127.0.0.1:{}:\n{output}",
-                        broker.port
-                    )
+                    panic!("mosquitto did not start on 127.0.0.1:{}:\n{output}", broker.port)
                 }
             }
         }
@@ -176,9 +167,7 @@ impl Mosquitto {
     /// Spawns the broker with the current conf and waits until it listens.
     fn launch(&mut self, deadline: Instant) -> Result<(), LaunchError> {
         assert!(self.child.is_none(), "mosquitto already running");
-        let log_offset = std::fs::metadata(&self.log)
-            .map(|m| m.len() as usize)
-            .unwrap_or(0);
+        let log_offset = std::fs::metadata(&self.log).map(|m| m.len() as usize).unwrap_or(0);
         let stderr = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -208,17 +197,11 @@ impl Mosquitto {
             if let Some(status) = child.try_wait().expect("try_wait mosquitto") {
                 let output = format!("exited with {status}\n{}", output(self));
                 let addr_in_use = output.contains("Address already in use");
-                return Err(LaunchError::Exited {
-                    addr_in_use,
-                    output,
-                });
+                return Err(LaunchError::Exited { addr_in_use, output });
             }
             // "running" is logged once every listener is open: a TCP answer before that could
             // come from another process that took the port.
-            let running = self
-                .log()
-                .get(log_offset..)
-                .is_some_and(|l| l.contains(" running"));
+            let running = self.log().get(log_offset..).is_some_and(|l| l.contains(" running"));
             if running && TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_ok() {
                 self.child = Some(child);
                 return Ok(());
@@ -278,14 +261,11 @@ impl Mosquitto {
         loop {
             match self.launch(deadline) {
                 Ok(()) => return,
-                Err(LaunchError::Exited {
-                    addr_in_use: true, ..
-                }) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+                Err(LaunchError::Exited { addr_in_use: true, .. }) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
                 Err(LaunchError::Exited { output, .. }) | Err(LaunchError::TimedOut { output }) => {
-                    panic!(
-                        "mosquitto did not restart on 127.0.0.1:{}:\n{output}",
-                        self.port
-                    )
+                    panic!("mosquitto did not restart on 127.0.0.1:{}:\n{output}", self.port)
                 }
             }
         }
@@ -304,11 +284,7 @@ impl Mosquitto {
             PemSource::File(pki.client_cert.clone()),
             PemSource::File(pki.client_key.clone()),
         );
-        config.brokers =
-            vec![
-                Broker::parse_config_line(&format!("local;{};localhost;127.0.0.1", self.port))
-                    .unwrap(),
-            ];
+        config.brokers = vec![Broker::parse_config_line(&format!("local;{};localhost;127.0.0.1", self.port)).unwrap()];
         config.reconnect_delay = Duration::from_millis(200);
         config
     }
@@ -335,22 +311,10 @@ impl Drop for Mosquitto {
 /// harness broker: `-h 127.0.0.1 -p <port> --cafile <ca> --insecure` (the broker certificate's
 /// CN is not the host name) and, with `identity = Some((cert, key))`, `--cert/--key`. Add the
 /// topic, `-W`/`-C` etc. and run it with [`super::run_with_timeout`].
-pub fn mosquitto_client(
-    tool: &str,
-    port: u16,
-    ca: &Path,
-    identity: Option<(&Path, &Path)>,
-) -> Command {
+pub fn mosquitto_client(tool: &str, port: u16, ca: &Path, identity: Option<(&Path, &Path)>) -> Command {
     let mut cmd = Command::new(tool);
-    cmd.args([
-        "-h",
-        "127.0.0.1",
-        "-p",
-        &port.to_string(),
-        "--insecure",
-        "--cafile",
-    ])
-    .arg(ca);
+    cmd.args(["-h", "127.0.0.1", "-p", &port.to_string(), "--insecure", "--cafile"])
+        .arg(ca);
     if let Some((cert, key)) = identity {
         cmd.arg("--cert").arg(cert).arg("--key").arg(key);
     }

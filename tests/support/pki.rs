@@ -133,11 +133,7 @@ fn keys() -> &'static Vec<(&'static str, String)> {
                     continue;
                 }
                 s.spawn(move || {
-                    let tmp = format!(
-                        "{name}.{}.{:?}.tmp",
-                        std::process::id(),
-                        std::thread::current().id()
-                    );
+                    let tmp = format!("{name}.{}.{:?}.tmp", std::process::id(), std::thread::current().id());
                     let mut args = vec![
                         "genpkey",
                         "-algorithm",
@@ -165,11 +161,7 @@ impl Pki {
     /// Issues a fresh PKI into a new temp dir (see the module docs).
     pub fn generate() -> Pki {
         static N: AtomicUsize = AtomicUsize::new(0);
-        let unique = format!(
-            "{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        );
+        let unique = format!("{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst));
         let dir = TempDir::new("pki");
         let d = dir.path();
         for (name, pem) in keys() {
@@ -177,11 +169,7 @@ impl Pki {
         }
         std::fs::write(d.join("pki.cnf"), PKI_CNF).unwrap();
         let ca = |name: &str, cn: &str| {
-            let (key, crt, subj) = (
-                format!("{name}.key"),
-                format!("{name}.crt"),
-                format!("/CN={cn}"),
-            );
+            let (key, crt, subj) = (format!("{name}.key"), format!("{name}.crt"), format!("/CN={cn}"));
             openssl(
                 d,
                 &[
@@ -204,11 +192,7 @@ impl Pki {
             );
         };
         let leaf = |name: &str, cn: &str, ca: &str| {
-            let (key, crt, subj) = (
-                format!("{name}.key"),
-                format!("{name}.crt"),
-                format!("/CN={cn}"),
-            );
+            let (key, crt, subj) = (format!("{name}.key"), format!("{name}.crt"), format!("/CN={cn}"));
             let (ca_crt, ca_key) = (format!("{ca}.crt"), format!("{ca}.key"));
             openssl(
                 d,

@@ -42,7 +42,12 @@ fn cert_reputations() -> Value {
 }
 
 fn hash_list() -> Value {
-    Value::Array(NOTEPAD_B64.iter().map(|(t, v)| json!({"type": t, "value": v})).collect())
+    Value::Array(
+        NOTEPAD_B64
+            .iter()
+            .map(|(t, v)| json!({"type": t, "value": v}))
+            .collect(),
+    )
 }
 
 /// The four raw events the responder publishes, by topic.
@@ -53,7 +58,10 @@ pub fn raw_events() -> Vec<(&'static str, Value)> {
             json!({"agentGuid": AGENT_1, "detectionTime": 1481301038, "hashes": hash_list(), "localReputation": 1,
                    "name": "FOCUS_MALWARE2.EXE", "remediationAction": 5}),
         ),
-        ("/mcafee/event/tie/file/firstinstance", json!({"agentGuid": AGENT_2, "hashes": hash_list(), "name": "MORPH.EXE"})),
+        (
+            "/mcafee/event/tie/file/firstinstance",
+            json!({"agentGuid": AGENT_2, "hashes": hash_list(), "name": "MORPH.EXE"}),
+        ),
         (
             "/mcafee/event/tie/file/repchange/broadcast",
             json!({"hashes": hash_list(), "newReputations": {"reputations": file_reputations(), "props": {"serverTime": 1}},
@@ -76,9 +84,13 @@ fn agents() -> Value {
 }
 
 fn has_zero_hash(request: &Value) -> bool {
-    request["hashes"]
-        .as_array()
-        .is_some_and(|list| list.iter().any(|h| h["value"].as_str().is_some_and(|v| v.trim_start_matches('A').trim_end_matches('=').is_empty())))
+    request["hashes"].as_array().is_some_and(|list| {
+        list.iter().any(|h| {
+            h["value"]
+                .as_str()
+                .is_some_and(|v| v.trim_start_matches('A').trim_end_matches('=').is_empty())
+        })
+    })
 }
 
 fn answer(h: &Handle, request: &Message) {
@@ -86,8 +98,12 @@ fn answer(h: &Handle, request: &Message) {
     let reply = |payload: Value| Message::response_to(request, serde_json::to_vec(&payload).unwrap());
     let message = match request.destination_topic.as_str() {
         _ if has_zero_hash(&body) => Message::error_response_to(request, 0, "Could not find reputation"),
-        "/mcafee/service/tie/file/reputation" => reply(json!({"props": {"serverTime": 1, "submitMetaData": 1}, "reputations": file_reputations()})),
-        "/mcafee/service/tie/cert/reputation" => reply(json!({"props": {"serverTime": 1}, "reputations": cert_reputations()})),
+        "/mcafee/service/tie/file/reputation" => {
+            reply(json!({"props": {"serverTime": 1, "submitMetaData": 1}, "reputations": file_reputations()}))
+        }
+        "/mcafee/service/tie/cert/reputation" => {
+            reply(json!({"props": {"serverTime": 1}, "reputations": cert_reputations()}))
+        }
         "/mcafee/service/tie/file/agents" | "/mcafee/service/tie/cert/agents" => reply(agents()),
         "/mcafee/service/tie/file/reputation/set" | "/mcafee/service/tie/cert/reputation/set" => {
             Message::response_to(request, Vec::new())

@@ -19,8 +19,7 @@ pub fn python_venv() -> PathBuf {
         .get_or_init(|| {
             let root = Path::new(env!("CARGO_MANIFEST_DIR"));
             let mut cmd = Command::new("bash");
-            cmd.arg(root.join("scripts/setup-venv.sh"))
-                .current_dir(root);
+            cmd.arg(root.join("scripts/setup-venv.sh")).current_dir(root);
             // A first-time install downloads a handful of small packages.
             let done = run_with_timeout(cmd, Duration::from_secs(600));
             assert!(
@@ -31,11 +30,7 @@ pub fn python_venv() -> PathBuf {
                 done.stderr
             );
             let python = root.join(".venv/bin/python");
-            assert!(
-                python.exists(),
-                "{} missing after setup-venv.sh",
-                python.display()
-            );
+            assert!(python.exists(), "{} missing after setup-venv.sh", python.display());
             python
         })
         .clone()
