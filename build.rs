@@ -21,18 +21,15 @@ fn main() {
     );
     after.push_str(&string_constants(&crate_dir.join("src/ffi/constants.rs")));
     config.after_includes = Some(after);
-    // Only src/ffi is the C surface: parsing just its files keeps Rust-side constants out.
-    let mut builder = cbindgen::Builder::new().with_config(config);
-    let mut ffi_files: Vec<PathBuf> = std::fs::read_dir(crate_dir.join("src/ffi"))
-        .expect("src/ffi")
-        .map(|entry| entry.expect("src/ffi entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .collect();
-    ffi_files.sort(); // a stable order gives a stable header
-    for file in &ffi_files {
-        builder = builder.with_src(file);
-    }
-    builder.generate().expect("generating the C header").write_to_file(&out);
+    // Only src/ffi is the C surface: cbindgen starts at its mod.rs and follows its `mod` items,
+    // which keeps Rust-side constants out of the header (adding each file too would declare
+    // every function twice).
+    cbindgen::Builder::new()
+        .with_config(config)
+        .with_src(crate_dir.join("src/ffi/mod.rs"))
+        .generate()
+        .expect("generating the C header")
+        .write_to_file(&out);
     println!("cargo:rustc-env=DXLTIE_GENERATED_HEADER={}", out.display());
 
     // The SONAME carries the major version: an incompatible ABI gets a new file name.
