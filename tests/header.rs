@@ -50,3 +50,25 @@ fn every_exported_function_uses_the_panic_boundary() {
     }
     assert!(checked >= 5, "found only {checked} exported functions");
 }
+
+/// Each function is declared once (cbindgen parses src/ffi once, from its mod.rs).
+#[test]
+fn every_function_is_declared_once() {
+    let header = std::fs::read_to_string(env!("DXLTIE_GENERATED_HEADER")).unwrap();
+    let mut names: Vec<&str> = header
+        .lines()
+        .filter(|l| {
+            !l.starts_with(' ')
+                && !l.starts_with('#')
+                && !l.starts_with("typedef")
+                && l.contains("dxltie_")
+                && l.contains('(')
+        })
+        .filter_map(|l| l.split('(').next()?.rsplit([' ', '*']).next())
+        .collect();
+    let total = names.len();
+    names.sort();
+    names.dedup();
+    assert!(total > 50, "found only {total} declarations");
+    assert_eq!(names.len(), total, "some function is declared more than once");
+}
