@@ -8,6 +8,7 @@ CFLAGS_C   := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -pedantic -g -Iin
 CFLAGS_CXX := -x c++ -std=c++17 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -g -Iinclude
 LDFLAGS    := -L$(LIBDIR) -Wl,-rpath,$(abspath $(LIBDIR)) -ldxltie -lpthread -ldl -lm
 C_TESTS    := $(basename $(notdir $(wildcard tests-c/*.c)))
+EXAMPLES   := $(basename $(notdir $(wildcard examples-c/*.c)))
 
 .PHONY: all lib header test test-rust test-c c-programs deps demo clean
 
@@ -32,8 +33,18 @@ deps:
 test-rust:
 	$(CARGO) test --all-targets
 
-## Each C test program built three times: C11, C++, and C11 with AddressSanitizer.
-c-programs: lib $(foreach t,$(C_TESTS),$(BUILD)/$(t) $(BUILD)/$(t)-cxx $(BUILD)/$(t)-asan)
+## Each C test program built three times: C11, C++, and C11 with AddressSanitizer; each example
+## as C11 and C++.
+c-programs: lib $(foreach t,$(C_TESTS),$(BUILD)/$(t) $(BUILD)/$(t)-cxx $(BUILD)/$(t)-asan) \
+            $(foreach e,$(EXAMPLES),$(BUILD)/examples/$(e) $(BUILD)/examples/$(e)-cxx)
+
+$(BUILD)/examples/%: examples-c/%.c include/dxltie.h | lib
+	@mkdir -p $(BUILD)/examples
+	$(CC) $(CFLAGS_C) -o $@ $< $(LDFLAGS)
+
+$(BUILD)/examples/%-cxx: examples-c/%.c include/dxltie.h | lib
+	@mkdir -p $(BUILD)/examples
+	$(CXX) $(CFLAGS_CXX) -o $@ $< $(LDFLAGS)
 
 ## The C programs that need no broker, run directly.
 test-c: c-programs
