@@ -136,3 +136,67 @@ fn basic_detection_callback_example_prints_detections() {
         assert!(rest.contains("\"name\": \"FOCUS_MALWARE2.EXE\""), "{rest}");
     }
 }
+
+fn run_example(name: &str, config: &Path, args: &[&str]) -> String {
+    for variant in ["", "-cxx"] {
+        let program = build_dir().join(format!("examples/{name}{variant}"));
+        let out = Command::new(&program)
+            .arg(config)
+            .args(args)
+            .output()
+            .expect("run example");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{program:?}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if variant == "-cxx" {
+            return text;
+        }
+    }
+    unreachable!()
+}
+
+/// The request examples print what their Python samples print.
+#[test]
+fn request_examples_print_what_the_python_samples_print() {
+    make_c_programs();
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let _responder = support::tie_responder::start(&broker.client_config(&pki));
+    let dir = TempDir::new("request-examples");
+    let config = broker.write_dxlclient_config(&pki, dir.path());
+
+    let out = run_example("basic_get_reputation_example", &config, &[]);
+    assert!(out.starts_with("Notepad.exe reputations:\n{\"1\": {"), "{out}");
+    assert!(out.contains("\nEICAR reputations:\n{\"1\": {"), "{out}");
+    assert!(!out.contains("Error"), "{out}");
+
+    assert_eq!(
+        run_example("basic_set_reputation_example", &config, &[]),
+        "Succeeded.\n"
+    );
+
+    // Notepad has a GTI reputation of 99: definitive, so no external report.
+    let notepad = [
+        "f2c7bb8acc97f92e987a2d4087d021b1",
+        "7eb0139d2175739b3ccb0d1110067820be6abd29",
+        "142e1d688ef0568370c37187fd9f2351d7ddeda574f8bfa9b0fa4ef42db85aa2",
+    ];
+    let out = run_example("basic_set_external_file_reputation_example", &config, &notepad);
+    assert!(
+        out.starts_with("Abort: There is a reputation from another provider"),
+        "{out}"
+    );
+    // The unknown file: GTI 50 and Enterprise 0 are not definitive.
+    let unknown = [
+        "586297d3bf63b478a2df61ef2579fd9e",
+        "a7c515a836f20e8589d1c68e06237904c3cec2ad",
+        "f0649a543e8fb682ec25a7dcc3b8fa7b86744e018ae4bc784be6c86cb46861ae",
+    ];
+    assert_eq!(
+        run_example("basic_set_external_file_reputation_example", &config, &unknown),
+        "Event Sent\n"
+    );
+}

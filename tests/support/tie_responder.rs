@@ -2,8 +2,9 @@
 //! spec-shaped payloads, and publishes TIE events in the server's raw form on demand.
 //!
 //! Behaviour (what the C programs and binding tests rely on):
-//! - get file reputation: GTI (1) trust 99 and Enterprise (3) trust 0 with attributes, except
-//!   when a hash value is all zeros: ErrorResponse(0, "Could not find reputation");
+//! - get file reputation: GTI (1) trust 99 and Enterprise (3) trust 0 with attributes (GTI 50
+//!   for the md5 `586297d3…`, the mock's unknown file), except when a hash value is all zeros:
+//!   ErrorResponse(0, "Could not find reputation");
 //! - set file / certificate reputation: an empty Response; a `filename` of `emit-events.exe`
 //!   also publishes one event of each kind (detection, first instance, file and certificate
 //!   reputation change);
@@ -93,13 +94,24 @@ fn has_zero_hash(request: &Value) -> bool {
     })
 }
 
+/// Base64 of the md5 `586297d3bf63b478a2df61ef2579fd9e` (the mock's UNKNOWN_FILE): GTI answers 50
+/// for it, so no provider is definitive.
+pub const UNKNOWN_MD5_B64: &str = "WGKX079jtHii32HvJXn9ng==";
+
 fn answer(h: &Handle, request: &Message) {
     let body: Value = serde_json::from_slice(&request.payload).unwrap_or(Value::Null);
     let reply = |payload: Value| Message::response_to(request, serde_json::to_vec(&payload).unwrap());
     let message = match request.destination_topic.as_str() {
         _ if has_zero_hash(&body) => Message::error_response_to(request, 0, "Could not find reputation"),
         "/mcafee/service/tie/file/reputation" => {
-            reply(json!({"props": {"serverTime": 1, "submitMetaData": 1}, "reputations": file_reputations()}))
+            let mut reputations = file_reputations();
+            if body["hashes"]
+                .as_array()
+                .is_some_and(|l| l.iter().any(|h| h["value"] == UNKNOWN_MD5_B64))
+            {
+                reputations[0]["trustLevel"] = json!(50); // GTI does not know the file
+            }
+            reply(json!({"props": {"serverTime": 1, "submitMetaData": 1}, "reputations": reputations}))
         }
         "/mcafee/service/tie/cert/reputation" => {
             reply(json!({"props": {"serverTime": 1}, "reputations": cert_reputations()}))
