@@ -94,9 +94,9 @@ fn c_programs_run_clean_under_valgrind() {
     assert!(text.contains("ERROR SUMMARY: 0 errors"), "{text}");
 }
 
-/// The seed sample's C port prints each detection as the Python sample does.
+/// The callback samples' C ports print each event as the Python samples do.
 #[test]
-fn basic_detection_callback_example_prints_detections() {
+fn callback_examples_print_their_events() {
     use std::io::{BufRead, BufReader, Read};
     make_c_programs();
     let pki = Pki::generate();
@@ -106,34 +106,53 @@ fn basic_detection_callback_example_prints_detections() {
     let config = broker.write_dxlclient_config(&pki, dir.path());
     let trigger = dxltie::tie::TieClient::new(broker.client_config(&pki)).unwrap();
     trigger.connect(std::time::Duration::from_secs(10)).unwrap();
-    for variant in ["", "-cxx"] {
-        let program = build_dir().join(format!("examples/basic_detection_callback_example{variant}"));
-        let mut child = support::spawn_tied({
-            let mut c = Command::new(&program);
-            c.arg(&config).arg("1").stdout(std::process::Stdio::piped());
-            c
-        })
-        .unwrap();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut first = String::new();
-        out.read_line(&mut first).unwrap();
-        assert_eq!(first.trim(), "Waiting for detection events...");
-        let notepad = [("md5", "f2c7bb8acc97f92e987a2d4087d021b1")];
-        trigger
-            .set_file_reputation(99, &notepad, "emit-events.exe", "", std::time::Duration::from_secs(10))
+    let cases = [
+        (
+            "basic_detection_callback_example",
+            "Waiting for detection events...",
+            "Detection on topic: /mcafee/event/tie/file/detection\n",
+            "\"md5\": \"f2c7bb8acc97f92e987a2d4087d021b1\"",
+        ),
+        (
+            "basic_first_instance_callback_example",
+            "Waiting for first instance events...",
+            "First instance on topic: /mcafee/event/tie/file/firstinstance\n",
+            "\"md5\": \"f2c7bb8acc97f92e987a2d4087d021b1\"",
+        ),
+        (
+            "basic_reputation_change_callback_example",
+            "Waiting for reputation change events...",
+            "Reputation change on topic: /mcafee/event/tie/",
+            "\"newReputations\": {\"",
+        ),
+    ];
+    for (name, waiting, header, detail) in cases {
+        for variant in ["", "-cxx"] {
+            let program = build_dir().join(format!("examples/{name}{variant}"));
+            let mut child = support::spawn_tied({
+                let mut c = Command::new(&program);
+                c.arg(&config).arg("1").stdout(std::process::Stdio::piped());
+                c
+            })
             .unwrap();
-        let mut rest = String::new();
-        out.read_to_string(&mut rest).unwrap();
-        assert!(child.wait().unwrap().success(), "{program:?} failed: {rest}");
-        assert!(
-            rest.starts_with("Detection on topic: /mcafee/event/tie/file/detection\n"),
-            "{rest}"
-        );
-        assert!(
-            rest.contains("\"md5\": \"f2c7bb8acc97f92e987a2d4087d021b1\""),
-            "hashes as hex: {rest}"
-        );
-        assert!(rest.contains("\"name\": \"FOCUS_MALWARE2.EXE\""), "{rest}");
+            let mut out = BufReader::new(child.stdout.take().unwrap());
+            let mut first = String::new();
+            out.read_line(&mut first).unwrap();
+            assert_eq!(first.trim(), waiting);
+            let notepad = [("md5", "f2c7bb8acc97f92e987a2d4087d021b1")];
+            trigger
+                .set_file_reputation(99, &notepad, "emit-events.exe", "", std::time::Duration::from_secs(10))
+                .unwrap();
+            let mut rest = String::new();
+            out.read_to_string(&mut rest).unwrap();
+            assert!(child.wait().unwrap().success(), "{program:?} failed: {rest}");
+            assert!(rest.starts_with(header), "{rest}");
+            assert!(
+                rest.contains("\"md5\": \"f2c7bb8acc97f92e987a2d4087d021b1\""),
+                "hashes as hex: {rest}"
+            );
+            assert!(rest.contains(detail), "{rest}");
+        }
     }
 }
 
