@@ -147,10 +147,6 @@ fn callback_examples_print_their_events() {
             out.read_to_string(&mut rest).unwrap();
             assert!(child.wait().unwrap().success(), "{program:?} failed: {rest}");
             assert!(rest.starts_with(header), "{rest}");
-            assert!(
-                rest.contains("\"md5\": \"f2c7bb8acc97f92e987a2d4087d021b1\""),
-                "hashes as hex: {rest}"
-            );
             assert!(rest.contains(detail), "{rest}");
         }
     }
