@@ -30,7 +30,9 @@ static void print_details(const dxltie_reputations_t *reps, int64_t gti, int64_t
     if (first_contact && dxltie_to_localtime_string(strtoll(first_contact, NULL, 10), NULL, &when) == DXLTIE_OK)
         printf("First contact: %s\n", when);
     dxltie_string_free(when);
-    printf("\nFull reputation response:\n%s\n\n", reps->json);
+    printf("\nFull reputation response:\n");
+    example_print_json(reps->json);
+    printf("\n");
 }
 
 int main(int argc, char **argv) {

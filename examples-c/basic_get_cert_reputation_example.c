@@ -13,7 +13,10 @@ int main(int argc, char **argv) {
     char *json = NULL;
     if (dxltie_get_certificate_reputation_json(client, "6eae26db8c13182a7947982991b4321732cc3de2",
                                                "3b87a2d6f39770160364b79a152fcc73bae27adf", 0, &json) == DXLTIE_OK)
-        printf("Certificate reputation:\n%s\n", json);
+    {
+        printf("Certificate reputation:\n");
+        example_print_json(json);
+    }
     else
         failed = example_error("certificate reputation");
     dxltie_string_free(json);

@@ -6,7 +6,9 @@
 static int show(dxltie_client_t *client, const char *title, const dxltie_hash_t *hashes, size_t count) {
     char *json = NULL;
     if (dxltie_get_file_reputation_json(client, hashes, count, 0, &json) != DXLTIE_OK) return example_error(title);
-    printf("%s reputations:\n%s\n\n", title, json);
+    printf("%s reputations:\n", title);
+    example_print_json(json);
+    printf("\n");
     dxltie_string_free(json);
     return 0;
 }

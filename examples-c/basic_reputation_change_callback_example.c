@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dxltie.h"
+#include "common.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t arrived = PTHREAD_COND_INITIALIZER;
@@ -23,7 +23,8 @@ static void on_signal(int sig) {
 /* Runs on the library's dispatcher thread; the event is borrowed for the call. */
 static void on_change(void *user_data, const dxltie_reputation_change_t *event) {
     (void)user_data;
-    printf("Reputation change on topic: %s\n%s\n", event->message.topic, event->json);
+    printf("Reputation change on topic: %s\n", event->message.topic);
+    example_print_json(event->json);
     fflush(stdout);
     pthread_mutex_lock(&lock);
     received++;

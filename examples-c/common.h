@@ -34,4 +34,15 @@ static inline dxltie_client_t *example_connect(const char *path) {
     return client;
 }
 
+/* Prints JSON as the Python samples do (sorted keys, four-space indentation). */
+static inline void example_print_json(const char *json) {
+    char *pretty = NULL;
+    if (dxltie_json_pretty(json, &pretty) == DXLTIE_OK) {
+        printf("%s\n", pretty);
+        dxltie_string_free(pretty);
+    } else {
+        printf("%s\n", json);
+    }
+}
+
 #endif

@@ -1087,6 +1087,16 @@ bool dxltie_is_valid_file_type(uint64_t file_type);
 bool dxltie_has_definitive_reputation(const dxltie_reputations_t *reputations);
 
 /**
+ * Re-formats JSON text as the Python samples print it (`json.dumps(..., sort_keys=True,
+ * indent=4)`): keys sorted, four-space indentation. Free the result with `dxltie_string_free`.
+ * `DXLTIE_E_INVALID_ARG` if `json` is not JSON.
+ *
+ * # Safety
+ * `json` must be a NUL-terminated string; `out_text` valid for a write.
+ */
+dxltie_result_t dxltie_json_pretty(const char *json, char **out_text);
+
+/**
  * Sends the library's log records up to `max_level` to `callback` (NULL stops them).
  * Process-wide; the last call wins. Without a callback nothing is printed unless the
  * environment variable `DXLTIE_LOG` is `error`, `warn`, `info`, `debug` or `trace` (stderr).

@@ -123,7 +123,7 @@ fn callback_examples_print_their_events() {
             "basic_reputation_change_callback_example",
             "Waiting for reputation change events...",
             "Reputation change on topic: /mcafee/event/tie/",
-            "\"newReputations\": {\"",
+            "\"newReputations\": {\n",
         ),
     ];
     for (name, waiting, header, detail) in cases {
@@ -184,8 +184,8 @@ fn request_examples_print_what_the_python_samples_print() {
     let config = broker.write_dxlclient_config(&pki, dir.path());
 
     let out = run_example("basic_get_reputation_example", &config, &[]);
-    assert!(out.starts_with("Notepad.exe reputations:\n{\"1\": {"), "{out}");
-    assert!(out.contains("\nEICAR reputations:\n{\"1\": {"), "{out}");
+    assert!(out.starts_with("Notepad.exe reputations:\n{\n    \"1\": {"), "{out}");
+    assert!(out.contains("\nEICAR reputations:\n{\n    \"1\": {"), "{out}");
     assert!(!out.contains("Error"), "{out}");
 
     assert_eq!(

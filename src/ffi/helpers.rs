@@ -136,3 +136,21 @@ pub unsafe extern "C" fn dxltie_has_definitive_reputation(reputations: *const dx
         }
     })
 }
+
+/// Re-formats JSON text as the Python samples print it (`json.dumps(..., sort_keys=True,
+/// indent=4)`): keys sorted, four-space indentation. Free the result with `dxltie_string_free`.
+/// `DXLTIE_E_INVALID_ARG` if `json` is not JSON.
+///
+/// # Safety
+/// `json` must be a NUL-terminated string; `out_text` valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_json_pretty(json: *const c_char, out_text: *mut *mut c_char) -> dxltie_result_t {
+    boundary::call("dxltie_json_pretty", || {
+        let text = required_str(json, "json")?;
+        let out = out_param(out_text, "out_text")?;
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| super::result::FfiError::new(super::result::DXLTIE_E_INVALID_ARG, format!("not JSON: {e}")))?;
+        *out = to_cstring(&crate::tie::encoding::python_json_dumps_pretty(&value)).into_raw();
+        Ok(())
+    })
+}

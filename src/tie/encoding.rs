@@ -153,6 +153,119 @@ pub fn python_json_dumps(value: &Value) -> String {
     String::from_utf8(out).expect("the formatter writes ASCII only")
 }
 
+/// Serialises `value` as Python's `json.dumps(value, sort_keys=True, indent=4,
+/// separators=(",", ": "))` does, the form the Python samples print: keys sorted, one member per
+/// line indented by four spaces, empty objects and arrays as `{}` and `[]`, the same escaping as
+/// [`python_json_dumps`].
+pub fn python_json_dumps_pretty(value: &Value) -> String {
+    let mut out = Vec::with_capacity(256);
+    let formatter = PythonPrettyFormatter {
+        depth: 0,
+        has_value: false,
+    };
+    let mut serializer = Serializer::with_formatter(&mut out, formatter);
+    sorted_keys(value)
+        .serialize(&mut serializer)
+        .expect("serialising a serde_json::Value into memory cannot fail");
+    String::from_utf8(out).expect("the formatter writes ASCII only")
+}
+
+/// A copy of `value` whose objects have their keys in sorted order (Python's `sort_keys`).
+fn sorted_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Value::Object(keys.into_iter().map(|k| (k.clone(), sorted_keys(&map[k]))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
+}
+
+/// [`PythonJsonFormatter`]'s escaping with Python's `indent=4` layout.
+struct PythonPrettyFormatter {
+    depth: usize,
+    /// Whether the array or object being written has a member yet.
+    has_value: bool,
+}
+
+impl PythonPrettyFormatter {
+    fn newline<W: ?Sized + io::Write>(&self, w: &mut W) -> io::Result<()> {
+        w.write_all(b"\n")?;
+        for _ in 0..self.depth {
+            w.write_all(b"    ")?;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + io::Write>(&mut self, w: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            self.newline(w)?;
+        }
+        self.has_value = true; // the closed container is a member of its parent
+        w.write_all(bracket)
+    }
+
+    fn member<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        self.newline(w)
+    }
+}
+
+impl Formatter for PythonPrettyFormatter {
+    fn begin_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"[")
+    }
+    fn end_array<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"]")
+    }
+    fn begin_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.member(w, first)
+    }
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn begin_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.open(w, b"{")
+    }
+    fn end_object<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        self.close(w, b"}")
+    }
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+        self.member(w, first)
+    }
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, w: &mut W) -> io::Result<()> {
+        w.write_all(b": ")
+    }
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _w: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
+        PythonJsonFormatter.write_string_fragment(w, fragment)
+    }
+    fn write_char_escape<W: ?Sized + io::Write>(&mut self, w: &mut W, escape: CharEscape) -> io::Result<()> {
+        PythonJsonFormatter.write_char_escape(w, escape)
+    }
+    fn write_f64<W: ?Sized + io::Write>(&mut self, w: &mut W, value: f64) -> io::Result<()> {
+        PythonJsonFormatter.write_f64(w, value)
+    }
+    fn write_f32<W: ?Sized + io::Write>(&mut self, w: &mut W, value: f32) -> io::Result<()> {
+        PythonJsonFormatter.write_f32(w, value)
+    }
+}
+
 /// The `serde_json` formatter behind [`python_json_dumps`].
 struct PythonJsonFormatter;
 
@@ -396,5 +509,21 @@ mod tests {
         assert_eq!(python_repr_str("it's"), "\"it's\"");
         assert_eq!(python_repr_str("a'\"b"), "'a\\'\"b'");
         assert_eq!(python_repr_str("a\nb\u{1}é"), "'a\\nb\\x01é'");
+    }
+}
+
+#[cfg(test)]
+mod pretty_tests {
+    use super::*;
+
+    /// Expected text printed by CPython 3.11's
+    /// `json.dumps(v, sort_keys=True, indent=4, separators=(',', ': '))`.
+    #[test]
+    fn pretty_output_matches_python_sample_printing() {
+        let input = "{\"b\": [1, {\"z\": {}, \"a\": []}, \"\\u00e9\"], \"a\": {\"1\": {\"trustLevel\": 99, \"attributes\": {\"2\": \"x\"}}}, \"c\": 75.0}";
+        let value: Value = serde_json::from_str(input).unwrap();
+        let python = "{\n    \"a\": {\n        \"1\": {\n            \"attributes\": {\n                \"2\": \"x\"\n            },\n            \"trustLevel\": 99\n        }\n    },\n    \"b\": [\n        1,\n        {\n            \"a\": [],\n            \"z\": {}\n        },\n        \"\\u00e9\"\n    ],\n    \"c\": 75.0\n}";
+        assert_eq!(python_json_dumps_pretty(&value), python);
+        assert_eq!(python_json_dumps(&value), input);
     }
 }
