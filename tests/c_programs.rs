@@ -214,4 +214,37 @@ fn request_examples_print_what_the_python_samples_print() {
         run_example("basic_set_external_file_reputation_example", &config, &unknown),
         "Event Sent\n"
     );
+
+    let out = run_example("basic_first_ref_example", &config, &[]);
+    assert!(
+        out.starts_with("Systems that have referenced the file:\n\t{3a6f574a-3e6f-436d-acd4-bcde336b054d}: 2016-"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 3, "{out}");
+
+    // The upstream sample test looks for these attribute ids in the output.
+    let out = run_example("advanced_get_reputation_example", &config, &[]);
+    assert!(
+        out.contains(
+            "Global Threat Intelligence (GTI) trust level: 99\nEnterprise prevalence: 17\nFirst contact: 2015-"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("2120340") && out.contains("2102165") && out.contains("Certificate reputation:"),
+        "{out}"
+    );
+    assert!(!out.contains("Error"), "{out}");
+
+    let out = run_example("basic_get_cert_reputation_example", &config, &[]);
+    assert!(out.starts_with("Certificate reputation:\n{\n    \"2\": {"), "{out}");
+    assert_eq!(
+        run_example("basic_set_cert_reputation_example", &config, &[]),
+        "Succeeded.\n"
+    );
+    let out = run_example("basic_get_cert_first_ref_example", &config, &[]);
+    assert!(
+        out.starts_with("Systems that have referenced the certificate:\n\t{3a6f574a"),
+        "{out}"
+    );
 }
