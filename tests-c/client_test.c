@@ -42,6 +42,23 @@ static int self_removed_calls, inside_sync_ok, inside_free_refused, state_connec
 static dxltie_client_t *the_client;
 static uint64_t self_removing_id;
 
+/* Every callback must run on the one dispatcher thread, never on the caller's. */
+static pthread_t main_thread, callback_thread;
+static int callback_thread_known, wrong_thread;
+
+static void note_thread(void) {
+    pthread_mutex_lock(&lock);
+    pthread_t self = pthread_self();
+    if (pthread_equal(self, main_thread)) wrong_thread++;
+    if (!callback_thread_known) {
+        callback_thread = self;
+        callback_thread_known = 1;
+    } else if (!pthread_equal(self, callback_thread)) {
+        wrong_thread++;
+    }
+    pthread_mutex_unlock(&lock);
+}
+
 static void bump(int *counter) {
     pthread_mutex_lock(&lock);
     (*counter)++;
@@ -82,6 +99,7 @@ static int find_hash(const dxltie_hash_t *hashes, size_t n, const char *type, co
 }
 
 static void on_detection(void *user_data, const dxltie_detection_t *e) {
+    note_thread();
     CHECK(user_data == (void *)&detections, "user data passed through");
     CHECK(strcmp(e->message.topic, DXLTIE_TIE_EVENT_FILE_DETECTION_TOPIC) == 0, "topic %s", e->message.topic);
     CHECK(e->agent_guid && strcmp(e->agent_guid, "{3a6f574a-3e6f-436d-acd4-bcde336b054d}") == 0, "agent");
@@ -94,6 +112,7 @@ static void on_detection(void *user_data, const dxltie_detection_t *e) {
 }
 
 static void on_first_instance(void *user_data, const dxltie_first_instance_t *e) {
+    note_thread();
     (void)user_data;
     CHECK(e->name && strcmp(e->name, "MORPH.EXE") == 0, "name");
     CHECK(e->hash_count == 3, "hashes");
@@ -101,6 +120,7 @@ static void on_first_instance(void *user_data, const dxltie_first_instance_t *e)
 }
 
 static void on_reputation_change(void *user_data, const dxltie_reputation_change_t *e) {
+    note_thread();
     (void)user_data;
     if (e->kind == DXLTIE_EVENT_KIND_FILE_REPUTATION_CHANGE) {
         CHECK(e->new_reputation_count == 2 && e->old_reputation_count == 1, "reputation counts");
@@ -121,6 +141,7 @@ static void on_reputation_change(void *user_data, const dxltie_reputation_change
 }
 
 static void on_json(void *user_data, const dxltie_json_event_t *e) {
+    note_thread();
     (void)user_data;
     CHECK(e->kind == DXLTIE_EVENT_KIND_FILE_DETECTION && strstr(e->json, "\"agentGuid\"") != NULL, "json event");
     bump(&json_events);
@@ -156,6 +177,7 @@ struct async_expect {
 };
 
 static void on_async(void *user_data, const dxltie_response_t *r) {
+    note_thread();
     struct async_expect *want = (struct async_expect *)user_data;
     CHECK(r->status == want->status, "async status %d, want %d (%s)", r->status, want->status,
           r->error_message ? r->error_message : "");
@@ -199,6 +221,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: %s <dxlclient.config>\n", argv[0]);
         return 2;
     }
+    main_thread = pthread_self();
     test_helpers();
     OK(dxltie_set_log_callback(on_log, NULL, DXLTIE_LOG_DEBUG));
     CHECK(dxltie_set_log_callback(on_log, NULL, 99) == DXLTIE_E_INVALID_ARG, "bad level");
@@ -353,6 +376,7 @@ int main(int argc, char **argv) {
     CHECK(stats.received > 0 && stats.delivered > 0 && stats.undecodable == 0 && stats.dropped == 0, "stats");
     CHECK(dxltie_client_stats(client, NULL) == DXLTIE_E_NULL_ARG, "NULL stats");
 
+    CHECK(callback_thread_known && wrong_thread == 0, "callbacks on one dispatcher thread (%d wrong)", wrong_thread);
     OK(dxltie_client_disconnect(client));
     CHECK(!dxltie_client_is_connected(client), "disconnected");
     CHECK(dxltie_get_file_reputation(client, NOTEPAD, 3, 1000, &reps) == DXLTIE_E_NOT_CONNECTED, "use after disconnect");
