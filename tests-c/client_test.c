@@ -195,6 +195,53 @@ static void on_log(void *user_data, dxltie_log_level_t level, const char *target
     (void)message;
 }
 
+/* Reads a whole file into a NUL-terminated heap string (NULL on failure). */
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = (char *)malloc((size_t)n + 1);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    buf[got] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* Connects with certificates given as file paths, then as PEM text: the setters' way to build
+ * what the dxlclient.config gives (its files sit next to it, as tests/support writes them). */
+static void test_certificate_setters(const char *config_path, const char *broker_url) {
+    char dir[512], ca[600], cert[600], key[600];
+    snprintf(dir, sizeof dir, "%s", config_path);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = '\0';
+    snprintf(ca, sizeof ca, "%s/ca-bundle.crt", dir);
+    snprintf(cert, sizeof cert, "%s/client.crt", dir);
+    snprintf(key, sizeof key, "%s/client.key", dir);
+    for (int as_pem = 0; as_pem < 2; as_pem++) {
+        dxltie_config_t *cfg = NULL;
+        dxltie_client_t *c = NULL;
+        OK(dxltie_config_new(&cfg));
+        OK(dxltie_config_add_broker(cfg, broker_url));
+        if (as_pem) {
+            char *ca_pem = read_file(ca), *cert_pem = read_file(cert), *key_pem = read_file(key);
+            CHECK(ca_pem && cert_pem && key_pem, "read PEM files");
+            OK(dxltie_config_set_certificate_pems(cfg, ca_pem, cert_pem, key_pem));
+            free(ca_pem);
+            free(cert_pem);
+            free(key_pem);
+        } else {
+            OK(dxltie_config_set_certificate_files(cfg, ca, cert, key));
+        }
+        CHECK(dxltie_config_set_certificate_files(cfg, NULL, cert, key) == DXLTIE_E_NULL_ARG, "NULL path");
+        OK(dxltie_client_new(cfg, &c));
+        dxltie_config_free(cfg);
+        CHECK(dxltie_client_connect(c, 10000) == DXLTIE_OK, "connect with certificates as %s", as_pem ? "PEM" : "files");
+        OK(dxltie_client_free(c));
+    }
+}
+
 static void test_helpers(void) {
     dxltie_server_version_t v;
     OK(dxltie_to_version("73183493944770750", &v));
@@ -214,6 +261,10 @@ static void test_helpers(void) {
     CHECK(dxltie_is_valid_file_type(DXLTIE_FILE_TYPE_JAR) && !dxltie_is_valid_file_type(3), "file type");
     CHECK(!dxltie_has_definitive_reputation(NULL), "NULL list");
     CHECK(dxltie_to_version(NULL, &v) == DXLTIE_E_NULL_ARG, "NULL");
+    OK(dxltie_json_pretty("{\"b\": [], \"a\": {\"1\": 2}}", &text));
+    CHECK(text && strcmp(text, "{\n    \"a\": {\n        \"1\": 2\n    },\n    \"b\": []\n}") == 0, "pretty %s", text);
+    dxltie_string_free(text);
+    CHECK(dxltie_json_pretty("{not json", &text) == DXLTIE_E_INVALID_ARG, "pretty of non-JSON");
 }
 
 int main(int argc, char **argv) {
@@ -244,6 +295,7 @@ int main(int argc, char **argv) {
     CHECK(dxltie_config_set_queue(cfg, 500, 7) == DXLTIE_E_INVALID_ARG, "bad policy");
     OK(dxltie_config_set_keep_alive(cfg, 60));
     dxltie_config_free(cfg);
+    test_certificate_setters(argv[1], line);
 
     /* Without certificates, connect fails clearly. */
     dxltie_client_t *bare = NULL;
