@@ -10,7 +10,7 @@ LDFLAGS    := -L$(LIBDIR) -Wl,-rpath,$(abspath $(LIBDIR)) -ldxltie -lpthread -ld
 C_TESTS    := $(basename $(notdir $(wildcard tests-c/*.c)))
 EXAMPLES   := $(basename $(notdir $(wildcard examples-c/*.c)))
 
-.PHONY: all lib header test test-rust test-c c-programs deps demo clean
+.PHONY: all lib header test test-rust test-python test-c c-programs examples deps demo fabric clean
 
 all: lib
 
@@ -25,18 +25,26 @@ header: lib
 
 ## Everything CI checks: system packages, the C programs, then every Rust test (which runs the
 ## C programs against a real broker, also under valgrind and AddressSanitizer).
-test: deps c-programs test-rust
+test: deps c-programs test-rust test-python
 
 deps:
 	bash scripts/setup-deps.sh
 
+## The library's and the fabric's tests (the workspace).
 test-rust:
-	$(CARGO) test --all-targets
+	$(CARGO) test --workspace --all-targets
+
+## The Python binding (pytest, with the C++ wrapper's test) against mosquitto and the real
+## dxltieclient; DXLTIE_STRICT turns a skipped test into a failure.
+test-python: lib
+	bash scripts/setup-venv.sh
+	DXLTIE_STRICT=1 DXLTIE_LIBRARY=$(abspath $(LIBDIR))/libdxltie.so .venv/bin/python -m pytest bindings/python/tests -q
 
 ## Each C test program built three times: C11, C++, and C11 with AddressSanitizer; each example
 ## as C11 and C++.
-c-programs: lib $(foreach t,$(C_TESTS),$(BUILD)/$(t) $(BUILD)/$(t)-cxx $(BUILD)/$(t)-asan) \
-            $(foreach e,$(EXAMPLES),$(BUILD)/examples/$(e) $(BUILD)/examples/$(e)-cxx)
+c-programs: lib examples $(foreach t,$(C_TESTS),$(BUILD)/$(t) $(BUILD)/$(t)-cxx $(BUILD)/$(t)-asan)
+
+examples: lib $(foreach e,$(EXAMPLES),$(BUILD)/examples/$(e) $(BUILD)/examples/$(e)-cxx)
 
 $(BUILD)/examples/%: examples-c/%.c include/dxltie.h | lib
 	@mkdir -p $(BUILD)/examples
@@ -62,8 +70,13 @@ $(BUILD)/%-cxx: tests-c/%.c include/dxltie.h | lib
 	@mkdir -p $(BUILD)
 	$(CXX) $(CFLAGS_CXX) -o $@ $< $(LDFLAGS)
 
-demo:
-	@echo "The demo (a local DXL fabric with a TIE simulator and the C detection example) arrives with the local fabric; see README.md."
+## The README's demo: a local fabric (dxltie-fabric), the C detection example receiving events,
+## a reputation query; needs only the Rust toolchain and a C compiler.
+demo: lib fabric $(BUILD)/examples/basic_detection_callback_example $(BUILD)/examples/basic_get_reputation_example
+	FABRIC=$(TARGET_DIR)/debug/dxltie-fabric EXAMPLES=$(BUILD)/examples bash scripts/demo.sh
+
+fabric:
+	$(CARGO) build -p dxltie-fabric
 
 clean:
 	rm -rf $(BUILD)

@@ -1,6 +1,7 @@
 //! The simulator's initial data: the fake services' notepad, EICAR and the advanced sample's
-//! certificate (tie-api.md §7, vectors `fakesvc_*`), plus one file with an ATD (provider 5)
-//! reputation, the file the fake services' detection sample reports.
+//! certificate (tie-api.md §7, vectors `fakesvc_*`), the test mock's UNKNOWN_FILE (§6.2), plus
+//! one file with an ATD (provider 5) reputation, the file the fake services' detection sample
+//! reports.
 //!
 //! Hash values are base64, as requests carry them; reputations keep the key order of the fake
 //! services' data.
@@ -75,6 +76,26 @@ pub fn eicar() -> Seed {
     }
 }
 
+/// The test mock's UNKNOWN_FILE (md5 `586297d3…`, sha1 `a7c515a8…`, sha256 `f0649a54…`): GTI 50
+/// and Enterprise 0, neither definitive, so the external-reputation sample sends its event.
+pub fn unknown_file() -> Seed {
+    Seed {
+        name: "UNKNOWN_FILE",
+        hashes: vec![
+            ("md5", "WGKX079jtHii32HvJXn9ng=="),
+            ("sha1", "p8UVqDbyDoWJ0caOBiN5BMPOwq0="),
+            ("sha256", "8GSaVD6PtoLsJafcw7j6e4Z0TgGK5Lx4S+bIbLRoYa4="),
+        ],
+        reputations: json!([
+            {"attributes": {"2120340": "2139162632"}, "createDate": 1451504331, "providerId": 1, "trustLevel": 50},
+            {"attributes": {"2101652": "11", "2102165": "1451504331", "2111893": "22", "2114965": "0", "2139285": "72339069014638857"},
+             "createDate": 1451504331, "providerId": 3, "trustLevel": 0}
+        ]),
+        agents: None,
+        relationships: None,
+    }
+}
+
 /// FOCUS_MALWARE2.EXE, the file of the fake services' `send_file_detection_event.py`
 /// (md5 `eb5e…`, sha1 `435d…`, sha256 `414b…`): GTI 1, Enterprise 0 and an ATD verdict
 /// (provider 5: trust 1, the four ATD scores at `AtdTrustLevel.KNOWN_MALICIOUS` = 5).
@@ -122,7 +143,7 @@ pub fn advanced_cert() -> Seed {
 }
 
 pub fn files() -> Vec<Seed> {
-    vec![notepad(), eicar(), focus_malware()]
+    vec![notepad(), eicar(), unknown_file(), focus_malware()]
 }
 
 pub fn certs() -> Vec<Seed> {

@@ -673,7 +673,7 @@ mod tests {
     #[test]
     fn unknown_and_mixed_hashes_are_not_found() {
         let mut state = State::new();
-        let unknown = r#"{"hashes": [{"type": "md5", "value": "WGKX079jtHii32HvJXn9ng=="}], "scanType": 3}"#;
+        let unknown = r#"{"hashes": [{"type": "md5", "value": "ABEiM0RVZneImaq7zN3u/w=="}], "scanType": 3}"#;
         let out = request(&mut state, topics::TIE_GET_FILE_REPUTATION_TOPIC, unknown);
         assert_eq!(out.reply.unwrap_err(), "Could not find reputation");
         let mixed = r#"{"hashes": [{"type": "md5", "value": "8se7isyX+S6Yei1Ah9AhsQ=="}, {"type": "sha1", "value": "M5WFbOgfK3OC3ucmAveYtkLxQUA="}]}"#;
@@ -783,9 +783,9 @@ mod tests {
                 .unwrap(),
             r#"{"attributes":{},"providerId":15,"trustLevel":99"#
         );
-        let unknown = r#"{"file": {"type": 0, "hashes": {"md5": "586297d3bf63b478a2df61ef2579fd9e"}, "attributes": {"filename": ""}, "reputation": {"score": 50}}, "provider": {"id": 15}, "comment": ""}"#;
+        let unknown = r#"{"file": {"type": 0, "hashes": {"md5": "00112233445566778899aabbccddeeff"}, "attributes": {"filename": ""}, "reputation": {"score": 50}}, "provider": {"id": 15}, "comment": ""}"#;
         handle_external_report(&mut state, unknown.as_bytes()).unwrap();
-        let get = r#"{"hashes": [{"type": "md5", "value": "WGKX079jtHii32HvJXn9ng=="}], "scanType": 3}"#;
+        let get = r#"{"hashes": [{"type": "md5", "value": "ABEiM0RVZneImaq7zN3u/w=="}], "scanType": 3}"#;
         let out = request(&mut state, topics::TIE_GET_FILE_REPUTATION_TOPIC, get);
         let reply: Value = serde_json::from_str(&out.reply.unwrap()).unwrap();
         assert_eq!(reply["reputations"][0]["providerId"], 15);

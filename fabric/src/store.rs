@@ -235,7 +235,7 @@ mod tests {
         assert_eq!(store.find(&[h("sha1", "frATnSF1c5s8yw0REAZ4IL5qvSk=")]), Some(0));
 
         let new = vec![
-            h("md5", "WGKX079jtHii32HvJXn9ng=="),
+            h("md5", "ABEiM0RVZneImaq7zN3u/w=="),
             h("sha1", "p8UVqDbyDoWJ0caOBiN5BMPOwq0="),
         ];
         let change = store.set(&new, &json!(3), &json!(70), 2000, "new.exe");
@@ -244,7 +244,7 @@ mod tests {
             serde_json::to_string(&change.new).unwrap(),
             r#"[{"attributes":{},"providerId":3,"trustLevel":70,"createDate":2000}]"#
         );
-        assert_eq!(store.item(change.item).key, "md5:WGKX079jtHii32HvJXn9ng==");
+        assert_eq!(store.item(change.item).key, "md5:ABEiM0RVZneImaq7zN3u/w==");
         assert_eq!(store.find(&new[1..]), Some(change.item));
     }
 }

@@ -2,19 +2,19 @@
 //! port in its own folder, waits for its READY line, talks to it with a `dxltie::dxl::Client`
 //! built from the generated `dxlclient.config`, and kills it by pid at the end.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::process::Command;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+mod common;
+
+use common::{run_bounded, temp_dir, Fabric};
 use dxltie::dxl::{CallbackKind, Client, ClientConfig, DxlError, Handle, Handler, Message, PemSource, ServiceInfo};
 use serde_json::{json, Value};
 
-const STARTUP: Duration = Duration::from_secs(60);
 const REQUEST: Duration = Duration::from_secs(10);
 const EVENT: Duration = Duration::from_secs(10);
 
@@ -33,111 +33,6 @@ const REGISTER_EVENT: &str = "/mcafee/event/dxl/svcregistry/register";
 
 /// notepad.exe, as the fakesvc vectors send it (hex md5 f2c7…, sha1 7eb0…, sha256 142e…).
 const NOTEPAD_HASHES: &str = r#"[{"type": "md5", "value": "8se7isyX+S6Yei1Ah9AhsQ=="}, {"type": "sha1", "value": "frATnSF1c5s8yw0REAZ4IL5qvSk="}, {"type": "sha256", "value": "FC4daI7wVoNww3GH/Z8jUdfd7aV0+L+psPpO9C24WqI="}]"#;
-
-/// A running fabric; dropping it kills the process (by its pid) and removes its folder.
-struct Fabric {
-    child: Child,
-    dir: PathBuf,
-    port: u16,
-    config: PathBuf,
-    startup: Duration,
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "dxltie-fabric-test-{}-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed),
-        tag
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-impl Fabric {
-    fn start(tag: &str, extra: &[&str]) -> Fabric {
-        let dir = temp_dir(tag);
-        std::fs::create_dir_all(&dir).unwrap();
-        // The fabric's stderr goes to a log next to its files, shown when it does not start.
-        let log_path = dir.join("fabric.log");
-        let log = std::fs::File::create(&log_path).unwrap();
-        let started = Instant::now();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_dxltie-fabric"))
-            .arg("run")
-            .arg(&dir)
-            .args(["--port", "0"])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("starting dxltie-fabric");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let deadline = Instant::now() + STARTUP;
-        let ready = loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match rx.recv_timeout(left) {
-                Ok(line) if line.starts_with("READY ") => break line,
-                Ok(_) => continue,
-                Err(e) => {
-                    let _ = child.kill();
-                    let status = child.wait();
-                    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-                    panic!("no READY line from dxltie-fabric ({e}); exit: {status:?}\n{log}");
-                }
-            }
-        };
-        let startup = started.elapsed();
-        let mut port = 0;
-        let mut config = PathBuf::new();
-        for part in ready.split_whitespace() {
-            if let Some(p) = part.strip_prefix("port=") {
-                port = p.parse().expect("port in READY line");
-            } else if let Some(c) = part.strip_prefix("config=") {
-                config = PathBuf::from(c);
-            }
-        }
-        assert!(port > 0, "READY line without a port: {ready}");
-        assert_eq!(config, dir.join("dxlclient.config"), "{ready}");
-        Fabric {
-            child,
-            dir,
-            port,
-            config,
-            startup,
-        }
-    }
-
-    fn client(&self) -> Client {
-        let config = ClientConfig::from_file(&self.config).expect("the generated dxlclient.config loads");
-        let client = Client::new(config).expect("client");
-        client.connect(REQUEST).expect("the client connects to the fabric");
-        client
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-}
-
-impl Drop for Fabric {
-    fn drop(&mut self) {
-        // Child::kill signals this child's pid (SIGKILL); never a process name.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 fn request(client: &Client, topic: &str, payload: &str) -> Result<Message, DxlError> {
     client.sync_request(Message::request(topic, payload.as_bytes().to_vec()), REQUEST)
@@ -193,7 +88,7 @@ fn get_file_reputation_of_notepad() {
     assert_eq!(enterprise["attributes"]["2139285"], "72339069014638857");
 
     // The fakes' error for unknown hashes.
-    let unknown = r#"{"hashes": [{"type": "md5", "value": "WGKX079jtHii32HvJXn9ng=="}], "scanType": 3}"#;
+    let unknown = r#"{"hashes": [{"type": "md5", "value": "ABEiM0RVZneImaq7zN3u/w=="}], "scanType": 3}"#;
     match request(&client, FILE_REP, unknown) {
         Err(DxlError::Service { code, message, .. }) => {
             assert_eq!(code, 0);
@@ -273,7 +168,7 @@ fn external_report_is_stored_as_provider_15() {
     let events = listen(&client, FILE_REPCHANGE);
     // An unknown file (the vectors' UNKNOWN hashes), reported with hex hashes as Python sends them.
     let report = json!({
-        "file": {"type": 18, "hashes": {"md5": "586297d3bf63b478a2df61ef2579fd9e"},
+        "file": {"type": 18, "hashes": {"md5": "00112233445566778899aabbccddeeff"},
                  "attributes": {"filename": "unknown.exe"}, "reputation": {"score": 70}},
         "provider": {"id": 15}, "comment": ""
     });
@@ -284,7 +179,7 @@ fn external_report_is_stored_as_provider_15() {
     let reply = request(
         &client,
         FILE_REP,
-        r#"{"hashes": [{"type": "md5", "value": "WGKX079jtHii32HvJXn9ng=="}], "scanType": 3}"#,
+        r#"{"hashes": [{"type": "md5", "value": "ABEiM0RVZneImaq7zN3u/w=="}], "scanType": 3}"#,
     )
     .expect("the reported file is known now");
     assert_eq!(provider(&json_of(&reply), 15)["trustLevel"], 70);
@@ -520,49 +415,6 @@ fn init_is_idempotent() {
     assert!(second.contains("already there"), "{second}");
     assert_eq!(std::fs::read(dir.join("ca.crt")).unwrap(), ca, "the CA was regenerated");
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// Runs `cmd` for at most `limit`, killing it (by its pid) when it takes longer. Returns whether
-/// it finished, its status and its output.
-fn run_bounded(mut cmd: Command, limit: Duration) -> (bool, std::process::ExitStatus, String) {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let stdin = child.stdin.take();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
-        text
-    });
-    let err = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
-        text
-    });
-    let deadline = Instant::now() + limit;
-    // Keep stdin open a moment (openssl s_client quits at its end), then close it.
-    let close_stdin_at = Instant::now() + Duration::from_secs(1);
-    let mut stdin = stdin;
-    let (finished, status) = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break (true, status);
-        }
-        if Instant::now() >= deadline {
-            let _ = child.kill();
-            break (false, child.wait().unwrap());
-        }
-        if Instant::now() >= close_stdin_at {
-            stdin.take();
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let text = out.join().unwrap() + &err.join().unwrap();
-    (finished, status, text)
 }
 
 #[test]

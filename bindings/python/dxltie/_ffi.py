@@ -1,0 +1,466 @@
+"""Low-level ctypes declarations for ``libdxltie`` (``include/dxltie.h``).
+
+Everything here mirrors the C header one to one: the structs, the callback types and the
+argument and result types of every exported function. Nothing in this module raises on a
+``dxltie_result_t``; the checked wrappers live in :mod:`dxltie._native`.
+
+The library is looked up in this order:
+
+1. beside this package (``libdxltie.so``, ``libdxltie.so.0``, ``libdxltie.dylib``, ``dxltie.dll``
+   in the ``dxltie`` package directory, for a wheel that bundles it);
+2. the path in the environment variable ``DXLTIE_LIBRARY``;
+3. the system search path (``ctypes.util.find_library("dxltie")``).
+
+The library is loaded with :class:`ctypes.CDLL`, which releases the GIL for the duration of
+every call, so a blocking request in one thread never stalls the library's dispatcher thread
+when it needs the GIL to run a Python callback.
+"""
+
+import ctypes
+import ctypes.util
+import os
+from ctypes import (
+    CFUNCTYPE,
+    POINTER,
+    Structure,
+    c_bool,
+    c_char_p,
+    c_double,
+    c_int32,
+    c_int64,
+    c_size_t,
+    c_uint8,
+    c_uint16,
+    c_uint32,
+    c_uint64,
+    c_void_p,
+)
+
+__all__ = ["lib", "library_path", "LibraryNotFoundError"]
+
+#: The environment variable that names the library file explicitly.
+LIBRARY_ENV = "DXLTIE_LIBRARY"
+
+_BESIDE_NAMES = ("libdxltie.so", "libdxltie.so.0", "libdxltie.dylib", "dxltie.dll")
+
+
+class LibraryNotFoundError(OSError):
+    """``libdxltie`` could not be found or loaded; the message lists every place tried."""
+
+
+def _load():
+    tried = []
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in _BESIDE_NAMES:
+        path = os.path.join(here, name)
+        if os.path.exists(path):
+            try:
+                return ctypes.CDLL(path), path
+            except OSError as e:
+                tried.append("%s (beside the package: %s)" % (path, e))
+        else:
+            tried.append("%s (beside the package: not found)" % path)
+    env = os.environ.get(LIBRARY_ENV)
+    if env:
+        try:
+            return ctypes.CDLL(env), env
+        except OSError as e:
+            tried.append("%s (from %s: %s)" % (env, LIBRARY_ENV, e))
+    else:
+        tried.append("$%s (not set)" % LIBRARY_ENV)
+    found = ctypes.util.find_library("dxltie")
+    if found:
+        try:
+            return ctypes.CDLL(found), found
+        except OSError as e:
+            tried.append("%s (from the system path: %s)" % (found, e))
+    else:
+        tried.append("ctypes.util.find_library('dxltie') (not found on the system path)")
+    raise LibraryNotFoundError(
+        "libdxltie could not be loaded. Build it with `make lib` and either copy it beside the "
+        "dxltie package, set %s to its path, or install it on the system library path. "
+        "Tried:\n  - %s" % (LIBRARY_ENV, "\n  - ".join(tried))
+    )
+
+
+lib, library_path = _load()
+
+# --------------------------------------------------------------------------------------------
+# Scalar typedefs and constants
+# --------------------------------------------------------------------------------------------
+
+dxltie_result_t = c_int32
+dxltie_connection_state_t = c_int32
+dxltie_overflow_policy_t = c_int32
+dxltie_event_kind_t = c_int32
+dxltie_log_level_t = c_int32
+
+#: An integer field the event did not carry (``INT64_MIN``).
+DXLTIE_ABSENT = -(2 ** 63)
+
+DXLTIE_OK = 0
+DXLTIE_E_NULL_ARG = -1
+DXLTIE_E_INVALID_ARG = -2
+DXLTIE_E_UTF8 = -3
+DXLTIE_E_CONFIG = -4
+DXLTIE_E_IO = -5
+DXLTIE_E_TLS = -6
+DXLTIE_E_CONNECT = -7
+DXLTIE_E_NOT_CONNECTED = -8
+DXLTIE_E_TIMEOUT = -9
+DXLTIE_E_SERVICE_ERROR = -10
+DXLTIE_E_BAD_RESPONSE = -11
+DXLTIE_E_QUEUE_FULL = -12
+DXLTIE_E_WOULD_DEADLOCK = -13
+DXLTIE_E_NOT_FOUND = -14
+DXLTIE_E_SHUTDOWN = -15
+DXLTIE_E_PANIC = -16
+DXLTIE_E_INTERNAL = -17
+
+RESULT_NAMES = {
+    0: "DXLTIE_OK",
+    -1: "DXLTIE_E_NULL_ARG",
+    -2: "DXLTIE_E_INVALID_ARG",
+    -3: "DXLTIE_E_UTF8",
+    -4: "DXLTIE_E_CONFIG",
+    -5: "DXLTIE_E_IO",
+    -6: "DXLTIE_E_TLS",
+    -7: "DXLTIE_E_CONNECT",
+    -8: "DXLTIE_E_NOT_CONNECTED",
+    -9: "DXLTIE_E_TIMEOUT",
+    -10: "DXLTIE_E_SERVICE_ERROR",
+    -11: "DXLTIE_E_BAD_RESPONSE",
+    -12: "DXLTIE_E_QUEUE_FULL",
+    -13: "DXLTIE_E_WOULD_DEADLOCK",
+    -14: "DXLTIE_E_NOT_FOUND",
+    -15: "DXLTIE_E_SHUTDOWN",
+    -16: "DXLTIE_E_PANIC",
+    -17: "DXLTIE_E_INTERNAL",
+}
+
+DXLTIE_STATE_DISCONNECTED = 0
+DXLTIE_STATE_CONNECTING = 1
+DXLTIE_STATE_CONNECTED = 2
+
+DXLTIE_OVERFLOW_BLOCK = 0
+DXLTIE_OVERFLOW_DROP_OLDEST = 1
+
+DXLTIE_EVENT_KIND_FILE_DETECTION = 0
+DXLTIE_EVENT_KIND_FILE_FIRST_INSTANCE = 1
+DXLTIE_EVENT_KIND_FILE_REPUTATION_CHANGE = 2
+DXLTIE_EVENT_KIND_CERTIFICATE_REPUTATION_CHANGE = 3
+
+DXLTIE_LOG_ERROR = 1
+DXLTIE_LOG_WARN = 2
+DXLTIE_LOG_INFO = 3
+DXLTIE_LOG_DEBUG = 4
+DXLTIE_LOG_TRACE = 5
+
+DXLTIE_RESPONSE_TIMEOUT_DEFAULT_SECS = 30
+DXLTIE_RESPONSE_TIMEOUT_MINIMUM_SECS = 30
+
+# --------------------------------------------------------------------------------------------
+# Opaque handles
+# --------------------------------------------------------------------------------------------
+
+
+class dxltie_client_t(Structure):
+    """Opaque client handle (only ever used through a pointer)."""
+
+
+class dxltie_config_t(Structure):
+    """Opaque configuration handle (only ever used through a pointer)."""
+
+
+client_p = POINTER(dxltie_client_t)
+config_p = POINTER(dxltie_config_t)
+
+# --------------------------------------------------------------------------------------------
+# Structs
+# --------------------------------------------------------------------------------------------
+
+
+class dxltie_stats_t(Structure):
+    _fields_ = [
+        ("received", c_uint64),
+        ("delivered", c_uint64),
+        ("dropped", c_uint64),
+        ("undecodable", c_uint64),
+        ("reconnects", c_uint64),
+        ("bad_events", c_uint64),
+        ("callback_faults", c_uint64),
+    ]
+
+
+class dxltie_broker_t(Structure):
+    _fields_ = [
+        ("unique_id", c_char_p),
+        ("port", c_uint16),
+        ("host_name", c_char_p),
+        ("ip_address", c_char_p),
+    ]
+
+
+class dxltie_message_info_t(Structure):
+    _fields_ = [
+        ("topic", c_char_p),
+        ("message_id", c_char_p),
+        ("source_client_id", c_char_p),
+        ("source_broker_id", c_char_p),
+        ("payload", POINTER(c_uint8)),
+        ("payload_len", c_size_t),
+    ]
+
+
+class dxltie_hash_t(Structure):
+    _fields_ = [("hash_type", c_char_p), ("value", c_char_p)]
+
+
+class dxltie_detection_t(Structure):
+    _fields_ = [
+        ("message", dxltie_message_info_t),
+        ("json", c_char_p),
+        ("agent_guid", c_char_p),
+        ("detection_time", c_int64),
+        ("hashes", POINTER(dxltie_hash_t)),
+        ("hash_count", c_size_t),
+        ("local_reputation", c_int64),
+        ("name", c_char_p),
+        ("remediation_action", c_int64),
+    ]
+
+
+class dxltie_first_instance_t(Structure):
+    _fields_ = [
+        ("message", dxltie_message_info_t),
+        ("json", c_char_p),
+        ("agent_guid", c_char_p),
+        ("hashes", POINTER(dxltie_hash_t)),
+        ("hash_count", c_size_t),
+        ("name", c_char_p),
+    ]
+
+
+class dxltie_attribute_t(Structure):
+    _fields_ = [("id", c_char_p), ("value", c_char_p)]
+
+
+class dxltie_reputation_t(Structure):
+    _fields_ = [
+        ("provider_id", c_int64),
+        ("trust_level", c_int64),
+        ("create_date", c_int64),
+        ("attributes", POINTER(dxltie_attribute_t)),
+        ("attribute_count", c_size_t),
+    ]
+
+
+class dxltie_reputation_change_t(Structure):
+    _fields_ = [
+        ("message", dxltie_message_info_t),
+        ("json", c_char_p),
+        ("kind", dxltie_event_kind_t),
+        ("hashes", POINTER(dxltie_hash_t)),
+        ("hash_count", c_size_t),
+        ("new_reputations", POINTER(dxltie_reputation_t)),
+        ("new_reputation_count", c_size_t),
+        ("old_reputations", POINTER(dxltie_reputation_t)),
+        ("old_reputation_count", c_size_t),
+        ("update_time", c_int64),
+        ("public_key_sha1", c_char_p),
+        ("certificate_hashes", POINTER(dxltie_hash_t)),
+        ("certificate_hash_count", c_size_t),
+        ("certificate_public_key_sha1", c_char_p),
+    ]
+
+
+class dxltie_json_event_t(Structure):
+    _fields_ = [
+        ("message", dxltie_message_info_t),
+        ("kind", dxltie_event_kind_t),
+        ("json", c_char_p),
+    ]
+
+
+class dxltie_server_version_t(Structure):
+    _fields_ = [
+        ("major", c_uint8),
+        ("minor", c_uint8),
+        ("patch", c_uint16),
+        ("build", c_uint32),
+    ]
+
+
+class dxltie_aggregate_t(Structure):
+    _fields_ = [
+        ("file_count", c_uint16),
+        ("max_trust_level", c_uint16),
+        ("min_trust_level", c_uint16),
+        ("last_trust_level", c_uint16),
+        ("average_trust_level", c_double),
+    ]
+
+
+class dxltie_reputations_t(Structure):
+    _fields_ = [
+        ("items", POINTER(dxltie_reputation_t)),
+        ("count", c_size_t),
+        ("json", c_char_p),
+    ]
+
+
+class dxltie_first_reference_t(Structure):
+    _fields_ = [("agent_guid", c_char_p), ("date", c_int64)]
+
+
+class dxltie_first_references_t(Structure):
+    _fields_ = [
+        ("items", POINTER(dxltie_first_reference_t)),
+        ("count", c_size_t),
+        ("json", c_char_p),
+    ]
+
+
+class dxltie_response_t(Structure):
+    _fields_ = [
+        ("status", dxltie_result_t),
+        ("service_error_code", c_uint32),
+        ("error_message", c_char_p),
+        ("json", c_char_p),
+        ("reputations", POINTER(dxltie_reputations_t)),
+        ("first_references", POINTER(dxltie_first_references_t)),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Callback types
+# --------------------------------------------------------------------------------------------
+
+dxltie_state_fn = CFUNCTYPE(None, c_void_p, dxltie_connection_state_t)
+dxltie_free_fn = CFUNCTYPE(None, c_void_p)
+dxltie_detection_fn = CFUNCTYPE(None, c_void_p, POINTER(dxltie_detection_t))
+dxltie_first_instance_fn = CFUNCTYPE(None, c_void_p, POINTER(dxltie_first_instance_t))
+dxltie_reputation_change_fn = CFUNCTYPE(None, c_void_p, POINTER(dxltie_reputation_change_t))
+dxltie_json_fn = CFUNCTYPE(None, c_void_p, POINTER(dxltie_json_event_t))
+dxltie_log_fn = CFUNCTYPE(None, c_void_p, dxltie_log_level_t, c_char_p, c_char_p)
+dxltie_response_fn = CFUNCTYPE(None, c_void_p, POINTER(dxltie_response_t))
+
+# --------------------------------------------------------------------------------------------
+# Functions: (name, restype, argtypes), in header order
+# --------------------------------------------------------------------------------------------
+
+_hash_p = POINTER(dxltie_hash_t)
+_out_str = POINTER(c_void_p)  # char **: kept as a raw pointer so that it can be freed
+_R = dxltie_result_t
+
+FUNCTIONS = [
+    # client
+    ("dxltie_client_new", _R, [config_p, POINTER(client_p)]),
+    ("dxltie_client_connect", _R, [client_p, c_uint32]),
+    ("dxltie_client_disconnect", _R, [client_p]),
+    ("dxltie_client_is_connected", c_bool, [client_p]),
+    ("dxltie_client_free", _R, [client_p]),
+    ("dxltie_client_stats", _R, [client_p, POINTER(dxltie_stats_t)]),
+    ("dxltie_client_set_state_callback", _R, [client_p, dxltie_state_fn, c_void_p, dxltie_free_fn]),
+    # configuration
+    ("dxltie_config_from_file", _R, [c_char_p, POINTER(config_p)]),
+    ("dxltie_config_free", None, [config_p]),
+    ("dxltie_config_client_id", c_char_p, [config_p]),
+    ("dxltie_config_use_websockets", c_bool, [config_p]),
+    ("dxltie_config_broker_count", _R, [config_p, POINTER(c_size_t)]),
+    ("dxltie_config_broker", _R, [config_p, c_size_t, POINTER(dxltie_broker_t)]),
+    ("dxltie_config_new", _R, [POINTER(config_p)]),
+    ("dxltie_config_set_certificate_files", _R, [config_p, c_char_p, c_char_p, c_char_p]),
+    ("dxltie_config_set_certificate_pems", _R, [config_p, c_char_p, c_char_p, c_char_p]),
+    ("dxltie_config_add_broker", _R, [config_p, c_char_p]),
+    ("dxltie_config_set_client_id", _R, [config_p, c_char_p]),
+    ("dxltie_config_set_reconnect_back_off", _R, [config_p, c_uint32, c_uint32, c_uint32, c_double]),
+    ("dxltie_config_set_connect_retries", _R, [config_p, c_int32]),
+    ("dxltie_config_set_queue", _R, [config_p, c_size_t, dxltie_overflow_policy_t]),
+    ("dxltie_config_set_keep_alive", _R, [config_p, c_uint32]),
+    # event callbacks
+    ("dxltie_add_file_detection_callback", _R,
+     [client_p, dxltie_detection_fn, c_void_p, dxltie_free_fn, POINTER(c_uint64)]),
+    ("dxltie_add_file_first_instance_callback", _R,
+     [client_p, dxltie_first_instance_fn, c_void_p, dxltie_free_fn, POINTER(c_uint64)]),
+    ("dxltie_add_file_reputation_change_callback", _R,
+     [client_p, dxltie_reputation_change_fn, c_void_p, dxltie_free_fn, POINTER(c_uint64)]),
+    ("dxltie_add_certificate_reputation_change_callback", _R,
+     [client_p, dxltie_reputation_change_fn, c_void_p, dxltie_free_fn, POINTER(c_uint64)]),
+    ("dxltie_add_json_callback", _R,
+     [client_p, dxltie_event_kind_t, dxltie_json_fn, c_void_p, dxltie_free_fn, POINTER(c_uint64)]),
+    ("dxltie_remove_callback", _R, [client_p, c_uint64]),
+    # helpers
+    ("dxltie_to_version", _R, [c_char_p, POINTER(dxltie_server_version_t)]),
+    ("dxltie_to_aggregate", _R, [c_char_p, POINTER(dxltie_aggregate_t)]),
+    ("dxltie_to_localtime_string", _R, [c_int64, c_char_p, _out_str]),
+    ("dxltie_is_valid_trust_level", c_bool, [c_int64]),
+    ("dxltie_is_valid_file_type", c_bool, [c_uint64]),
+    ("dxltie_has_definitive_reputation", c_bool, [POINTER(dxltie_reputations_t)]),
+    ("dxltie_json_pretty", _R, [c_char_p, _out_str]),
+    ("dxltie_set_log_callback", _R, [dxltie_log_fn, c_void_p, dxltie_log_level_t]),
+    # freeing results
+    ("dxltie_reputations_free", None, [POINTER(dxltie_reputations_t)]),
+    ("dxltie_first_references_free", None, [POINTER(dxltie_first_references_t)]),
+    ("dxltie_string_free", None, [c_void_p]),
+    ("dxltie_last_service_error_code", c_uint32, []),
+    # synchronous requests
+    ("dxltie_get_file_reputation", _R,
+     [client_p, _hash_p, c_size_t, c_uint32, POINTER(POINTER(dxltie_reputations_t))]),
+    ("dxltie_get_file_reputation_json", _R, [client_p, _hash_p, c_size_t, c_uint32, _out_str]),
+    ("dxltie_set_file_reputation", _R,
+     [client_p, c_int32, _hash_p, c_size_t, c_char_p, c_char_p, c_uint32]),
+    ("dxltie_set_external_file_reputation", _R,
+     [client_p, c_int32, _hash_p, c_size_t, c_uint64, c_char_p, c_char_p]),
+    ("dxltie_get_file_first_references", _R,
+     [client_p, _hash_p, c_size_t, c_int64, c_uint32, POINTER(POINTER(dxltie_first_references_t))]),
+    ("dxltie_get_file_first_references_json", _R,
+     [client_p, _hash_p, c_size_t, c_int64, c_uint32, _out_str]),
+    ("dxltie_get_certificate_reputation", _R,
+     [client_p, c_char_p, c_char_p, c_uint32, POINTER(POINTER(dxltie_reputations_t))]),
+    ("dxltie_get_certificate_reputation_json", _R, [client_p, c_char_p, c_char_p, c_uint32, _out_str]),
+    ("dxltie_set_certificate_reputation", _R,
+     [client_p, c_int32, c_char_p, c_char_p, c_char_p, c_uint32]),
+    ("dxltie_get_certificate_first_references", _R,
+     [client_p, c_char_p, c_char_p, c_int64, c_uint32, POINTER(POINTER(dxltie_first_references_t))]),
+    # asynchronous requests
+    ("dxltie_get_file_reputation_async", _R,
+     [client_p, _hash_p, c_size_t, c_uint32, dxltie_response_fn, c_void_p, dxltie_free_fn]),
+    ("dxltie_set_file_reputation_async", _R,
+     [client_p, c_int32, _hash_p, c_size_t, c_char_p, c_char_p, c_uint32,
+      dxltie_response_fn, c_void_p, dxltie_free_fn]),
+    ("dxltie_get_file_first_references_async", _R,
+     [client_p, _hash_p, c_size_t, c_int64, c_uint32, dxltie_response_fn, c_void_p, dxltie_free_fn]),
+    ("dxltie_get_certificate_reputation_async", _R,
+     [client_p, c_char_p, c_char_p, c_uint32, dxltie_response_fn, c_void_p, dxltie_free_fn]),
+    ("dxltie_set_certificate_reputation_async", _R,
+     [client_p, c_int32, c_char_p, c_char_p, c_char_p, c_uint32,
+      dxltie_response_fn, c_void_p, dxltie_free_fn]),
+    ("dxltie_get_certificate_first_references_async", _R,
+     [client_p, c_char_p, c_char_p, c_int64, c_uint32, dxltie_response_fn, c_void_p, dxltie_free_fn]),
+    # errors and version
+    ("dxltie_result_str", c_char_p, [dxltie_result_t]),
+    ("dxltie_last_error_message", c_char_p, []),
+    ("dxltie_version", c_char_p, []),
+]
+
+
+def _declare():
+    missing = []
+    for name, restype, argtypes in FUNCTIONS:
+        try:
+            fn = getattr(lib, name)
+        except AttributeError:
+            missing.append(name)
+            continue
+        fn.restype = restype
+        fn.argtypes = argtypes
+        globals()[name] = fn
+    if missing:
+        raise LibraryNotFoundError(
+            "%s does not export %s: it is older or newer than this binding (rebuild with "
+            "`make lib`)" % (library_path, ", ".join(missing))
+        )
+
+
+_declare()
