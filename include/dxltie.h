@@ -1278,6 +1278,19 @@ dxltie_result_t dxltie_get_certificate_first_references(dxltie_client_t *client,
                                                         dxltie_first_references_t **out_references);
 
 /**
+ * `dxltie_get_certificate_first_references` returning the `agents` list as JSON.
+ *
+ * # Safety
+ * As `dxltie_get_file_reputation`.
+ */
+dxltie_result_t dxltie_get_certificate_first_references_json(dxltie_client_t *client,
+                                                             const char *sha1,
+                                                             const char *public_key_sha1,
+                                                             int64_t query_limit,
+                                                             uint32_t timeout_ms,
+                                                             char **out_json);
+
+/**
  * The asynchronous form of `dxltie_get_file_reputation`: returns at once; `callback` fires
  * exactly once on the dispatcher thread with the result, a service error, a timeout or a
  * shutdown, and `free_user_data` (may be NULL) runs after it. If this returns an error,

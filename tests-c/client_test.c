@@ -379,6 +379,9 @@ int main(int argc, char **argv) {
     OK(dxltie_get_certificate_first_references(client, CERT_SHA1, NULL, 500, 5000, &refs));
     CHECK(refs && refs->count == 2, "cert first references");
     dxltie_first_references_free(refs);
+    OK(dxltie_get_certificate_first_references_json(client, CERT_SHA1, CERT_PK, 500, 5000, &json));
+    CHECK(json && strstr(json, "\"agentGuid\"") != NULL && json[0] == '[', "cert agents json");
+    dxltie_string_free(json);
 
     /* External reputation: validated as Python does. */
     OK(dxltie_set_external_file_reputation(client, DXLTIE_TRUST_LEVEL_MIGHT_BE_TRUSTED, NOTEPAD, 3,

@@ -512,6 +512,31 @@ pub unsafe extern "C" fn dxltie_get_certificate_first_references(
     })
 }
 
+/// `dxltie_get_certificate_first_references` returning the `agents` list as JSON.
+///
+/// # Safety
+/// As `dxltie_get_file_reputation`.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_get_certificate_first_references_json(
+    client: *mut dxltie_client_t,
+    sha1: *const c_char,
+    public_key_sha1: *const c_char,
+    query_limit: i64,
+    timeout_ms: u32,
+    out_json: *mut *mut c_char,
+) -> dxltie_result_t {
+    boundary::call("dxltie_get_certificate_first_references_json", || {
+        let c = dxltie_client_t::from_ptr(client)?;
+        out_param(out_json, "out_json")?;
+        let agents = send(
+            c,
+            &Args::certificate_first_references(sha1, public_key_sha1, query_limit)?,
+            timeout_ms,
+        )?;
+        write_json(out_json, &agents)
+    })
+}
+
 // -------------------------------------------------------------------------------------------
 // Asynchronous requests
 
