@@ -423,6 +423,8 @@ FUNCTIONS = [
      [client_p, c_int32, c_char_p, c_char_p, c_char_p, c_uint32]),
     ("dxltie_get_certificate_first_references", _R,
      [client_p, c_char_p, c_char_p, c_int64, c_uint32, POINTER(POINTER(dxltie_first_references_t))]),
+    ("dxltie_get_certificate_first_references_json", _R,
+     [client_p, c_char_p, c_char_p, c_int64, c_uint32, _out_str]),
     # asynchronous requests
     ("dxltie_get_file_reputation_async", _R,
      [client_p, _hash_p, c_size_t, c_uint32, dxltie_response_fn, c_void_p, dxltie_free_fn]),

@@ -374,15 +374,12 @@ class TieClient(object):
 
     def get_certificate_first_references(self, sha1, public_key_sha1=None, query_limit=500):
         """The systems that first referenced files signed by the certificate."""
-        out = ctypes.POINTER(_ffi.dxltie_first_references_t)()
+        out = ctypes.c_void_p()
         with self._dxl_client._use() as handle:
-            check(_ffi.dxltie_get_certificate_first_references(
+            check(_ffi.dxltie_get_certificate_first_references_json(
                 handle, _hex_arg(sha1), _optional_hex(public_key_sha1), _int_arg(query_limit, "query_limit"),
                 self._timeout_ms(), ctypes.byref(out)))
-        try:
-            return json.loads(out.contents.json.decode("utf-8"))
-        finally:
-            _ffi.dxltie_first_references_free(out)
+        return json.loads(take_string(out))
 
     # -- static helpers (the reference's, which its tests call) -------------------------------
 
