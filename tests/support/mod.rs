@@ -8,15 +8,19 @@
 //! - [`write_dxlclient_config`] — a `dxlclient.config` (dxl-protocol.md §4) with relative
 //!   certificate paths;
 //! - [`python_venv`] — the venv with the real `dxlclient` / `dxltieclient`, see `venv.rs`;
-//! - [`TempDir`], [`free_port`], [`run_with_timeout`] and the canned TIE responder.
+//! - [`TempDir`], [`free_port`], [`run_with_timeout`] and the canned TIE responder;
+//! - [`raw_mqtt::MqttPublisher`] — any bytes on any topic, many messages over one connection;
+//! - [`fault_mix::FaultMix`] — hostile traffic for the TIE event topics, with expected outcomes.
 //!
 //! Use it from an integration test with `mod support;`. Every helper is safe to use from
 //! tests running in parallel (threads of one test binary and several test binaries at once).
 //! Processes are only ever stopped by the pid of the child we spawned, never by name.
 #![allow(dead_code, unused_imports)]
 
+pub mod fault_mix;
 pub mod mosquitto;
 pub mod pki;
+pub mod raw_mqtt;
 pub mod tie_responder;
 pub mod venv;
 
