@@ -10,7 +10,7 @@ LDFLAGS    := -L$(LIBDIR) -Wl,-rpath,$(abspath $(LIBDIR)) -ldxltie -lpthread -ld
 C_TESTS    := $(basename $(notdir $(wildcard tests-c/*.c)))
 EXAMPLES   := $(basename $(notdir $(wildcard examples-c/*.c)))
 
-.PHONY: all lib header test test-rust test-python test-c c-programs examples deps demo fabric clean
+.PHONY: all lib header test test-rust test-python test-c c-programs examples deps demo fabric clean fuzz-short
 
 all: lib
 
@@ -25,7 +25,7 @@ header: lib
 
 ## Everything CI checks: system packages, the C programs, then every Rust test (which runs the
 ## C programs against a real broker, also under valgrind and AddressSanitizer).
-test: deps c-programs test-rust test-python
+test: deps c-programs test-rust test-python fuzz-short
 
 deps:
 	bash scripts/setup-deps.sh
@@ -39,6 +39,11 @@ test-rust:
 test-python: lib
 	bash scripts/setup-venv.sh
 	DXLTIE_STRICT=1 DXLTIE_LIBRARY=$(abspath $(LIBDIR))/libdxltie.so .venv/bin/python -m pytest bindings/python/tests -q
+
+## A short coverage-guided fuzzing run of each decoder (fuzz/, stable Rust); a crash fails it.
+## The long run is in fuzz/README.md.
+fuzz-short:
+	FUZZ_TARGET_DIR=$(TARGET_DIR)/fuzz bash scripts/fuzz.sh 20
 
 ## Each C test program built three times: C11, C++, and C11 with AddressSanitizer; each example
 ## as C11 and C++.
