@@ -764,8 +764,10 @@ dxltie_result_t dxltie_client_new(const dxltie_config_t *config, dxltie_client_t
 
 /**
  * Connects to the closest broker that accepts the client and waits until every subscription
- * is confirmed, at most `timeout_ms`. On failure (`DXLTIE_E_CONNECT`, `DXLTIE_E_TLS`,
- * `DXLTIE_E_CONFIG`) the message names each broker tried and why it failed. After a later
+ * is confirmed, at most `timeout_ms`. On failure the message names each broker tried and why
+ * it failed: `DXLTIE_E_TLS` when the certificates cannot be used or every broker refused a
+ * certificate (theirs or ours; the message says which, and which file to look at),
+ * `DXLTIE_E_CONNECT` otherwise, `DXLTIE_E_CONFIG` for an unusable configuration. After a later
  * loss of the connection the client reconnects by itself, with back-off, and re-subscribes.
  *
  * # Safety

@@ -73,7 +73,7 @@ pub(crate) struct Inner {
     pub state: Mutex<ConnectionState>,
     pub state_changed: Condvar,
     /// The failure of the last connect attempt cycle, for `connect` to report.
-    pub connect_failure: Mutex<Option<String>>,
+    pub connect_failure: Mutex<Option<DxlError>>,
     /// The failures of the last pass over the brokers, while a connect keeps trying.
     pub last_attempts: Mutex<Option<String>>,
     /// Topics to be subscribed on every connect, in subscription order.
@@ -256,7 +256,7 @@ impl Handle {
                 return Ok(());
             }
             if let Some(failure) = inner.connect_failure.lock().unwrap().take() {
-                return Err(DxlError::Connect(failure));
+                return Err(failure);
             }
             let now = Instant::now();
             if now >= deadline {

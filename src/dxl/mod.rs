@@ -15,6 +15,7 @@ mod probe;
 pub mod services;
 pub mod stats;
 pub mod tls;
+mod tls_diagnosis;
 
 pub use broker::Broker;
 pub use callbacks::{CallbackId, CallbackKind, Handler};

@@ -119,7 +119,7 @@ fn set_state(inner: &Inner, state: ConnectionState) {
     }
 }
 
-fn report_failure(inner: &Inner, failure: String) {
+fn report_failure(inner: &Inner, failure: DxlError) {
     *inner.connect_failure.lock().unwrap() = Some(failure);
     inner.state_changed.notify_all();
 }
@@ -149,7 +149,9 @@ enum Ended {
     Lost(String),
     Disconnect,
     Shutdown,
-    Failed(String),
+    /// Connecting failed for good: `Config`, `Tls` (every broker refused a certificate) or
+    /// `Connect` (the reasons, broker by broker).
+    Failed(DxlError),
 }
 
 async fn network_loop(inner: &Arc<Inner>, eventloop: &mut EventLoop, commands: &mut UnboundedReceiver<Command>) {
@@ -213,10 +215,10 @@ async fn connect_cycle(
     commands: &mut UnboundedReceiver<Command>,
     retries: i32,
 ) -> Result<(), Ended> {
-    let tls = super::tls::client_tls_config(&inner.config).map_err(|e| Ended::Failed(e.to_string()))?;
+    let tls = super::tls::client_tls_config(&inner.config).map_err(Ended::Failed)?;
     let brokers = inner.config.active_brokers().to_vec();
     if brokers.is_empty() {
-        return Err(Ended::Failed("no brokers configured".into()));
+        return Err(Ended::Failed(DxlError::Config("no brokers configured".into())));
     }
     let candidates = ordered_candidates(&brokers).await;
     let c = &inner.config;
@@ -239,6 +241,7 @@ async fn connect_cycle(
             }
         }
         let mut failures: Vec<String> = Vec::new();
+        let mut every_certificate_refused = true;
         for candidate in &candidates {
             // Start clean: nothing queued for an earlier session is sent to a new one.
             eventloop.clean();
@@ -262,15 +265,28 @@ async fn connect_cycle(
                     on_connected(inner);
                     return Ok(());
                 }
-                Ok(other) => failures.push(format!("{label}: unexpected {other:?}")),
-                Err(e) => failures.push(format!("{label}: {e}")),
+                Ok(other) => {
+                    every_certificate_refused = false;
+                    failures.push(format!("{label}: unexpected {other:?}"));
+                }
+                Err(e) => {
+                    let failure = super::tls_diagnosis::describe(&e);
+                    every_certificate_refused &= failure.certificate_refused;
+                    failures.push(format!("{label}: {}", failure.text));
+                }
             }
         }
         let summary = failures.join("; ");
         log::warn!("connection pass {} failed: {summary}", pass + 1);
         pass += 1;
         if retries >= 0 && pass > retries as i64 {
-            return Err(Ended::Failed(summary));
+            // A refused certificate is a TLS error for the caller: the fix is in the PKI, not
+            // in the network.
+            return Err(Ended::Failed(if every_certificate_refused {
+                DxlError::Tls(summary)
+            } else {
+                DxlError::Connect(summary)
+            }));
         }
         // Keep the detail for a `connect` that times out while we keep trying.
         *inner.last_attempts.lock().unwrap() = Some(summary);
