@@ -10,15 +10,19 @@
 //! - [`python_venv`] — the venv with the real `dxlclient` / `dxltieclient`, see `venv.rs`;
 //! - [`TempDir`], [`free_port`], [`run_with_timeout`] and the canned TIE responder;
 //! - [`raw_mqtt::MqttPublisher`] — any bytes on any topic, many messages over one connection;
-//! - [`fault_mix::FaultMix`] — hostile traffic for the TIE event topics, with expected outcomes.
+//! - [`fault_mix::FaultMix`] — hostile traffic for the TIE event topics, with expected outcomes;
+//! - [`numbered_events`] — valid detection events numbered by name, for delivery counts;
+//! - [`c_agent::CAgent`] — a C test program driven line by line over stdin/stdout.
 //!
 //! Use it from an integration test with `mod support;`. Every helper is safe to use from
 //! tests running in parallel (threads of one test binary and several test binaries at once).
 //! Processes are only ever stopped by the pid of the child we spawned, never by name.
 #![allow(dead_code, unused_imports)]
 
+pub mod c_agent;
 pub mod fault_mix;
 pub mod mosquitto;
+pub mod numbered_events;
 pub mod pki;
 pub mod raw_mqtt;
 pub mod tie_responder;

@@ -78,6 +78,14 @@ impl MqttPublisher {
             .publish(topic, QoS::AtMostOnce, false, payload.into())
             .expect("raw publisher connection alive");
     }
+
+    /// As [`Self::publish`], but reports a lost connection (the broker killed on purpose)
+    /// instead of failing the test.
+    pub fn try_publish(&self, topic: &str, payload: impl Into<Vec<u8>>) -> bool {
+        self.client
+            .publish(topic, QoS::AtMostOnce, false, payload.into())
+            .is_ok()
+    }
 }
 
 impl Drop for MqttPublisher {
