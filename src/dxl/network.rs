@@ -139,8 +139,8 @@ pub(crate) fn run(inner: Arc<Inner>, mut eventloop: EventLoop, mut commands: Unb
     }));
     if outcome.is_err() {
         log::error!("the network thread panicked; the client is disconnected");
-        fail_all_pending(&inner, DxlError::ConnectionLost);
         set_state(&inner, ConnectionState::Disconnected);
+        fail_all_pending(&inner, DxlError::ConnectionLost);
     }
 }
 
@@ -169,9 +169,13 @@ async fn network_loop(inner: &Arc<Inner>, eventloop: &mut EventLoop, commands: &
                 Ok(()) => run_session(inner, eventloop, commands).await,
                 Err(e) => e,
             };
+            // The state first: a request registers itself as pending *before* it checks the
+            // state, so it is either refused as not connected or still in the table below.
+            // The other order left a window where a request racing a disconnect was never
+            // failed and waited out its whole timeout.
+            set_state(inner, ConnectionState::Disconnected);
             fail_all_pending(inner, DxlError::ConnectionLost);
             *inner.sub_acks.lock().unwrap() = Default::default();
-            set_state(inner, ConnectionState::Disconnected);
             match ended {
                 Ended::Lost(why) if inner.config.reconnect_when_disconnected => {
                     log::warn!("connection lost ({why}); reconnecting");
