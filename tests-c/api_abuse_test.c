@@ -22,24 +22,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "dxltie.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
-static int failures = 0;
-
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            pthread_mutex_lock(&lock);                                          \
-            if (failures++ < 40) {                                              \
-                fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-                fprintf(stderr, __VA_ARGS__);                                   \
-                fprintf(stderr, "\n");                                          \
-            }                                                                   \
-            pthread_mutex_unlock(&lock);                                        \
-        }                                                                       \
-    } while (0)
 
 /* A NULL argument is refused with DXLTIE_E_NULL_ARG and a message that names it. */
 #define NULL_ARG(call, name)                                                                           \
@@ -365,7 +352,8 @@ static int nulls_and_misuse(const char *path) {
 static dxltie_client_t *shared;
 static dxltie_config_t *shared_config;
 static int rounds, async_done, async_ok, events, stop_requests;
-static int outcomes_ok, outcomes_not_connected, outcomes_other;
+static int outcomes_ok, outcomes_not_connected, outcomes_other, other_code;
+static char other_message[256];
 
 static void on_async_threads(void *user_data, const dxltie_response_t *r) {
     (void)user_data;
@@ -428,6 +416,12 @@ static void *worker(void *arg) {
                     : rc == DXLTIE_E_NOT_CONNECTED ? &outcomes_not_connected
                                                    : &outcomes_other,
                     1);
+        if (rc != DXLTIE_OK && rc != DXLTIE_E_NOT_CONNECTED) {
+            pthread_mutex_lock(&lock);
+            other_code = rc;
+            snprintf(other_message, sizeof other_message, "%s", dxltie_last_error_message());
+            pthread_mutex_unlock(&lock);
+        }
         if (rc == DXLTIE_E_NOT_CONNECTED) break;
     }
     return NULL;
@@ -457,8 +451,9 @@ static int threads_test(const char *path, int thread_count) {
     CHECK(dxltie_client_disconnect(shared) == DXLTIE_OK, "disconnect under load");
     counter_add(&stop_requests, 1);
     for (int t = 0; t < thread_count; t++) pthread_join(threads[t], NULL);
-    CHECK(counter_get(&outcomes_other) == 0, "requests racing a disconnect: %d ok, %d not connected, %d other",
-          outcomes_ok, outcomes_not_connected, outcomes_other);
+    CHECK(counter_get(&outcomes_other) == 0,
+          "requests racing a disconnect: %d ok, %d not connected, %d other (the last: %d, %s)", outcomes_ok,
+          outcomes_not_connected, outcomes_other, other_code, other_message);
 
     CHECK(dxltie_client_free(shared) == DXLTIE_OK, "free");
     dxltie_config_free(shared_config);

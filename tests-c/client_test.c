@@ -8,21 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "dxltie.h"
-
-static int failures = 0;
-
-#define CHECK(cond, ...)                                                    \
-    do {                                                                    \
-        if (!(cond)) {                                                      \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                   \
-            fprintf(stderr, " [last error: %s]\n", dxltie_last_error_message()); \
-            failures++;                                                     \
-        }                                                                   \
-    } while (0)
-
-#define OK(call) CHECK((call) == DXLTIE_OK, "%s", #call)
 
 static const dxltie_hash_t NOTEPAD[] = {
     {"md5", "f2c7bb8acc97f92e987a2d4087d021b1"},

@@ -5,19 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "dxltie.h"
-
-static int failures = 0;
-
-#define CHECK(cond, ...)                                                  \
-    do {                                                                  \
-        if (!(cond)) {                                                    \
-            fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                 \
-            fputc('\n', stderr);                                          \
-            failures++;                                                   \
-        }                                                                 \
-    } while (0)
 
 static void write_file(const char *dir, const char *name, const char *text) {
     char path[512];

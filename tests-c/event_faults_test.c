@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "dxltie.h"
 
 #if defined(__GLIBC__)
@@ -26,21 +27,6 @@
 #endif
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static int failures = 0;
-
-/* Records a failure; prints only the first few so a systematic fault does not flood the log. */
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            pthread_mutex_lock(&lock);                                          \
-            if (failures++ < 25) {                                              \
-                fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-                fprintf(stderr, __VA_ARGS__);                                   \
-                fprintf(stderr, "\n");                                          \
-            }                                                                   \
-            pthread_mutex_unlock(&lock);                                        \
-        }                                                                       \
-    } while (0)
 
 /* The variants of tests/support/fault_mix.rs (`Variant`). */
 enum { PLAIN = 0, SPARSE = 1, WRONG_TYPES = 2, HUGE_ARRAY = 3, NEAR_LIMIT = 4, PLAIN_ENVELOPE = 5 };

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "dxltie.h"
 
 #if defined(__GLIBC__)
@@ -41,20 +42,6 @@
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
-static int failures = 0;
-
-#define CHECK(cond, ...)                                                        \
-    do {                                                                        \
-        if (!(cond)) {                                                          \
-            pthread_mutex_lock(&lock);                                          \
-            if (failures++ < 25) {                                              \
-                fprintf(stderr, "FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-                fprintf(stderr, __VA_ARGS__);                                   \
-                fprintf(stderr, "\n");                                          \
-            }                                                                   \
-            pthread_mutex_unlock(&lock);                                        \
-        }                                                                       \
-    } while (0)
 
 static const dxltie_hash_t NOTEPAD[] = {{"md5", "f2c7bb8acc97f92e987a2d4087d021b1"}};
 

@@ -14,12 +14,11 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use support::c_agent::{build_dir, field, make_c_programs, CAgent};
 use support::fault_mix::{FaultMix, Tally};
 use support::raw_mqtt::MqttPublisher;
 use support::{Mosquitto, MosquittoOptions, Pki, TempDir};
@@ -39,27 +38,10 @@ const ASAN_RSS_GROWTH_LIMIT_KB: i64 = 32 * 1024;
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 const PHASE_TIMEOUT: Duration = Duration::from_secs(240);
 
-fn build_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("build")
-}
-
-/// Builds the C programs (incremental; `make test` has usually done it already).
-fn make_c_programs() {
-    let status = Command::new("make")
-        .args(["-s", "c-programs"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("make");
-    assert!(status.success(), "make c-programs failed");
-}
-
-/// One running event_faults_test variant and the lines it prints.
+/// One running event_faults_test variant.
 struct Agent {
     name: String,
-    child: Child,
-    stdin: ChildStdin,
-    lines: mpsc::Receiver<String>,
-    stderr: std::thread::JoinHandle<String>,
+    agent: CAgent,
 }
 
 impl Agent {
@@ -70,90 +52,24 @@ impl Agent {
             .arg(max_seq.to_string())
             // Leaks are valgrind's job (LSan trips on Rust's thread-locals); a small quarantine
             // keeps ASan's own memory from hiding the library's in the RSS comparison.
-            .env("ASAN_OPTIONS", "detect_leaks=0:quarantine_size_mb=16")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = support::spawn_tied(cmd).unwrap_or_else(|e| panic!("start {name}: {e}"));
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut stderr = child.stderr.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let stderr = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
-        });
-        Agent {
-            name,
-            child,
-            stdin,
-            lines,
-            stderr,
-        }
-    }
-
-    /// The next line the agent prints; panics with its stderr after `timeout`.
-    fn line(&mut self, timeout: Duration) -> String {
-        match self.lines.recv_timeout(timeout) {
-            Ok(line) => line,
-            Err(_) => {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                let stderr = std::mem::replace(&mut self.stderr, std::thread::spawn(String::new));
-                panic!(
-                    "{}: no output within {timeout:?} (or it died):\n{}",
-                    self.name,
-                    stderr.join().unwrap_or_default()
-                )
-            }
-        }
-    }
-
-    fn send(&mut self, command: &str) {
-        writeln!(self.stdin, "{command}").unwrap_or_else(|e| panic!("{}: {e}", self.name));
-        self.stdin.flush().unwrap();
+            .env("ASAN_OPTIONS", "detect_leaks=0:quarantine_size_mb=16");
+        let agent = CAgent::spawn(name.clone(), cmd);
+        Agent { name, agent }
     }
 
     /// Reads the agent's PHASE report; returns its VmRSS in kB.
     fn phase_report(&mut self, label: &str) -> i64 {
-        let line = self.line(PHASE_TIMEOUT);
+        let line = self.agent.expect("PHASE", PHASE_TIMEOUT);
         if !line.starts_with("PHASE ok ") {
-            let stderr = self.stderr_so_far();
-            panic!("{} after the {label} half: {line}\n{stderr}", self.name);
+            self.agent.fail(&format!("after the {label} half: {line}"));
         }
-        let rss = line
-            .split_whitespace()
-            .find_map(|w| w.strip_prefix("rss_kb="))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("{}: no rss_kb in {line}", self.name));
         eprintln!("{}: {label} half: {line}", self.name);
-        rss
-    }
-
-    /// What the agent wrote to stderr, once it has exited (or been killed for this report).
-    fn stderr_so_far(&mut self) -> String {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let stderr = std::mem::replace(&mut self.stderr, std::thread::spawn(String::new));
-        stderr.join().unwrap_or_default()
+        field(&line, "rss_kb") as i64
     }
 
     fn finish(mut self) {
-        self.send("END");
-        let last = self.line(READY_TIMEOUT);
-        let status = self.child.wait().unwrap();
-        let stderr = self.stderr.join().unwrap_or_default();
-        assert!(
-            status.success() && last == format!("{}: 0 failed", "event_faults_test"),
-            "{}: {last} ({status})\n{stderr}",
-            self.name
-        );
+        self.agent.send("END");
+        self.agent.finish("event_faults_test: 0 failed", READY_TIMEOUT);
     }
 }
 
@@ -195,8 +111,7 @@ fn a_c_agent_survives_50_000_hostile_messages_with_exact_counts_and_flat_memory(
         .map(|variant| Agent::start(variant, &config, 2 * HALF))
         .collect();
     for agent in &mut agents {
-        let line = agent.line(READY_TIMEOUT);
-        assert_eq!(line, "READY", "{}", agent.name);
+        agent.agent.expect("READY", READY_TIMEOUT);
     }
 
     let publisher = MqttPublisher::connect(&broker, &pki);
@@ -210,7 +125,7 @@ fn a_c_agent_survives_50_000_hostile_messages_with_exact_counts_and_flat_memory(
         }
         expected = expected.plus(tally);
         for agent in &mut agents {
-            agent.send(&expect_line(&expected));
+            agent.agent.send(&expect_line(&expected));
         }
         for (i, agent) in agents.iter_mut().enumerate() {
             rss[i].push(agent.phase_report(label));

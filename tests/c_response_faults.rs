@@ -20,6 +20,7 @@ use base64::Engine;
 use dxltie::dxl::{encode, Client, Handle, Message, ServiceInfo};
 use dxltie::tie::{transform_response, Operation};
 use serde_json::{json, Value};
+use support::c_agent::make_c_programs;
 use support::raw_mqtt::MqttPublisher;
 use support::{Mosquitto, MosquittoOptions, Pki, TempDir};
 
@@ -416,15 +417,6 @@ fn the_cases_agree_with_the_rust_decoders() {
             }
         }
     }
-}
-
-fn make_c_programs() {
-    let status = Command::new("make")
-        .args(["-s", "c-programs"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("make");
-    assert!(status.success(), "make c-programs failed");
 }
 
 #[test]
