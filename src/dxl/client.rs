@@ -9,6 +9,7 @@
 use std::cell::Cell;
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread::JoinHandle;
@@ -87,6 +88,8 @@ pub(crate) struct Inner {
     pub counters: Counters,
     /// The callback the dispatcher is running now, so a removal from another thread can wait.
     pub in_flight: Mutex<Option<CallbackId>>,
+    /// The number of the message being dispatched (see [`Handle::delivery_number`]).
+    pub delivery_number: AtomicU64,
     pub in_flight_done: Condvar,
 }
 
@@ -135,6 +138,7 @@ impl Client {
             state_listeners: Mutex::new(Vec::new()),
             counters: Counters::default(),
             in_flight: Mutex::new(None),
+            delivery_number: AtomicU64::new(0),
             in_flight_done: Condvar::new(),
         });
         let net_inner = inner.clone();
@@ -226,6 +230,13 @@ impl Handle {
 
     pub fn is_connected(&self) -> bool {
         self.state() == ConnectionState::Connected
+    }
+
+    /// Numbers the messages the dispatcher hands to callbacks, 1, 2, 3, …: every callback
+    /// called for one message sees the same number, so a layer above can decode a message once
+    /// however many of its callbacks receive it.
+    pub fn delivery_number(&self) -> u64 {
+        self.inner.delivery_number.load(Ordering::Relaxed)
     }
 
     pub fn stats(&self) -> Stats {
@@ -573,6 +584,7 @@ fn dispatcher_loop(handle: Handle) {
                 }
             }
             Work::Message(message) => {
+                inner.delivery_number.fetch_add(1, Ordering::Relaxed);
                 dispatch_message(&handle, &message);
                 Counters::bump(&inner.counters.delivered);
             }

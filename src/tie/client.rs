@@ -7,7 +7,7 @@
 
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -39,6 +39,15 @@ pub struct TieClient {
     dxl: Client,
     /// TIE events whose payload could not be decoded (skipped, never passed to a callback).
     bad_events: Arc<AtomicU64>,
+    /// The message the dispatcher is delivering, decoded once for all the callbacks it goes to.
+    last_decoded: Arc<Mutex<Option<LastDecoded>>>,
+}
+
+/// A decoded event, or the fact that it could not be decoded, for one delivery.
+struct LastDecoded {
+    delivery: u64,
+    kind: EventKind,
+    event: Option<Arc<DecodedEvent>>,
 }
 
 impl Deref for TieClient {
@@ -138,6 +147,7 @@ impl TieClient {
         Ok(TieClient {
             dxl: Client::new(config)?,
             bad_events: Arc::new(AtomicU64::new(0)),
+            last_decoded: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -267,21 +277,17 @@ impl TieClient {
     }
 
     /// Calls `handler` with every event of `kind`, transformed as Python's callback class would.
-    /// The topic is subscribed; a payload that cannot be decoded is counted, logged and skipped.
+    /// The topic is subscribed; a payload that cannot be decoded is counted (once, however many
+    /// callbacks it was meant for), logged and skipped.
     pub fn add_event_callback(&self, kind: EventKind, handler: EventHandler) -> Result<CallbackId> {
         let bad_events = self.bad_events.clone();
-        let dxl_handler = Arc::new(
-            move |h: &Handle, message: &Message| match decode_event(kind, &message.payload) {
-                Ok(event) => handler(h, &TieEvent { event: &event, message }),
-                Err(e) => {
-                    bad_events.fetch_add(1, Ordering::Relaxed);
-                    log::warn!(
-                        "skipping a {kind:?} event on {} that cannot be decoded: {e}",
-                        message.destination_topic
-                    );
-                }
-            },
-        );
+        let last_decoded = self.last_decoded.clone();
+        let dxl_handler = Arc::new(move |h: &Handle, message: &Message| {
+            let event = decode_once(&last_decoded, h.delivery_number(), kind, message, &bad_events);
+            if let Some(event) = event {
+                handler(h, &TieEvent { event: &event, message });
+            }
+        });
         self.dxl
             .add_callback(CallbackKind::Event, kind.topic(), dxl_handler, true)
             .map_err(tie_error)
@@ -296,4 +302,36 @@ impl TieClient {
     pub fn close(self) -> std::result::Result<(), DxlError> {
         self.dxl.close()
     }
+}
+
+/// The decoded form of the message being delivered: decoded by the first of its callbacks,
+/// shared with the others (all run one after the other on the dispatcher thread).
+fn decode_once(
+    memo: &Mutex<Option<LastDecoded>>,
+    delivery: u64,
+    kind: EventKind,
+    message: &Message,
+    bad_events: &AtomicU64,
+) -> Option<Arc<DecodedEvent>> {
+    let mut memo = memo.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(last) = memo.as_ref().filter(|m| m.delivery == delivery && m.kind == kind) {
+        return last.event.clone();
+    }
+    let event = match decode_event(kind, &message.payload) {
+        Ok(event) => Some(Arc::new(event)),
+        Err(e) => {
+            bad_events.fetch_add(1, Ordering::Relaxed);
+            log::warn!(
+                "skipping a {kind:?} event on {} that cannot be decoded: {e}",
+                message.destination_topic
+            );
+            None
+        }
+    };
+    *memo = Some(LastDecoded {
+        delivery,
+        kind,
+        event: event.clone(),
+    });
+    event
 }
