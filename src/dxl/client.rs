@@ -87,10 +87,19 @@ pub(crate) struct Inner {
     pub queue: DispatchQueue,
     pub counters: Counters,
     /// The callback the dispatcher is running now, so a removal from another thread can wait.
-    pub in_flight: Mutex<Option<CallbackId>>,
+    pub in_flight: Mutex<InFlight>,
     /// The number of the message being dispatched (see [`Handle::delivery_number`]).
     pub delivery_number: AtomicU64,
     pub in_flight_done: Condvar,
+}
+
+/// What the dispatcher is running, and how many removals wait for it to return.
+#[derive(Default)]
+pub(crate) struct InFlight {
+    pub running: Option<CallbackId>,
+    /// Threads waiting in `remove_callback`: the dispatcher wakes them only when there are any
+    /// (a wake-up is a system call, and this is on the path of every message).
+    pub waiters: usize,
 }
 
 /// A cheap, cloneable view of a client, given to callbacks so they can publish, respond and
@@ -137,7 +146,7 @@ impl Client {
             services: Mutex::new(Vec::new()),
             state_listeners: Mutex::new(Vec::new()),
             counters: Counters::default(),
-            in_flight: Mutex::new(None),
+            in_flight: Mutex::new(InFlight::default()),
             delivery_number: AtomicU64::new(0),
             in_flight_done: Condvar::new(),
         });
@@ -378,9 +387,11 @@ impl Handle {
             .remove(id)
             .ok_or_else(|| DxlError::NotFound(format!("callback {id}")))?;
         if !on_dispatcher_thread() {
-            let mut running = self.inner.in_flight.lock().unwrap();
-            while *running == Some(id) {
-                running = self.inner.in_flight_done.wait(running).unwrap();
+            let mut in_flight = self.inner.in_flight.lock().unwrap();
+            while in_flight.running == Some(id) {
+                in_flight.waiters += 1;
+                in_flight = self.inner.in_flight_done.wait(in_flight).unwrap();
+                in_flight.waiters -= 1;
             }
         }
         if unsubscribe_if_last && !entry.filter.is_empty() && !self.inner.callbacks.has_filter(&entry.filter) {
@@ -599,10 +610,15 @@ fn dispatch_message(handle: &Handle, message: &Message) {
         if !entry.active.load(std::sync::atomic::Ordering::SeqCst) {
             continue;
         }
-        *inner.in_flight.lock().unwrap() = Some(entry.id);
+        inner.in_flight.lock().unwrap().running = Some(entry.id);
         let outcome = catch_unwind(AssertUnwindSafe(|| (entry.handler)(handle, message)));
-        *inner.in_flight.lock().unwrap() = None;
-        inner.in_flight_done.notify_all();
+        {
+            let mut in_flight = inner.in_flight.lock().unwrap();
+            in_flight.running = None;
+            if in_flight.waiters > 0 {
+                inner.in_flight_done.notify_all();
+            }
+        }
         if outcome.is_err() {
             Counters::bump(&inner.counters.callback_panics);
             log::error!(

@@ -25,8 +25,19 @@ pub(crate) enum Work {
     Stop,
 }
 
+/// The queue's contents and who sleeps on it. Waking a thread is a system call even when nobody
+/// waits, and it used to happen on every push and every pop (a measurable share of the event
+/// rate, see BENCHMARKS.md); the counts let push and pop wake a thread only when one sleeps.
+struct Items {
+    queue: VecDeque<Work>,
+    /// Dispatchers waiting in `pop` for work.
+    poppers_waiting: usize,
+    /// Network threads waiting in `push` for room (block policy).
+    pushers_waiting: usize,
+}
+
 pub(crate) struct DispatchQueue {
-    items: Mutex<VecDeque<Work>>,
+    items: Mutex<Items>,
     not_empty: Condvar,
     not_full: Condvar,
     capacity: usize,
@@ -45,7 +56,11 @@ pub(crate) enum Pushed {
 impl DispatchQueue {
     pub fn new(capacity: usize, policy: OverflowPolicy) -> Self {
         DispatchQueue {
-            items: Mutex::new(VecDeque::with_capacity(capacity.min(4096))),
+            items: Mutex::new(Items {
+                queue: VecDeque::with_capacity(capacity.min(4096)),
+                poppers_waiting: 0,
+                pushers_waiting: 0,
+            }),
             not_empty: Condvar::new(),
             not_full: Condvar::new(),
             capacity: capacity.max(1),
@@ -58,15 +73,19 @@ impl DispatchQueue {
     pub fn push(&self, work: Work) -> Pushed {
         let mut items = self.items.lock().unwrap();
         let mut outcome = Pushed::Queued;
-        while items.len() >= self.capacity && self.waiting_in_request.load(Ordering::SeqCst) == 0 {
+        while items.queue.len() >= self.capacity && self.waiting_in_request.load(Ordering::SeqCst) == 0 {
             match self.policy {
-                OverflowPolicy::Block => items = self.not_full.wait(items).unwrap(),
+                OverflowPolicy::Block => {
+                    items.pushers_waiting += 1;
+                    items = self.not_full.wait(items).unwrap();
+                    items.pushers_waiting -= 1;
+                }
                 OverflowPolicy::DropOldest => {
                     // Only messages are dropped; internal work (a response callback that must
                     // fire exactly once) is kept.
-                    match items.iter().position(|w| matches!(w, Work::Message(_))) {
+                    match items.queue.iter().position(|w| matches!(w, Work::Message(_))) {
                         Some(i) => {
-                            items.remove(i);
+                            items.queue.remove(i);
                             outcome = Pushed::DroppedOldest;
                         }
                         None => break,
@@ -74,30 +93,41 @@ impl DispatchQueue {
                 }
             }
         }
-        items.push_back(work);
-        self.not_empty.notify_one();
+        items.queue.push_back(work);
+        if items.poppers_waiting > 0 {
+            self.not_empty.notify_one();
+        }
         outcome
     }
 
     /// Queues internal work past the bound: it is small and must never be lost or wait.
     pub fn push_internal(&self, work: Work) {
-        self.items.lock().unwrap().push_back(work);
-        self.not_empty.notify_one();
+        let mut items = self.items.lock().unwrap();
+        items.queue.push_back(work);
+        if items.poppers_waiting > 0 {
+            self.not_empty.notify_one();
+        }
     }
 
     pub fn pop(&self) -> Work {
         let mut items = self.items.lock().unwrap();
         loop {
-            if let Some(w) = items.pop_front() {
-                self.not_full.notify_one();
+            if let Some(w) = items.queue.pop_front() {
+                // A blocked network thread is woken once half the queue is free, not at every
+                // pop: it then reads a run of messages instead of one per wake-up.
+                if items.pushers_waiting > 0 && items.queue.len() <= self.capacity / 2 {
+                    self.not_full.notify_one();
+                }
                 return w;
             }
+            items.poppers_waiting += 1;
             items = self.not_empty.wait(items).unwrap();
+            items.poppers_waiting -= 1;
         }
     }
 
     pub fn len(&self) -> usize {
-        self.items.lock().unwrap().len()
+        self.items.lock().unwrap().queue.len()
     }
 
     /// Marks the calling dispatcher as blocked in a synchronous request until the guard drops.
