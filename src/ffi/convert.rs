@@ -26,6 +26,21 @@ pub unsafe fn out_param<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T, Ffi
 }
 
 /// A C string copy of `text`; interior NULs (never valid in ids, topics or JSON) are escaped.
+/// This runs for every string of every event: text without a NUL (all of it, in practice) is
+/// copied once, not first into an escaped copy.
 pub fn to_cstring(text: &str) -> CString {
-    CString::new(text.replace('\0', "\\u0000")).unwrap_or_default()
+    if text.as_bytes().contains(&0) {
+        CString::new(text.replace('\0', "\\u0000")).unwrap_or_default()
+    } else {
+        CString::new(text).unwrap_or_default()
+    }
+}
+
+/// [`to_cstring`] of a string the caller no longer needs: its buffer becomes the C string (the
+/// JSON of every event would otherwise be copied once more).
+pub fn string_to_cstring(text: String) -> CString {
+    match CString::new(text) {
+        Ok(c) => c,
+        Err(e) => to_cstring(&String::from_utf8_lossy(&e.into_vec())),
+    }
 }

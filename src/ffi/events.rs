@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::boundary;
 use super::client::dxltie_client_t;
-use super::convert::{out_param, to_cstring};
+use super::convert::{out_param, string_to_cstring, to_cstring};
 use super::errors::from_tie;
 use super::result::{dxltie_result_t, FfiError};
 use super::user_callback::{dxltie_free_fn, UserCallback};
@@ -164,7 +164,7 @@ fn cstr_opt(s: &Option<String>) -> Option<CString> {
 fn with_event_views(kind: EventKind, e: &TieEvent<'_>, call: &dyn Fn(EventView<'_>)) {
     let msg = MessageStorage::new(e.message);
     let message = msg.view(e.message);
-    let json = to_cstring(&python_json_dumps(&e.event.json));
+    let json = string_to_cstring(python_json_dumps(&e.event.json));
     match &e.event.typed {
         TypedEvent::Detection(d) => {
             let hashes = HashesStorage::new(&d.hashes);
@@ -408,7 +408,7 @@ pub unsafe extern "C" fn dxltie_add_json_callback(
             Arc::new(move |_: &Handle, e: &TieEvent<'_>| {
                 let user = &held;
                 let msg = MessageStorage::new(e.message);
-                let json = to_cstring(&python_json_dumps(&e.event.json));
+                let json = string_to_cstring(python_json_dumps(&e.event.json));
                 let event = dxltie_json_event_t {
                     message: msg.view(e.message),
                     kind,
