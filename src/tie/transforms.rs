@@ -14,7 +14,7 @@
 
 use serde_json::{Map, Value};
 
-use super::encoding::{base64_decode_lenient, python_float_repr, python_repr_str};
+use super::encoding::{base64_decode_lenient, hex_lower, python_float_repr, python_repr_str};
 use super::error::{Result, TieError};
 use super::python_json_errors::{python_json_error, python_utf8_error};
 
@@ -99,7 +99,7 @@ pub(crate) fn transform_hashes_in_place(object: &mut Map<String, Value>, key: &s
 pub(crate) fn base64_value_to_hex(value: &Value) -> Result<String> {
     match value {
         Value::String(text) => base64_decode_lenient(text)
-            .map(hex::encode)
+            .map(|bytes| hex_lower(&bytes))
             .map_err(TieError::BadResponse),
         other => Err(TieError::BadResponse(format!(
             "argument should be a bytes-like object or ASCII string, not '{}'",
