@@ -83,6 +83,21 @@ demo: lib fabric $(BUILD)/examples/basic_detection_callback_example $(BUILD)/exa
 fabric:
 	$(CARGO) build -p dxltie-fabric
 
+## Benchmarks against the reference Python client and mosquitto_sub, written to BENCHMARKS.md
+## (bench/): the release library, the C bench program (-O2), the venv, then the driver. Not
+## part of `make test`: benchmarks assert no time. BENCH_RUNS=3 etc. override the settings
+## (bench/driver/main.rs).
+BENCH_LIBDIR := $(TARGET_DIR)/release
+.PHONY: bench
+bench: deps
+	$(CARGO) build --release --lib --example bench
+	ln -sf libdxltie.so $(BENCH_LIBDIR)/libdxltie.so.$(SOMAJOR)
+	@mkdir -p $(BUILD)/bench
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -O2 -g -Wall -Wextra -Werror -pedantic -Iinclude -o $(BUILD)/bench/bench \
+	  bench/bench.c -L$(BENCH_LIBDIR) -Wl,-rpath,$(abspath $(BENCH_LIBDIR)) -ldxltie -lpthread -ldl -lm
+	BENCH_BIN=$(abspath $(BUILD))/bench/bench BENCH_LIB=$(abspath $(BENCH_LIBDIR))/libdxltie.so \
+	  $(BENCH_LIBDIR)/examples/bench
+
 clean:
 	rm -rf $(BUILD)
 	$(CARGO) clean

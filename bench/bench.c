@@ -1,0 +1,270 @@
+/* The C side of `make bench` (BENCHMARKS.md): one program, one mode per measurement. Each mode
+ * prints `READY` when the driver may start sending, then one `RESULT key=value ...` line.
+ *
+ *   bench events <dxlclient.config> <count> struct|json
+ *       Connects, registers one detection callback (the flat struct or the JSON form), reads the
+ *       idle resident memory, prints READY and counts events until <count> have arrived (or
+ *       none for 10 s). Rate: events between the first and the last arrival, over that time.
+ *   bench requests <dxlclient.config> <count> sync|async [window]
+ *       get_file_reputation against the responder: a synchronous loop timing every round trip
+ *       (p50/p99), or asynchronous requests with <window> in flight (default 64).
+ *   bench connect <dxlclient.config> <count>
+ *       <count> times: dxltie_client_connect then a detection callback, until the broker has
+ *       confirmed the subscription (adding a callback to a connected client waits for the
+ *       SUBACK); prints every time in ms.
+ *
+ * Clocks: CLOCK_MONOTONIC; no output while measuring. */
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dxltie.h"
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void die(const char *what) {
+    fprintf(stderr, "bench: %s: %s\n", what, dxltie_last_error_message());
+    exit(1);
+}
+
+/* A field of /proc/self/status in KiB (VmRSS, VmHWM). */
+static long status_kib(const char *field) {
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    char line[256];
+    long value = -1;
+    size_t n = strlen(field);
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, field, n) == 0 && line[n] == ':') {
+            value = strtol(line + n + 1, NULL, 10);
+            break;
+        }
+    }
+    fclose(f);
+    return value;
+}
+
+static dxltie_client_t *new_client(const char *path) {
+    dxltie_config_t *config = NULL;
+    if (dxltie_config_from_file(path, &config) != DXLTIE_OK) die("config");
+    dxltie_client_t *client = NULL;
+    dxltie_result_t rc = dxltie_client_new(config, &client);
+    dxltie_config_free(config);
+    if (rc != DXLTIE_OK) die("client");
+    return client;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* events */
+
+/* Written only by the dispatcher thread; `count` is read by the main thread. */
+static _Atomic long received = 0;
+static double first_at = 0, last_at = 0;
+/* Something derived from every event, so the callbacks read what they are given. */
+static size_t checksum = 0;
+
+static void on_detection(void *user_data, const dxltie_detection_t *event) {
+    (void)user_data;
+    double t = now_s();
+    if (atomic_load_explicit(&received, memory_order_relaxed) == 0) first_at = t;
+    last_at = t;
+    checksum += event->hash_count + (size_t)event->local_reputation + (event->name ? (size_t)event->name[0] : 0);
+    atomic_fetch_add_explicit(&received, 1, memory_order_release);
+}
+
+static void on_json(void *user_data, const dxltie_json_event_t *event) {
+    (void)user_data;
+    double t = now_s();
+    if (atomic_load_explicit(&received, memory_order_relaxed) == 0) first_at = t;
+    last_at = t;
+    checksum += strlen(event->json);
+    atomic_fetch_add_explicit(&received, 1, memory_order_release);
+}
+
+static int run_events(const char *path, long count, const char *form) {
+    dxltie_client_t *client = new_client(path);
+    if (dxltie_client_connect(client, 10000) != DXLTIE_OK) die("connect");
+    uint64_t id;
+    dxltie_result_t rc = strcmp(form, "json") == 0
+                             ? dxltie_add_json_callback(client, DXLTIE_EVENT_KIND_FILE_DETECTION, on_json, NULL,
+                                                        NULL, &id)
+                             : dxltie_add_file_detection_callback(client, on_detection, NULL, NULL, &id);
+    if (rc != DXLTIE_OK) die("add callback");
+    sleep(1); /* idle, connected and subscribed */
+    long rss_idle = status_kib("VmRSS");
+    printf("READY\n");
+    fflush(stdout);
+
+    long seen = 0;
+    double progress_at = now_s();
+    for (;;) {
+        long n = atomic_load_explicit(&received, memory_order_acquire);
+        if (n >= count) break;
+        if (n != seen) {
+            seen = n;
+            progress_at = now_s();
+        } else if (now_s() - progress_at > 10.0) {
+            break; /* lost events: report what arrived */
+        }
+        usleep(1000);
+    }
+    long n = atomic_load_explicit(&received, memory_order_acquire);
+    double seconds = last_at - first_at;
+    dxltie_stats_t stats;
+    if (dxltie_client_stats(client, &stats) != DXLTIE_OK) die("stats");
+    long hwm = status_kib("VmHWM");
+    long rss_after = status_kib("VmRSS");
+    printf("RESULT mode=events form=%s count=%ld seconds=%.6f rate=%.1f rss_idle_kib=%ld hwm_kib=%ld "
+           "rss_after_kib=%ld dropped=%llu bad_events=%llu checksum=%zu\n",
+           form, n, seconds, n > 1 && seconds > 0 ? (double)(n - 1) / seconds : 0.0, rss_idle, hwm, rss_after,
+           (unsigned long long)stats.dropped, (unsigned long long)stats.bad_events, checksum);
+    fflush(stdout);
+    dxltie_client_free(client);
+    return n >= count ? 0 : 1;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* requests */
+
+/* The notepad.exe hashes the TIE samples ask for. */
+static const dxltie_hash_t HASHES[] = {
+    {DXLTIE_HASH_TYPE_MD5, "f2c7bb8acc97f92e987a2d4087d021b1"},
+    {DXLTIE_HASH_TYPE_SHA1, "7eb0139d2175739b3ccb0d1110067820be6abd29"},
+    {DXLTIE_HASH_TYPE_SHA256, "142e1d688ef0568370c37187fd9f2351d7ddeda574f8bfa9b0fa4ef42db85aa2"},
+};
+#define HASH_COUNT (sizeof HASHES / sizeof HASHES[0])
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double percentile(const double *sorted, long n, double p) {
+    long i = (long)(p * (double)(n - 1) + 0.5);
+    return sorted[i < n ? i : n - 1];
+}
+
+static void sync_one(dxltie_client_t *client) {
+    dxltie_reputations_t *reps = NULL;
+    if (dxltie_get_file_reputation(client, HASHES, HASH_COUNT, 5000, &reps) != DXLTIE_OK) die("get_file_reputation");
+    if (reps->count != 2) {
+        fprintf(stderr, "bench: expected 2 reputations, got %zu\n", reps->count);
+        exit(1);
+    }
+    dxltie_reputations_free(reps);
+}
+
+static sem_t slots;
+static _Atomic long completed = 0;
+static _Atomic long failed = 0;
+
+static void on_response(void *user_data, const dxltie_response_t *response) {
+    (void)user_data;
+    if (response->status != DXLTIE_OK || !response->reputations || response->reputations->count != 2)
+        atomic_fetch_add(&failed, 1);
+    atomic_fetch_add(&completed, 1);
+    sem_post(&slots);
+}
+
+static int run_requests(const char *path, long count, const char *form, long window) {
+    dxltie_client_t *client = new_client(path);
+    if (dxltie_client_connect(client, 10000) != DXLTIE_OK) die("connect");
+    for (int i = 0; i < 200; i++) sync_one(client); /* warm-up: connections, caches, allocator */
+    printf("READY\n");
+    fflush(stdout);
+    if (strcmp(form, "sync") == 0) {
+        double *lat = malloc(sizeof(double) * (size_t)count);
+        if (!lat) die("malloc");
+        double start = now_s();
+        for (long i = 0; i < count; i++) {
+            double t0 = now_s();
+            sync_one(client);
+            lat[i] = now_s() - t0;
+        }
+        double total = now_s() - start;
+        qsort(lat, (size_t)count, sizeof(double), cmp_double);
+        printf("RESULT mode=requests form=sync count=%ld seconds=%.6f rate=%.1f p50_ms=%.4f p99_ms=%.4f "
+               "min_ms=%.4f max_ms=%.4f\n",
+               count, total, (double)count / total, percentile(lat, count, 0.50) * 1e3,
+               percentile(lat, count, 0.99) * 1e3, lat[0] * 1e3, lat[count - 1] * 1e3);
+        free(lat);
+    } else {
+        if (sem_init(&slots, 0, (unsigned)window) != 0) die("sem_init");
+        double start = now_s();
+        for (long i = 0; i < count; i++) {
+            while (sem_wait(&slots) != 0 && errno == EINTR) {
+            }
+            if (dxltie_get_file_reputation_async(client, HASHES, HASH_COUNT, 30000, on_response, NULL, NULL) !=
+                DXLTIE_OK)
+                die("get_file_reputation_async");
+        }
+        while (atomic_load(&completed) < count) usleep(100);
+        double total = now_s() - start;
+        printf("RESULT mode=requests form=async window=%ld count=%ld seconds=%.6f rate=%.1f failed=%ld\n", window,
+               count, total, (double)count / total, atomic_load(&failed));
+    }
+    fflush(stdout);
+    dxltie_client_free(client);
+    return atomic_load(&failed) == 0 ? 0 : 1;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* connect */
+
+static void on_detection_noop(void *user_data, const dxltie_detection_t *event) {
+    (void)user_data;
+    (void)event;
+}
+
+static int run_connect(const char *path, long count) {
+    printf("READY\n");
+    fflush(stdout);
+    double *ms = malloc(sizeof(double) * (size_t)count);
+    if (!ms) die("malloc");
+    for (long i = 0; i < count; i++) {
+        dxltie_client_t *client = new_client(path);
+        double t0 = now_s();
+        if (dxltie_client_connect(client, 10000) != DXLTIE_OK) die("connect");
+        uint64_t id;
+        if (dxltie_add_file_detection_callback(client, on_detection_noop, NULL, NULL, &id) != DXLTIE_OK)
+            die("add callback");
+        ms[i] = (now_s() - t0) * 1e3;
+        dxltie_client_free(client);
+    }
+    printf("RESULT mode=connect count=%ld ms=", count);
+    for (long i = 0; i < count; i++) printf("%s%.3f", i ? "," : "", ms[i]);
+    qsort(ms, (size_t)count, sizeof(double), cmp_double);
+    printf(" median_ms=%.3f min_ms=%.3f max_ms=%.3f\n", percentile(ms, count, 0.5), ms[0], ms[count - 1]);
+    fflush(stdout);
+    free(ms);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 4) {
+        fprintf(stderr, "usage: %s events|requests|connect <dxlclient.config> <count> [form] [window]\n", argv[0]);
+        return 2;
+    }
+    const char *mode = argv[1], *path = argv[2];
+    long count = strtol(argv[3], NULL, 10);
+    if (count < 2) {
+        fprintf(stderr, "bench: count must be at least 2\n");
+        return 2;
+    }
+    if (strcmp(mode, "events") == 0) return run_events(path, count, argc > 4 ? argv[4] : "struct");
+    if (strcmp(mode, "requests") == 0)
+        return run_requests(path, count, argc > 4 ? argv[4] : "sync", argc > 5 ? strtol(argv[5], NULL, 10) : 64);
+    if (strcmp(mode, "connect") == 0) return run_connect(path, count);
+    fprintf(stderr, "bench: unknown mode %s\n", mode);
+    return 2;
+}
