@@ -13,19 +13,6 @@
 //! BENCH_PY_REQUESTS, BENCH_WINDOW, BENCH_CONNECTS. `BENCH_SERVE=1` only starts the broker and
 //! the responder and floods on demand, to profile one client by hand (see `serve`).
 
-// The harness caches its RSA keys under `env!("CARGO_TARGET_TMPDIR")`, which cargo defines only
-// for integration tests and benches. A `macro_rules!` named `env` shadows the built-in inside the
-// harness's modules (textual scope), giving the same folder the tests use; every other name goes
-// to the built-in.
-macro_rules! env {
-    ("CARGO_TARGET_TMPDIR") => {
-        concat!(std::env!("CARGO_MANIFEST_DIR"), "/target/tmp")
-    };
-    ($name:literal) => {
-        std::env!($name)
-    };
-}
-
 #[path = "../../tests/support/mod.rs"]
 #[allow(dead_code)]
 mod support;
