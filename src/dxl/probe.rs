@@ -39,24 +39,28 @@ pub async fn ordered_candidates(brokers: &[Broker]) -> Vec<Candidate> {
     // Stable: brokers that did not answer keep their configuration order at the end.
     order.sort_by_key(|&i| results[i].as_ref().map_or(Duration::MAX, |(d, _)| *d));
 
-    let mut candidates = Vec::new();
+    let mut attempts: Vec<(usize, String)> = Vec::new();
     for &i in &order {
         if let Some((_, address)) = &results[i] {
-            candidates.push(Candidate {
-                broker: brokers[i].clone(),
-                address: address.clone(),
-            });
+            attempts.push((i, address.clone()));
         }
     }
     for &i in &order {
         for address in brokers[i].addresses() {
-            candidates.push(Candidate {
-                broker: brokers[i].clone(),
-                address: address.to_owned(),
-            });
+            // Each address once per pass: a second try of the one that answered the probe
+            // would only repeat its failure (and its line in the error message).
+            if !attempts.iter().any(|(j, a)| *j == i && a == address) {
+                attempts.push((i, address.to_owned()));
+            }
         }
     }
-    candidates
+    attempts
+        .into_iter()
+        .map(|(i, address)| Candidate {
+            broker: brokers[i].clone(),
+            address,
+        })
+        .collect()
 }
 
 /// Probes all brokers at once on the current runtime.
@@ -71,4 +75,34 @@ async fn futures_join_all(brokers: &[Broker]) -> Vec<Option<(Duration, String)>>
         results.push(h.await.unwrap_or(None));
     }
     results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_address_is_tried_once_per_pass_the_answering_broker_first() {
+        let live = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let silent_port = silent.local_addr().unwrap().port();
+        drop(silent); // nothing listens there now
+        let brokers = [
+            Broker::parse_config_line(&format!("silent;{silent_port};127.0.0.1;127.0.0.2")).unwrap(),
+            Broker::parse_config_line(&format!("live;{};127.0.0.1", live.local_addr().unwrap().port())).unwrap(),
+        ];
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let candidates = runtime.block_on(ordered_candidates(&brokers));
+        let attempts: Vec<(&str, &str)> = candidates
+            .iter()
+            .map(|c| (c.broker.unique_id.as_str(), c.address.as_str()))
+            .collect();
+        assert_eq!(
+            attempts,
+            [("live", "127.0.0.1"), ("silent", "127.0.0.1"), ("silent", "127.0.0.2")]
+        );
+    }
 }
