@@ -126,8 +126,7 @@ fn the_broker_killed_and_restarted_under_load() {
     assert_eq!(field(&stats, "undecodable"), 0, "{stats}");
     assert_eq!(field(&stats, "bad_events"), 0, "{stats}");
     assert_eq!(field(&stats, "dropped"), 0, "{stats}");
-    agent.send("END");
-    agent.finish("network_faults_test: 0 failed", STEP);
+    end(agent);
 }
 
 #[test]
@@ -170,8 +169,7 @@ fn one_of_two_brokers_killed_the_client_fails_over() {
     assert_all_seen(&mut agent, 10_000..10_000 + AFTER);
     let stats = agent.ask("STATS", "STATS", STEP);
     assert_eq!(field(&stats, "reconnects"), 1, "{stats}");
-    agent.send("END");
-    agent.finish("network_faults_test: 0 failed", STEP);
+    end(agent);
 }
 
 /// Events in each flood.
@@ -203,37 +201,41 @@ fn a_slow_callback_under_a_flood_drops_and_counts_or_loses_nothing() {
 
     // Drop-oldest, a queue of 100, a callback that takes 1 ms: most of the flood is dropped,
     // and every event is accounted for, delivered or counted as dropped.
-    let (mut agent, idle_kb) = start_agent("", &config, "drop", 100, 1000);
-    publish(&broker, &pki, 0..FLOOD);
-    let drained = agent.ask(&format!("DRAIN {FLOOD} {}", STEP.as_millis()), "DRAIN", STEP + STEP);
-    eprintln!("drop-oldest: {drained} (idle rss_kb={idle_kb})");
+    let (agent, drained) = flood(&broker, &pki, &config, "drop", 1000);
     let (calls, dropped) = (field(&drained, "calls"), field(&drained, "dropped"));
     assert_eq!(field(&drained, "received"), u64::from(FLOOD), "{drained}");
     assert_eq!(calls + dropped, u64::from(FLOOD), "{drained}");
     assert!(dropped > 0 && calls >= 100, "{drained}");
     assert_eq!(field(&drained, "duplicates"), 0, "{drained}");
-    let growth = field(&drained, "rss_kb").saturating_sub(idle_kb);
-    assert!(
-        growth < FLOOD_RSS_GROWTH_LIMIT_KB,
-        "drop-oldest: rss grew {growth} kB: {drained}"
-    );
-    agent.send("END");
-    agent.finish("network_faults_test: 0 failed", STEP);
+    end(agent);
 
     // Block, a queue of 100, a callback that takes 0.2 ms: the client stops reading while the
     // callback catches up, and every event arrives.
-    let (mut agent, idle_kb) = start_agent("", &config, "block", 100, 200);
-    publish(&broker, &pki, 0..FLOOD);
-    let drained = agent.ask(&format!("DRAIN {FLOOD} {}", STEP.as_millis()), "DRAIN", STEP + STEP);
-    eprintln!("block: {drained} (idle rss_kb={idle_kb})");
+    let (mut agent, drained) = flood(&broker, &pki, &config, "block", 200);
     assert_eq!(field(&drained, "calls"), u64::from(FLOOD), "{drained}");
     assert_eq!(field(&drained, "dropped"), 0, "{drained}");
     assert_all_seen(&mut agent, 0..FLOOD);
+    end(agent);
+}
+
+/// Starts an agent with `policy`, a queue of 100 and a callback taking `delay_us`, publishes
+/// [`FLOOD`] events and waits until each is delivered or dropped; checks that memory stayed
+/// bounded and returns the agent with its DRAIN line.
+fn flood(broker: &Mosquitto, pki: &Pki, config: &Path, policy: &str, delay_us: u64) -> (CAgent, String) {
+    let (mut agent, idle_kb) = start_agent("", config, policy, 100, delay_us);
+    publish(broker, pki, 0..FLOOD);
+    let drained = agent.ask(&format!("DRAIN {FLOOD} {}", STEP.as_millis()), "DRAIN", STEP + STEP);
+    eprintln!("{policy}: {drained} (idle rss_kb={idle_kb})");
     let growth = field(&drained, "rss_kb").saturating_sub(idle_kb);
     assert!(
         growth < FLOOD_RSS_GROWTH_LIMIT_KB,
-        "block: rss grew {growth} kB: {drained}"
+        "{policy}: rss grew {growth} kB: {drained}"
     );
+    (agent, drained)
+}
+
+/// Ends an agent's dialogue; it must report no failure of its own.
+fn end(mut agent: CAgent) {
     agent.send("END");
     agent.finish("network_faults_test: 0 failed", STEP);
 }
