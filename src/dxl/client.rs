@@ -404,7 +404,7 @@ impl Handle {
     /// [`Handle::remove_state_listener`].
     pub fn add_state_listener(&self, listener: StateListener) -> u64 {
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
-        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
         self.inner.state_listeners.lock().unwrap().push((id, listener));
         id
     }
@@ -607,7 +607,7 @@ fn dispatch_message(handle: &Handle, message: &Message) {
     let inner = &handle.inner;
     let kind = CallbackKind::of(message.message_type());
     for entry in inner.callbacks.matching(kind, &message.destination_topic) {
-        if !entry.active.load(std::sync::atomic::Ordering::SeqCst) {
+        if !entry.active.load(Ordering::SeqCst) {
             continue;
         }
         inner.in_flight.lock().unwrap().running = Some(entry.id);
