@@ -296,6 +296,14 @@ typedef struct {
    * Callbacks that panicked inside the library (caught).
    */
   uint64_t callback_faults;
+  /**
+   * Messages over the DXL size limit (2 MiB), skipped while the connection stays up.
+   */
+  uint64_t oversized;
+  /**
+   * Connection attempts to a broker, successful or not (the back-off spaces them out).
+   */
+  uint64_t connect_attempts;
 } dxltie_stats_t;
 
 /**
@@ -745,9 +753,11 @@ typedef void (*dxltie_response_fn)(void *user_data, const dxltie_response_t *res
 #define DXLTIE_E_PANIC -16
 
 /**
- * An unexpected internal failure.
+ * The client was created by another process: this is a child made by fork(). A client belongs
+ * to the process that created it; in a child, create a new one (`dxltie_client_free` there
+ * releases the handle's memory only).
  */
-#define DXLTIE_E_INTERNAL -17
+#define DXLTIE_E_FORKED -18
 
 #ifdef __cplusplus
 extern "C" {
@@ -795,7 +805,10 @@ bool dxltie_client_is_connected(const dxltie_client_t *client);
 /**
  * Disconnects, stops the client's threads, runs every remaining `free_user_data` and frees the
  * handle. NULL is a no-op. Inside one of this client's callbacks it returns
- * `DXLTIE_E_WOULD_DEADLOCK` and frees nothing (the dispatcher cannot wait for itself).
+ * `DXLTIE_E_WOULD_DEADLOCK` and frees nothing (the dispatcher cannot wait for itself); inside
+ * another client's callback it works. In a child made by fork() it frees the handle's memory
+ * only and returns `DXLTIE_OK`: the threads and the connection belong to the parent, and no
+ * `free_user_data` runs (the user data belongs to the parent too).
  *
  * # Safety
  * `client` must be NULL or a live client handle not used after this returns `DXLTIE_OK`.
@@ -811,8 +824,9 @@ dxltie_result_t dxltie_client_free(dxltie_client_t *client);
 dxltie_result_t dxltie_client_stats(const dxltie_client_t *client, dxltie_stats_t *out_stats);
 
 /**
- * Observes connection state changes; `free_user_data` (may be NULL) runs once when the client
- * is freed.
+ * Observes connection state changes, replacing the callback an earlier call set.
+ * `free_user_data` (may be NULL) runs once, when the callback is replaced or the client freed,
+ * after its last call.
  *
  * # Safety
  * `client` must be a live client handle; `callback` callable with `user_data` until then.
@@ -959,7 +973,8 @@ dxltie_result_t dxltie_config_set_queue(dxltie_config_t *config,
                                         dxltie_overflow_policy_t policy);
 
 /**
- * Sets the MQTT keep-alive interval (default 1800 s, as the Python client).
+ * Sets the MQTT keep-alive interval, 1 to 65535 seconds (MQTT's 16-bit field; larger values
+ * are refused with `DXLTIE_E_INVALID_ARG`). Default 1800 s, as the Python client.
  *
  * # Safety
  * `config` must be a live handle.
@@ -1099,8 +1114,8 @@ bool dxltie_has_definitive_reputation(const dxltie_reputations_t *reputations);
 dxltie_result_t dxltie_json_pretty(const char *json, char **out_text);
 
 /**
- * Sends the library's log records up to `max_level` to `callback` (NULL stops them).
- * Process-wide; the last call wins. Without a callback nothing is printed unless the
+ * Sends the library's log records up to `max_level` to `callback`. A NULL `callback` stops
+ * them, whatever `max_level` says. Process-wide; the last call wins. Without a callback nothing is printed unless the
  * environment variable `DXLTIE_LOG` is `error`, `warn`, `info`, `debug` or `trace` (stderr).
  *
  * # Safety

@@ -6,6 +6,7 @@ use std::time::Duration;
 /// Successive waits between connection passes.
 #[derive(Debug, Clone)]
 pub struct Backoff {
+    initial: Duration,
     next: Duration,
     multiplier: u32,
     max: Duration,
@@ -15,6 +16,7 @@ pub struct Backoff {
 impl Backoff {
     pub fn new(initial: Duration, multiplier: u32, max: Duration, jitter: f64) -> Self {
         Backoff {
+            initial,
             next: initial,
             multiplier: multiplier.max(1),
             max,
@@ -28,6 +30,11 @@ impl Backoff {
         let wait = base.mul_f64(1.0 + self.jitter * fastrand::f64());
         self.next = base.saturating_mul(self.multiplier);
         wait
+    }
+
+    /// Starts the schedule again from the initial delay (after a connection that held).
+    pub fn reset(&mut self) {
+        self.next = self.initial;
     }
 }
 
@@ -44,5 +51,8 @@ mod tests {
             let base = Duration::from_secs(base);
             assert!(d >= base && d <= base.mul_f64(1.25), "{d:?} not in [{base:?}, 1.25×]");
         }
+        b.reset();
+        let d = b.next_delay();
+        assert!(d >= Duration::from_secs(1) && d <= Duration::from_millis(1250), "{d:?}");
     }
 }

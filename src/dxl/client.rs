@@ -30,6 +30,9 @@ use super::stats::{Counters, Stats};
 /// The prefix of every client's reply topic (§2.4).
 pub const REPLY_TOPIC_PREFIX: &str = "/mcafee/client/";
 
+/// How long `subscribe` waits for the broker's SUBACK.
+const SUBACK_WAIT: Duration = Duration::from_secs(120);
+
 /// Where the client's connection stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConnectionState {
@@ -56,17 +59,17 @@ pub(crate) enum Pending {
 }
 
 thread_local! {
-    /// Set on dispatcher threads: calls that would wait for the dispatcher check it.
-    static ON_DISPATCHER: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Whether the calling thread is a dispatcher thread (inside a callback).
-pub fn on_dispatcher_thread() -> bool {
-    ON_DISPATCHER.with(Cell::get)
+    /// On a dispatcher thread, which client it dispatches for (the address of its `Inner`);
+    /// 0 elsewhere. Per client: inside client A's callback, client B can be freed and B's
+    /// callbacks removed with the usual wait, since B's dispatcher is another thread.
+    static DISPATCHER_OF: Cell<usize> = const { Cell::new(0) };
 }
 
 pub(crate) struct Inner {
     pub config: ClientConfig,
+    /// The process that created the client. Its threads exist only there: in a child made by
+    /// fork() every call fails with `Forked` and dropping releases memory only.
+    pub owner_pid: u32,
     pub reply_topic: String,
     pub mqtt: AsyncClient,
     pub runtime: OnceLock<tokio::runtime::Handle>,
@@ -75,8 +78,8 @@ pub(crate) struct Inner {
     pub state_changed: Condvar,
     /// The failure of the last connect attempt cycle, for `connect` to report.
     pub connect_failure: Mutex<Option<DxlError>>,
-    /// The failures of the last pass over the brokers, while a connect keeps trying.
-    pub last_attempts: Mutex<Option<String>>,
+    /// The failure of the last pass over the brokers, while a connect keeps trying.
+    pub last_attempts: Mutex<Option<DxlError>>,
     /// Topics to be subscribed on every connect, in subscription order.
     pub subscriptions: Mutex<Vec<String>>,
     pub sub_acks: Mutex<SubAckTracker>,
@@ -110,6 +113,24 @@ pub struct Handle {
     pub(crate) inner: Arc<Inner>,
 }
 
+/// A `close` that could not be done: the client comes back with the reason.
+pub struct NotClosed<C> {
+    pub client: C,
+    pub error: DxlError,
+}
+
+impl<C> std::fmt::Debug for NotClosed<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NotClosed({:?})", self.error)
+    }
+}
+
+impl<C> std::fmt::Display for NotClosed<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
 /// A DXL client. Dropping it disconnects and stops its threads.
 pub struct Client {
     handle: Handle,
@@ -120,9 +141,7 @@ pub struct Client {
 impl Client {
     /// Creates a client and starts its threads; nothing is sent before [`Handle::connect`].
     pub fn new(config: ClientConfig) -> Result<Client> {
-        if config.client_id.is_empty() {
-            return Err(DxlError::Config("empty client id".into()));
-        }
+        config.validate().map_err(|e| DxlError::Config(e.to_string()))?;
         let mut options = rumqttc::MqttOptions::new(config.client_id.clone(), "localhost", 8883);
         options.set_request_channel_capacity(4096);
         let (mqtt, eventloop) = AsyncClient::new(options, 4096);
@@ -133,6 +152,7 @@ impl Client {
             subscriptions: Mutex::new(vec![reply_topic.clone()]),
             reply_topic,
             config,
+            owner_pid: std::process::id(),
             mqtt,
             runtime: OnceLock::new(),
             commands,
@@ -151,15 +171,13 @@ impl Client {
             in_flight_done: Condvar::new(),
         });
         let net_inner = inner.clone();
-        let network = std::thread::Builder::new()
-            .name("dxltie-network".into())
-            .spawn(move || network::run(net_inner, eventloop, command_rx))
+        let network = super::threads::spawn("dxltie-network", move || network::run(net_inner, eventloop, command_rx))
             .map_err(|e| DxlError::Config(format!("cannot start the network thread: {e}")))?;
         let disp_inner = inner.clone();
-        let dispatcher = std::thread::Builder::new()
-            .name("dxltie-dispatcher".into())
-            .spawn(move || dispatcher_loop(Handle { inner: disp_inner }))
-            .map_err(|e| DxlError::Config(format!("cannot start the dispatcher thread: {e}")))?;
+        let dispatcher = super::threads::spawn("dxltie-dispatcher", move || {
+            dispatcher_loop(Handle { inner: disp_inner })
+        })
+        .map_err(|e| DxlError::Config(format!("cannot start the dispatcher thread: {e}")))?;
         Ok(Client {
             handle: Handle { inner },
             network: Some(network),
@@ -171,14 +189,14 @@ impl Client {
         &self.handle
     }
 
-    /// Disconnects and stops the threads. Fails with `WouldDeadlock` on a dispatcher thread,
-    /// where the client cannot wait for its own dispatcher.
-    pub fn close(mut self) -> Result<()> {
-        if on_dispatcher_thread() {
-            // Keep the client alive: the caller gets it back only through the error.
-            let err = DxlError::WouldDeadlock("a client cannot be closed from inside one of its callbacks".into());
-            std::mem::forget(self);
-            return Err(err);
+    /// Disconnects and stops the threads. Inside one of this client's own callbacks it fails
+    /// with `WouldDeadlock` and gives the client back, untouched: the dispatcher cannot wait
+    /// for itself. In a forked child it releases the memory only (`Forked` is not an error
+    /// here: there is nothing else to release).
+    pub fn close(mut self) -> std::result::Result<(), NotClosed<Client>> {
+        if self.handle.on_own_dispatcher() {
+            let error = DxlError::WouldDeadlock("a client cannot be closed from inside one of its callbacks".into());
+            return Err(NotClosed { client: self, error });
         }
         self.shutdown();
         Ok(())
@@ -186,6 +204,13 @@ impl Client {
 
     fn shutdown(&mut self) {
         let inner = &self.handle.inner;
+        if inner.owner_pid != std::process::id() {
+            // A forked child: the threads these handles name do not exist here, and the locks
+            // they held at fork() are held for ever. Touch neither; joining would hang or fail.
+            std::mem::forget(self.network.take());
+            std::mem::forget(self.dispatcher.take());
+            return;
+        }
         let _ = inner.commands.send(Command::Shutdown);
         if let Some(t) = self.network.take() {
             let _ = t.join();
@@ -193,8 +218,9 @@ impl Client {
         network::fail_all_pending(inner, DxlError::Shutdown);
         inner.queue.push_internal(Work::Stop);
         if let Some(t) = self.dispatcher.take() {
-            if on_dispatcher_thread() {
-                // Dropped inside a callback: the dispatcher ends after this callback returns.
+            if self.handle.on_own_dispatcher() {
+                // Dropped inside its own callback: the dispatcher ends after this callback
+                // returns.
                 drop(t);
             } else {
                 let _ = t.join();
@@ -220,6 +246,26 @@ impl std::ops::Deref for Client {
 }
 
 impl Handle {
+    /// Whether the calling thread is this client's dispatcher (inside one of its callbacks).
+    pub fn on_own_dispatcher(&self) -> bool {
+        DISPATCHER_OF.with(Cell::get) == Arc::as_ptr(&self.inner) as usize
+    }
+
+    /// Fails with `Forked` in a child process made by fork(): the client's threads, and the
+    /// connection, belong to the process that created it. Checked before any lock is taken (a
+    /// lock held by a parent's thread at fork() is held for ever in the child).
+    pub fn ensure_owner(&self) -> Result<()> {
+        let pid = std::process::id();
+        if pid == self.inner.owner_pid {
+            Ok(())
+        } else {
+            Err(DxlError::Forked {
+                owner: self.inner.owner_pid,
+                current: pid,
+            })
+        }
+    }
+
     pub fn config(&self) -> &ClientConfig {
         &self.inner.config
     }
@@ -233,7 +279,11 @@ impl Handle {
         &self.inner.reply_topic
     }
 
+    /// The connection state; `Disconnected` in a forked child.
     pub fn state(&self) -> ConnectionState {
+        if self.ensure_owner().is_err() {
+            return ConnectionState::Disconnected;
+        }
         *self.inner.state.lock().unwrap()
     }
 
@@ -257,6 +307,7 @@ impl Handle {
     /// (-1: until `timeout`). On failure the error names each broker tried and why it failed;
     /// nothing keeps trying in the background.
     pub fn connect(&self, timeout: Duration) -> Result<()> {
+        self.ensure_owner()?;
         let inner = &self.inner;
         if inner.config.active_brokers().is_empty() {
             return Err(DxlError::Config("no brokers configured".into()));
@@ -282,8 +333,7 @@ impl Handle {
             if now >= deadline {
                 drop(state);
                 let _ = inner.commands.send(Command::Disconnect);
-                let detail = network::attempts_so_far(inner);
-                return Err(DxlError::Connect(format!("not connected within {timeout:?}{detail}")));
+                return Err(network::connect_timed_out(inner, timeout));
             }
             state = inner.state_changed.wait_timeout(state, deadline - now).unwrap().0;
         }
@@ -292,6 +342,7 @@ impl Handle {
     /// Disconnects gracefully (services are unregistered, requests waiting fail with
     /// `ConnectionLost`). Callbacks and subscriptions are kept for the next connect.
     pub fn disconnect(&self) -> Result<()> {
+        self.ensure_owner()?;
         self.inner
             .commands
             .send(Command::Disconnect)
@@ -308,9 +359,11 @@ impl Handle {
         Ok(())
     }
 
-    /// Adds `topic` to the subscriptions; when connected, sends SUBSCRIBE and waits up to
-    /// `timeout` for the broker's SUBACK. Idempotent.
+    /// Adds `topic` to the subscriptions; when connected, sends SUBSCRIBE and waits for the
+    /// broker's SUBACK (at most SUBACK_WAIT; a lost connection ends the wait, and the topic is
+    /// subscribed again at the next connect either way). Idempotent.
     pub fn subscribe(&self, topic: &str) -> Result<()> {
+        self.ensure_owner()?;
         if topic.is_empty() {
             return Err(DxlError::InvalidArgument("empty topic".into()));
         }
@@ -328,15 +381,16 @@ impl Handle {
         network::send_subscribe(&self.inner, topic, Some(tx))?;
         // Inside a callback, let the network thread queue past the bound meanwhile: the SUBACK
         // is read by the same thread that would otherwise wait for this dispatcher.
-        let _guard = on_dispatcher_thread().then(|| self.inner.queue.waiting_in_request());
+        let _guard = self.on_own_dispatcher().then(|| self.inner.queue.waiting_in_request());
         // A lost connection drops the waiter; the topic is re-subscribed at the next connect.
-        let _ = rx.recv_timeout(Duration::from_secs(120));
+        let _ = rx.recv_timeout(SUBACK_WAIT);
         Ok(())
     }
 
     /// Removes `topic` from the subscriptions and sends UNSUBSCRIBE when connected. Unknown
     /// topics are not an error.
     pub fn unsubscribe(&self, topic: &str) -> Result<()> {
+        self.ensure_owner()?;
         let removed = {
             let mut subs = self.inner.subscriptions.lock().unwrap();
             let before = subs.len();
@@ -381,12 +435,13 @@ impl Handle {
     /// callback has returned; from inside a callback it returns at once. Either way the callback
     /// is not called again after this returns.
     pub fn remove_callback(&self, id: CallbackId, unsubscribe_if_last: bool) -> Result<()> {
+        self.ensure_owner()?;
         let entry = self
             .inner
             .callbacks
             .remove(id)
             .ok_or_else(|| DxlError::NotFound(format!("callback {id}")))?;
-        if !on_dispatcher_thread() {
+        if !self.on_own_dispatcher() {
             let mut in_flight = self.inner.in_flight.lock().unwrap();
             while in_flight.running == Some(id) {
                 in_flight.waiters += 1;
@@ -417,6 +472,7 @@ impl Handle {
     }
 
     fn publish(&self, message: &Message) -> Result<()> {
+        self.ensure_owner()?;
         if message.destination_topic.is_empty() {
             return Err(DxlError::InvalidArgument("empty topic".into()));
         }
@@ -424,6 +480,15 @@ impl Handle {
             return Err(DxlError::NotConnected);
         }
         let bytes = super::codec::encode(message);
+        // rumqttc ends the connection on a packet over its outgoing limit: refuse it here, so
+        // one oversized message costs its sender an error, not everyone the connection.
+        if bytes.len() + message.destination_topic.len() > network::MAX_MESSAGE {
+            return Err(DxlError::InvalidArgument(format!(
+                "a message of {} bytes is over the {}-byte limit of a DXL message",
+                bytes.len() + message.destination_topic.len(),
+                network::MAX_MESSAGE
+            )));
+        }
         match self
             .inner
             .mqtt
@@ -485,7 +550,7 @@ impl Handle {
             self.inner.pending.lock().unwrap().remove(&id);
             return Err(e);
         }
-        let _guard = on_dispatcher_thread().then(|| self.inner.queue.waiting_in_request());
+        let _guard = self.on_own_dispatcher().then(|| self.inner.queue.waiting_in_request());
         match rx.recv_timeout(timeout) {
             Ok(result) => result,
             Err(_) => {
@@ -509,10 +574,13 @@ impl Handle {
             .unwrap()
             .insert(id.clone(), Pending::Async { callback, deadline });
         if let Err(e) = self.publish(&request) {
-            if let Some(Pending::Async { .. }) = self.inner.pending.lock().unwrap().remove(&id) {
-                // The callback is dropped unused: the caller learns of the failure here instead.
+            // Either the entry is still ours to take back, and the caller learns of the failure
+            // here and only here, or the network thread already failed it (a disconnect racing
+            // this call) and its callback is queued: then this call succeeded as far as the
+            // caller can tell, and the callback reports the failure, exactly once.
+            if self.inner.pending.lock().unwrap().remove(&id).is_some() {
+                return Err(e);
             }
-            return Err(e);
         }
         Ok(id)
     }
@@ -521,6 +589,7 @@ impl Handle {
     /// registers it with the broker's registry now (when connected), at every connect and every
     /// TTL.
     pub fn register_service(&self, info: ServiceInfo, handler: Handler) -> Result<()> {
+        self.ensure_owner()?;
         {
             let services = self.inner.services.lock().unwrap();
             if services.iter().any(|s| s.info.service_id == info.service_id) {
@@ -545,6 +614,7 @@ impl Handle {
     /// Unregisters a service: tells the registry (when connected), unsubscribes the topics no
     /// other service uses and stops routing requests to it.
     pub fn unregister_service(&self, service_id: &str) -> Result<()> {
+        self.ensure_owner()?;
         let service = {
             let mut services = self.inner.services.lock().unwrap();
             let pos = services
@@ -583,7 +653,7 @@ impl Handle {
 
 /// The dispatcher thread: runs callbacks one at a time, in arrival order.
 fn dispatcher_loop(handle: Handle) {
-    ON_DISPATCHER.with(|f| f.set(true));
+    DISPATCHER_OF.with(|f| f.set(Arc::as_ptr(&handle.inner) as usize));
     let inner = handle.inner.clone();
     loop {
         match inner.queue.pop() {

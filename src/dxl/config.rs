@@ -25,7 +25,7 @@ impl PemSource {
     /// connect.
     pub fn read(&self) -> std::io::Result<Vec<u8>> {
         match self {
-            PemSource::File(path) => std::fs::read(path),
+            PemSource::File(path) => super::files::read_regular_file(path),
             PemSource::Pem(bytes) => Ok(bytes.clone()),
         }
     }
@@ -90,9 +90,22 @@ pub struct ClientConfig {
     pub default_request_timeout: Duration,
 }
 
+/// What kind of configuration error: callers map it (the C API to a result code) without
+/// looking at the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigErrorKind {
+    /// The file could not be read: missing, not a regular file, too large, not text.
+    Unreadable,
+    /// The file's content is wrong: a missing section, key or certificate file, a bad line.
+    Invalid,
+    /// A value given to a setter (or set in the fields) is out of range or of the wrong form.
+    InvalidValue,
+}
+
 /// A configuration error naming where it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
+    pub kind: ConfigErrorKind,
     pub file: Option<PathBuf>,
     pub section: Option<String>,
     pub key: Option<String>,
@@ -102,12 +115,134 @@ pub struct ConfigError {
 impl ConfigError {
     fn at(file: &Path, section: &str, key: Option<&str>, message: impl Into<String>) -> Self {
         ConfigError {
+            kind: ConfigErrorKind::Invalid,
             file: Some(file.to_owned()),
             section: Some(section.to_owned()),
             key: key.map(str::to_owned),
             message: message.into(),
         }
     }
+
+    /// A value refused by a setter.
+    pub fn value(message: impl Into<String>) -> Self {
+        ConfigError {
+            kind: ConfigErrorKind::InvalidValue,
+            file: None,
+            section: None,
+            key: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// The largest MQTT keep-alive: the protocol carries it in 16 bits of seconds.
+pub const MAX_KEEP_ALIVE_S: u64 = 65_535;
+/// The longest client id: the reply topic `/mcafee/client/<id>` must fit in an MQTT string
+/// (65 535 bytes).
+pub const MAX_CLIENT_ID_LEN: usize = 65_535 - super::client::REPLY_TOPIC_PREFIX.len();
+
+impl ClientConfig {
+    /// Sets the MQTT client id: 1 to `MAX_CLIENT_ID_LEN` bytes.
+    pub fn set_client_id(&mut self, id: &str) -> Result<(), ConfigError> {
+        check_client_id(id)?;
+        self.client_id = id.to_owned();
+        Ok(())
+    }
+
+    /// Sets the keep-alive interval: 1 to 65 535 seconds (a larger value would be cut to 16
+    /// bits on the wire: 65 537 s would become 1 s, 65 536 s would turn keep-alive off).
+    pub fn set_keep_alive(&mut self, seconds: u64) -> Result<(), ConfigError> {
+        check_keep_alive(Duration::from_secs(seconds))?;
+        self.keep_alive = Duration::from_secs(seconds);
+        Ok(())
+    }
+
+    /// Sets the reconnect back-off: first delay, multiplier (≥ 1), largest delay before jitter
+    /// (≥ the first) and jitter fraction (0 to 1).
+    pub fn set_reconnect_back_off(
+        &mut self,
+        initial: Duration,
+        multiplier: u32,
+        max: Duration,
+        jitter: f64,
+    ) -> Result<(), ConfigError> {
+        check_back_off(initial, multiplier, max, jitter)?;
+        self.reconnect_delay = initial;
+        self.reconnect_back_off_multiplier = multiplier;
+        self.reconnect_delay_max = max;
+        self.reconnect_delay_random = jitter;
+        Ok(())
+    }
+
+    /// Sets the passes over the broker list a connect makes: -1 (until connected) or more.
+    pub fn set_connect_retries(&mut self, retries: i64) -> Result<(), ConfigError> {
+        self.connect_retries = i32::try_from(retries).ok().filter(|r| *r >= -1).ok_or_else(|| {
+            ConfigError::value(format!("connect retries {retries} out of range (-1 to {})", i32::MAX))
+        })?;
+        Ok(())
+    }
+
+    /// Sets the dispatcher queue: a capacity of at least 1 and its overflow policy.
+    pub fn set_queue(&mut self, capacity: usize, policy: OverflowPolicy) -> Result<(), ConfigError> {
+        if capacity == 0 {
+            return Err(ConfigError::value("queue capacity must be at least 1"));
+        }
+        self.incoming_queue_size = capacity;
+        self.overflow_policy = policy;
+        Ok(())
+    }
+
+    /// Checks every value, for a configuration whose public fields were set directly.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check_client_id(&self.client_id)?;
+        check_keep_alive(self.keep_alive)?;
+        check_back_off(
+            self.reconnect_delay,
+            self.reconnect_back_off_multiplier,
+            self.reconnect_delay_max,
+            self.reconnect_delay_random,
+        )?;
+        if self.connect_retries < -1 {
+            return Err(ConfigError::value("connect retries must be -1 or more"));
+        }
+        if self.incoming_queue_size == 0 {
+            return Err(ConfigError::value("queue capacity must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+fn check_client_id(id: &str) -> Result<(), ConfigError> {
+    if id.is_empty() {
+        return Err(ConfigError::value("the client id is empty"));
+    }
+    if id.len() > MAX_CLIENT_ID_LEN {
+        return Err(ConfigError::value(format!(
+            "the client id is {} bytes long; at most {MAX_CLIENT_ID_LEN} fit in its reply topic",
+            id.len()
+        )));
+    }
+    Ok(())
+}
+
+fn check_keep_alive(keep_alive: Duration) -> Result<(), ConfigError> {
+    let s = keep_alive.as_secs();
+    if s == 0 || s > MAX_KEEP_ALIVE_S || keep_alive.subsec_nanos() != 0 {
+        return Err(ConfigError::value(format!(
+            "keep-alive {keep_alive:?} out of range: whole seconds from 1 to {MAX_KEEP_ALIVE_S} (MQTT's 16-bit field)"
+        )));
+    }
+    Ok(())
+}
+
+fn check_back_off(initial: Duration, multiplier: u32, max: Duration, jitter: f64) -> Result<(), ConfigError> {
+    if multiplier == 0 || !(0.0..=1.0).contains(&jitter) || max < initial {
+        return Err(ConfigError::value(format!(
+            "back-off needs multiplier >= 1, 0 <= jitter <= 1 and max delay >= initial delay \
+             (got multiplier {multiplier}, jitter {jitter}, initial {initial:?}, max {max:?})"
+        )));
+    }
+    Ok(())
 }
 
 impl fmt::Display for ConfigError {
@@ -167,12 +302,17 @@ impl ClientConfig {
     /// file's folder; each certificate file must exist.
     pub fn from_file(path: impl AsRef<Path>) -> Result<ClientConfig, ConfigError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        let unreadable = |message: String| ConfigError {
+            kind: ConfigErrorKind::Unreadable,
             file: Some(path.to_owned()),
             section: None,
             key: None,
-            message: format!("cannot read the configuration file: {e}"),
-        })?;
+            message,
+        };
+        let bytes = super::files::read_regular_file(path)
+            .map_err(|e| unreadable(format!("cannot read the configuration file: {e}")))?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| unreadable("the configuration file is not UTF-8 text".to_owned()))?;
         Self::from_text(&text, path)
     }
 
@@ -186,6 +326,7 @@ impl ClientConfig {
             ..ParseOption::default()
         };
         let ini = Ini::load_from_str_opt(text, options).map_err(|e| ConfigError {
+            kind: ConfigErrorKind::Invalid,
             file: Some(path.to_owned()),
             section: None,
             key: None,
@@ -203,6 +344,14 @@ impl ClientConfig {
                 .filter(|v| !v.is_empty())
                 .ok_or_else(|| ConfigError::at(path, "Certs", Some(key), "missing"))?;
             let resolved = resolve_cert_path(&raw, folder);
+            if let Some(what) = super::files::not_regular(&resolved) {
+                return Err(ConfigError::at(
+                    path,
+                    "Certs",
+                    Some(key),
+                    format!("{} is {what}, not a regular file", resolved.display()),
+                ));
+            }
             if !resolved.is_file() {
                 return Err(ConfigError::at(
                     path,

@@ -36,6 +36,9 @@ pub enum DxlError {
     Shutdown,
     /// An argument the fabric cannot accept (an empty topic, …).
     InvalidArgument(String),
+    /// The client was used in a child process made by fork(): it belongs to the process that
+    /// created it.
+    Forked { owner: u32, current: u32 },
 }
 
 impl fmt::Display for DxlError {
@@ -59,6 +62,11 @@ impl fmt::Display for DxlError {
             DxlError::NotFound(m) => write!(f, "not found: {m}"),
             DxlError::Shutdown => f.write_str("client is shut down"),
             DxlError::InvalidArgument(m) => write!(f, "invalid argument: {m}"),
+            DxlError::Forked { owner, current } => write!(
+                f,
+                "this client belongs to process {owner} and cannot be used in process {current}, \
+                 a child made by fork(): create a new client in the child"
+            ),
         }
     }
 }

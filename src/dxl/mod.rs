@@ -9,11 +9,13 @@ pub mod codec;
 pub mod config;
 mod dispatch_queue;
 pub mod error;
+pub mod files;
 pub mod message;
 mod network;
 mod probe;
 pub mod services;
 pub mod stats;
+mod threads;
 pub mod tls;
 mod tls_diagnosis;
 

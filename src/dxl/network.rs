@@ -23,8 +23,19 @@ use super::probe::{ordered_candidates, Candidate};
 use super::services::{REGISTER_RETRY, REGISTER_TIMEOUT};
 use super::stats::Counters;
 
-/// Largest MQTT packet accepted or sent: DXL payloads go up to 1 MiB plus envelope and topic.
-const MAX_PACKET: usize = 2 * 1024 * 1024;
+/// Largest DXL message sent or delivered: DXL payloads go up to 1 MiB (the OpenDXL broker drops
+/// anything larger) plus envelope and topic. A larger incoming message is counted and skipped.
+pub(crate) const MAX_MESSAGE: usize = 2 * 1024 * 1024;
+/// Largest MQTT packet read from the broker: the protocol's own limit (a remaining length of
+/// four bytes, plus the fixed header). rumqttc ends the connection at a packet over its limit,
+/// so any lower limit lets one oversized message cut the client off, and a retained one, sent
+/// again at every re-subscription, keeps it off for good. Such a message is read once, then
+/// counted and dropped in `handle_event`; its memory is released at once.
+const MAX_INCOMING_PACKET: usize = 268_435_455 + 5;
+/// A session that stayed up this long resets the back-off; one that ends sooner (a broker that
+/// accepts and then drops us, a message that kills the connection) does not, so no fault makes a
+/// client reconnect faster than the back-off schedule.
+const STABLE_SESSION: Duration = Duration::from_secs(30);
 /// How long one connection attempt (TCP, TLS, CONNACK) may take, as the Python client's
 /// CONNACK wait.
 const CONNECT_ATTEMPT_TIMEOUT_S: u64 = 10;
@@ -90,11 +101,17 @@ fn complete(inner: &Inner, pending: Pending, result: Result<Message, DxlError>) 
     }
 }
 
-/// A suffix naming the attempts of the connect cycle under way, for a connect that timed out.
-pub(crate) fn attempts_so_far(inner: &Inner) -> String {
-    match inner.last_attempts.lock().unwrap().as_deref() {
-        Some(f) => format!(": {f}"),
-        None => String::new(),
+/// The error for a `connect` that timed out while the network thread kept trying: of the same
+/// kind as the last failed pass (TLS when every broker refused a certificate, the certificate
+/// loading error, a connect failure) and naming its attempts.
+pub(crate) fn connect_timed_out(inner: &Inner, timeout: Duration) -> DxlError {
+    let prefix = format!("not connected within {timeout:?}");
+    match inner.last_attempts.lock().unwrap().as_ref() {
+        Some(DxlError::Tls(m)) => DxlError::Tls(format!("{prefix}: {m}")),
+        Some(DxlError::Config(m)) => DxlError::Config(format!("{prefix}: {m}")),
+        Some(DxlError::Connect(m)) => DxlError::Connect(format!("{prefix}: {m}")),
+        Some(other) => DxlError::Connect(format!("{prefix}: {other}")),
+        None => DxlError::Connect(prefix),
     }
 }
 
@@ -163,10 +180,21 @@ async fn network_loop(inner: &Arc<Inner>, eventloop: &mut EventLoop, commands: &
             Some(Command::Shutdown) | None => return,
         }
         let mut retries = inner.config.connect_retries;
+        // One schedule for the whole life of this connect: it is not restarted by a reconnect,
+        // only by a session that held (STABLE_SESSION).
+        let mut backoff = new_backoff(&inner.config);
+        let mut wait_first = false;
         loop {
             set_state(inner, ConnectionState::Connecting);
-            let ended = match connect_cycle(inner, eventloop, commands, retries).await {
-                Ok(()) => run_session(inner, eventloop, commands).await,
+            let ended = match connect_cycle(inner, eventloop, commands, retries, &mut backoff, wait_first).await {
+                Ok(()) => {
+                    let started = Instant::now();
+                    let ended = run_session(inner, eventloop, commands).await;
+                    if started.elapsed() >= STABLE_SESSION {
+                        backoff.reset();
+                    }
+                    ended
+                }
                 Err(e) => e,
             };
             // The state first: a request registers itself as pending *before* it checks the
@@ -180,6 +208,9 @@ async fn network_loop(inner: &Arc<Inner>, eventloop: &mut EventLoop, commands: &
                 Ended::Lost(why) if inner.config.reconnect_when_disconnected => {
                     log::warn!("connection lost ({why}); reconnecting");
                     retries = -1; // after a loss, reconnect until it works
+                                  // A lost connection is followed by a back-off wait, jittered: a fleet that
+                                  // loses its broker at once does not come back at once.
+                    wait_first = true;
                     Counters::bump(&inner.counters.reconnects);
                 }
                 Ended::Lost(why) => {
@@ -197,6 +228,15 @@ async fn network_loop(inner: &Arc<Inner>, eventloop: &mut EventLoop, commands: &
     }
 }
 
+fn new_backoff(c: &super::config::ClientConfig) -> Backoff {
+    Backoff::new(
+        c.reconnect_delay,
+        c.reconnect_back_off_multiplier,
+        c.reconnect_delay_max,
+        c.reconnect_delay_random,
+    )
+}
+
 fn mqtt_options(inner: &Inner, candidate: &Candidate, tls: &Arc<rustls::ClientConfig>) -> MqttOptions {
     let mut options = MqttOptions::new(
         inner.config.client_id.clone(),
@@ -206,95 +246,134 @@ fn mqtt_options(inner: &Inner, candidate: &Candidate, tls: &Arc<rustls::ClientCo
     options.set_clean_session(true);
     // rumqttc asserts keep-alive ≥ 1 s.
     options.set_keep_alive(inner.config.keep_alive.max(Duration::from_secs(1)));
-    options.set_max_packet_size(MAX_PACKET, MAX_PACKET);
+    options.set_max_packet_size(MAX_INCOMING_PACKET, MAX_MESSAGE);
     options.set_request_channel_capacity(4096);
     options.set_transport(Transport::Tls(TlsConfiguration::Rustls(tls.clone())));
     options
 }
 
-/// Probes, orders and tries the brokers until one accepts us, backing off between passes.
+/// Probes, orders and tries the brokers until one accepts us, waiting out the back-off between
+/// passes (and before the first, with `wait_first`). The certificates are read at every pass:
+/// files caught mid-rotation (empty, missing) fail that pass only, and the next pass picks up
+/// the new files.
 async fn connect_cycle(
     inner: &Arc<Inner>,
     eventloop: &mut EventLoop,
     commands: &mut UnboundedReceiver<Command>,
     retries: i32,
+    backoff: &mut Backoff,
+    wait_first: bool,
 ) -> Result<(), Ended> {
-    let tls = super::tls::client_tls_config(&inner.config).map_err(Ended::Failed)?;
     let brokers = inner.config.active_brokers().to_vec();
     if brokers.is_empty() {
         return Err(Ended::Failed(DxlError::Config("no brokers configured".into())));
     }
-    let candidates = ordered_candidates(&brokers).await;
-    let c = &inner.config;
-    let mut backoff = Backoff::new(
-        c.reconnect_delay,
-        c.reconnect_back_off_multiplier,
-        c.reconnect_delay_max,
-        c.reconnect_delay_random,
-    );
     let mut network = NetworkOptions::new();
     network.set_tcp_nodelay(true);
     network.set_connection_timeout(CONNECT_ATTEMPT_TIMEOUT_S);
     let mut pass: i64 = 0;
     loop {
-        if pass > 0 {
+        if pass > 0 || wait_first {
             let wait = backoff.next_delay();
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 stop = next_stop(commands) => return Err(stop),
             }
         }
-        let mut failures: Vec<String> = Vec::new();
-        let mut every_certificate_refused = true;
-        for candidate in &candidates {
-            // Start clean: nothing queued for an earlier session is sent to a new one.
-            eventloop.clean();
-            eventloop.pending.clear();
-            eventloop.mqtt_options = mqtt_options(inner, candidate, &tls);
-            eventloop.network_options = network.clone();
-            let attempt = tokio::select! {
-                r = eventloop.poll() => r,
-                stop = next_stop(commands) => return Err(stop),
-            };
-            let label = format!(
-                "{} at {}:{}",
-                broker_name(candidate),
-                candidate.address,
-                candidate.broker.port
-            );
-            match attempt {
-                Ok(Event::Incoming(Packet::ConnAck(ack))) if ack.code == ConnectReturnCode::Success => {
-                    log::info!("connected to {label}");
-                    *inner.connect_failure.lock().unwrap() = None;
-                    on_connected(inner);
-                    return Ok(());
-                }
-                Ok(other) => {
-                    every_certificate_refused = false;
-                    failures.push(format!("{label}: unexpected {other:?}"));
-                }
-                Err(e) => {
-                    let failure = super::tls_diagnosis::describe(&e);
-                    every_certificate_refused &= failure.certificate_refused;
-                    failures.push(format!("{label}: {}", failure.text));
+        let outcome = match super::tls::client_tls_config(&inner.config) {
+            Ok(tls) => match try_brokers(inner, eventloop, commands, &brokers, &tls, &network).await? {
+                Pass::Connected => return Ok(()),
+                Pass::Failed(failed) => failed,
+            },
+            Err(e) => {
+                log::warn!("cannot load the certificates, retrying with back-off: {e}");
+                PassFailed {
+                    summary: e.to_string(),
+                    error: e,
                 }
             }
-        }
-        let summary = failures.join("; ");
+        };
+        let PassFailed { summary, error } = outcome;
         log::warn!("connection pass {} failed: {summary}", pass + 1);
         pass += 1;
         if retries >= 0 && pass > retries as i64 {
-            // A refused certificate is a TLS error for the caller: the fix is in the PKI, not
-            // in the network.
-            return Err(Ended::Failed(if every_certificate_refused {
-                DxlError::Tls(summary)
-            } else {
-                DxlError::Connect(summary)
-            }));
+            return Err(Ended::Failed(error));
         }
-        // Keep the detail for a `connect` that times out while we keep trying.
-        *inner.last_attempts.lock().unwrap() = Some(summary);
+        // Keep the detail, and what kind of failure it was, for a `connect` that times out
+        // while we keep trying.
+        *inner.last_attempts.lock().unwrap() = Some(error);
     }
+}
+
+/// A pass over the brokers that connected to none.
+struct PassFailed {
+    /// Each attempt and why it failed.
+    summary: String,
+    /// The error to report: `Tls` when every broker refused a certificate (the fix is in the
+    /// PKI, not in the network), the certificate loading error, or `Connect`.
+    error: DxlError,
+}
+
+enum Pass {
+    Connected,
+    Failed(PassFailed),
+}
+
+/// One pass: probes the brokers and tries each candidate once, fastest first.
+async fn try_brokers(
+    inner: &Arc<Inner>,
+    eventloop: &mut EventLoop,
+    commands: &mut UnboundedReceiver<Command>,
+    brokers: &[super::broker::Broker],
+    tls: &Arc<rustls::ClientConfig>,
+    network: &NetworkOptions,
+) -> Result<Pass, Ended> {
+    let candidates = ordered_candidates(brokers).await;
+    let mut failures: Vec<String> = Vec::new();
+    let mut every_certificate_refused = true;
+    for candidate in &candidates {
+        // Start clean: nothing queued for an earlier session is sent to a new one.
+        eventloop.clean();
+        eventloop.pending.clear();
+        eventloop.mqtt_options = mqtt_options(inner, candidate, tls);
+        eventloop.network_options = network.clone();
+        Counters::bump(&inner.counters.connect_attempts);
+        let attempt = tokio::select! {
+            r = eventloop.poll() => r,
+            stop = next_stop(commands) => return Err(stop),
+        };
+        let label = format!(
+            "{} at {}:{}",
+            broker_name(candidate),
+            candidate.address,
+            candidate.broker.port
+        );
+        match attempt {
+            Ok(Event::Incoming(Packet::ConnAck(ack))) if ack.code == ConnectReturnCode::Success => {
+                log::info!("connected to {label}");
+                *inner.connect_failure.lock().unwrap() = None;
+                *inner.last_attempts.lock().unwrap() = None;
+                on_connected(inner);
+                return Ok(Pass::Connected);
+            }
+            Ok(other) => {
+                every_certificate_refused = false;
+                failures.push(format!("{label}: unexpected {other:?}"));
+            }
+            Err(e) => {
+                let failure = super::tls_diagnosis::describe(&e);
+                every_certificate_refused &= failure.certificate_refused;
+                failures.push(format!("{label}: {}", failure.text));
+            }
+        }
+    }
+    let summary = failures.join("; ");
+    let error = if every_certificate_refused && !failures.is_empty() {
+        DxlError::Tls(summary.clone())
+    } else {
+        DxlError::Connect(summary.clone())
+    };
+    Ok(Pass::Failed(PassFailed { summary, error }))
 }
 
 /// Waits for a command that ends a connect cycle; other commands mean nothing while connecting.
@@ -407,6 +486,15 @@ fn handle_event(inner: &Arc<Inner>, event: Event) {
     match event {
         Event::Incoming(Packet::Publish(publish)) => {
             Counters::bump(&inner.counters.received);
+            if publish.payload.len() + publish.topic.len() > MAX_MESSAGE {
+                Counters::bump(&inner.counters.oversized);
+                log::warn!(
+                    "skipping a message of {} bytes on {}: over the {MAX_MESSAGE}-byte limit",
+                    publish.payload.len(),
+                    publish.topic
+                );
+                return;
+            }
             match decode(&publish.payload, &publish.topic) {
                 Ok(message) => route(inner, message),
                 Err(e) => {

@@ -17,6 +17,10 @@ pub struct Stats {
     pub reconnects: u64,
     /// Callbacks that panicked (caught; the dispatcher goes on).
     pub callback_panics: u64,
+    /// Messages larger than the DXL limit (counted and skipped; the connection stays up).
+    pub oversized: u64,
+    /// Connection attempts to a broker (TCP, TLS and CONNECT), successful or not.
+    pub connect_attempts: u64,
 }
 
 /// The live counters.
@@ -28,6 +32,8 @@ pub(crate) struct Counters {
     pub undecodable: AtomicU64,
     pub reconnects: AtomicU64,
     pub callback_panics: AtomicU64,
+    pub oversized: AtomicU64,
+    pub connect_attempts: AtomicU64,
 }
 
 impl Counters {
@@ -43,6 +49,8 @@ impl Counters {
             undecodable: self.undecodable.load(Ordering::Relaxed),
             reconnects: self.reconnects.load(Ordering::Relaxed),
             callback_panics: self.callback_panics.load(Ordering::Relaxed),
+            oversized: self.oversized.load(Ordering::Relaxed),
+            connect_attempts: self.connect_attempts.load(Ordering::Relaxed),
         }
     }
 }

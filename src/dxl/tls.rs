@@ -112,9 +112,7 @@ pub fn client_tls_config(config: &ClientConfig) -> Result<Arc<TlsClientConfig>, 
         )));
     }
     let key_pem = read_pem(&config.private_key, "private key")?;
-    // PKCS#1 ("RSA PRIVATE KEY"), PKCS#8 and SEC1 keys are all accepted.
-    let key = PrivateKeyDer::from_pem_slice(&key_pem)
-        .map_err(|e| DxlError::Tls(format!("private key {}: {e}", config.private_key.describe())))?;
+    let key = private_key(&key_pem, &config.private_key.describe())?;
 
     let verifier = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
         .build()
@@ -134,4 +132,46 @@ pub fn client_tls_config(config: &ClientConfig) -> Result<Arc<TlsClientConfig>, 
             ))
         })?;
     Ok(Arc::new(tls))
+}
+
+/// The private key of a PEM document: PKCS#1 ("RSA PRIVATE KEY"), PKCS#8 or SEC1, unencrypted.
+/// An encrypted key, or a document with no key, gets a message that says so (rustls alone says
+/// "no items found" or reports a base64 error for the DEK-Info header of an old-style one).
+fn private_key(pem: &[u8], source: &str) -> Result<PrivateKeyDer<'static>, DxlError> {
+    let text = String::from_utf8_lossy(pem);
+    if text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") || text.contains("Proc-Type: 4,ENCRYPTED") {
+        return Err(DxlError::Tls(format!(
+            "private key {source} is encrypted with a passphrase; dxltie needs it unencrypted, \
+             as the reference client does (for example: openssl pkey -in KEY -out KEY.plain), \
+             kept readable only by the agent"
+        )));
+    }
+    PrivateKeyDer::from_pem_slice(pem).map_err(|e| {
+        let detail = match e {
+            rustls::pki_types::pem::Error::NoItemsFound => {
+                "no private key found (expected a PEM block BEGIN PRIVATE KEY, BEGIN RSA PRIVATE KEY \
+                 or BEGIN EC PRIVATE KEY)"
+                    .to_owned()
+            }
+            other => other.to_string(),
+        };
+        DxlError::Tls(format!("private key {source}: {detail}"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::private_key;
+
+    #[test]
+    fn encrypted_and_missing_keys_are_named() {
+        let pkcs8 = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        let e = private_key(pkcs8.as_bytes(), "/k.pem").unwrap_err().to_string();
+        assert!(e.contains("/k.pem is encrypted"), "{e}");
+        let legacy = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n";
+        let e = private_key(legacy.as_bytes(), "/k.pem").unwrap_err().to_string();
+        assert!(e.contains("is encrypted"), "{e}");
+        let e = private_key(b"hello", "/k.pem").unwrap_err().to_string();
+        assert!(e.contains("no private key found"), "{e}");
+    }
 }

@@ -1,7 +1,7 @@
 //! `dxltie_client_t`: one handle that is both the DXL client and the TIE client.
 
 use std::ffi::c_void;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::boundary;
@@ -10,7 +10,6 @@ use super::convert::out_param;
 use super::errors::from_dxl;
 use super::result::{dxltie_result_t, FfiError, DXLTIE_E_WOULD_DEADLOCK};
 use super::user_callback::{dxltie_free_fn, UserCallback};
-use crate::dxl::client::on_dispatcher_thread;
 use crate::dxl::ConnectionState;
 use crate::tie::TieClient;
 
@@ -18,11 +17,18 @@ use crate::tie::TieClient;
 /// its one dispatcher thread, in arrival order.
 pub struct dxltie_client_t {
     pub(crate) tie: TieClient,
+    /// The state listener `dxltie_client_set_state_callback` installed, which the next call
+    /// replaces.
+    state_listener: Mutex<Option<u64>>,
 }
 
 impl dxltie_client_t {
+    /// The client behind a handle argument: NULL and a client of the parent process (in a child
+    /// made by fork()) are refused here, before anything touches its locks or threads.
     pub(crate) unsafe fn from_ptr<'a>(client: *const dxltie_client_t) -> Result<&'a dxltie_client_t, FfiError> {
-        client.as_ref().ok_or_else(|| FfiError::null_arg("client"))
+        let c = client.as_ref().ok_or_else(|| FfiError::null_arg("client"))?;
+        c.tie.ensure_owner().map_err(from_dxl)?;
+        Ok(c)
     }
 }
 
@@ -41,7 +47,10 @@ pub unsafe extern "C" fn dxltie_client_new(
         let config = config.as_ref().ok_or_else(|| FfiError::null_arg("config"))?;
         let out = out_param(out_client, "out_client")?;
         let tie = TieClient::new(config.config.clone()).map_err(from_dxl)?;
-        *out = Box::into_raw(Box::new(dxltie_client_t { tie }));
+        *out = Box::into_raw(Box::new(dxltie_client_t {
+            tie,
+            state_listener: Mutex::new(None),
+        }));
         Ok(())
     })
 }
@@ -91,17 +100,20 @@ pub unsafe extern "C" fn dxltie_client_is_connected(client: *const dxltie_client
 
 /// Disconnects, stops the client's threads, runs every remaining `free_user_data` and frees the
 /// handle. NULL is a no-op. Inside one of this client's callbacks it returns
-/// `DXLTIE_E_WOULD_DEADLOCK` and frees nothing (the dispatcher cannot wait for itself).
+/// `DXLTIE_E_WOULD_DEADLOCK` and frees nothing (the dispatcher cannot wait for itself); inside
+/// another client's callback it works. In a child made by fork() it frees the handle's memory
+/// only and returns `DXLTIE_OK`: the threads and the connection belong to the parent, and no
+/// `free_user_data` runs (the user data belongs to the parent too).
 ///
 /// # Safety
 /// `client` must be NULL or a live client handle not used after this returns `DXLTIE_OK`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_client_free(client: *mut dxltie_client_t) -> dxltie_result_t {
     boundary::call("dxltie_client_free", || {
-        if client.is_null() {
+        let Some(c) = client.as_ref() else {
             return Ok(());
-        }
-        if on_dispatcher_thread() {
+        };
+        if c.tie.on_own_dispatcher() {
             return Err(FfiError::new(
                 DXLTIE_E_WOULD_DEADLOCK,
                 "dxltie_client_free called inside a callback: free the client from another thread",
@@ -130,6 +142,10 @@ pub struct dxltie_stats_t {
     pub bad_events: u64,
     /// Callbacks that panicked inside the library (caught).
     pub callback_faults: u64,
+    /// Messages over the DXL size limit (2 MiB), skipped while the connection stays up.
+    pub oversized: u64,
+    /// Connection attempts to a broker, successful or not (the back-off spaces them out).
+    pub connect_attempts: u64,
 }
 
 /// Fills `out_stats` with the client's counters.
@@ -153,6 +169,8 @@ pub unsafe extern "C" fn dxltie_client_stats(
             reconnects: s.reconnects,
             bad_events: c.tie.bad_events(),
             callback_faults: s.callback_panics,
+            oversized: s.oversized,
+            connect_attempts: s.connect_attempts,
         };
         Ok(())
     })
@@ -169,8 +187,9 @@ pub const DXLTIE_STATE_CONNECTED: dxltie_connection_state_t = 2;
 /// Receives connection state changes, on the dispatcher thread.
 pub type dxltie_state_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, state: dxltie_connection_state_t)>;
 
-/// Observes connection state changes; `free_user_data` (may be NULL) runs once when the client
-/// is freed.
+/// Observes connection state changes, replacing the callback an earlier call set.
+/// `free_user_data` (may be NULL) runs once, when the callback is replaced or the client freed,
+/// after its last call.
 ///
 /// # Safety
 /// `client` must be a live client handle; `callback` callable with `user_data` until then.
@@ -185,7 +204,7 @@ pub unsafe extern "C" fn dxltie_client_set_state_callback(
         let c = dxltie_client_t::from_ptr(client)?;
         let callback = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
         let user = Arc::new(UserCallback::new(callback, user_data, free_user_data));
-        c.tie.add_state_listener(Arc::new(move |state| {
+        let id = c.tie.add_state_listener(Arc::new(move |state| {
             let state = match state {
                 ConnectionState::Disconnected => DXLTIE_STATE_DISCONNECTED,
                 ConnectionState::Connecting => DXLTIE_STATE_CONNECTING,
@@ -194,6 +213,10 @@ pub unsafe extern "C" fn dxltie_client_set_state_callback(
             // SAFETY: registered by the caller for this user data.
             unsafe { (user.function)(user.user_data, state) };
         }));
+        let mut installed = c.state_listener.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(previous) = installed.replace(id) {
+            c.tie.remove_state_listener(previous);
+        }
         Ok(())
     })
 }

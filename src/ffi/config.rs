@@ -280,10 +280,7 @@ pub unsafe extern "C" fn dxltie_config_set_client_id(
     boundary::call("dxltie_config_set_client_id", || {
         let c = config_mut(config)?;
         let id = required_str(client_id, "client_id")?;
-        if id.is_empty() {
-            return Err(FfiError::new(DXLTIE_E_INVALID_ARG, "client_id is empty"));
-        }
-        c.config.client_id = id.to_owned();
+        c.config.set_client_id(id)?;
         c.refresh();
         Ok(())
     })
@@ -304,16 +301,12 @@ pub unsafe extern "C" fn dxltie_config_set_reconnect_back_off(
 ) -> dxltie_result_t {
     boundary::call("dxltie_config_set_reconnect_back_off", || {
         let c = config_mut(config)?;
-        if multiplier == 0 || !(0.0..=1.0).contains(&jitter) || max_delay_ms < initial_delay_ms {
-            return Err(FfiError::new(
-                DXLTIE_E_INVALID_ARG,
-                "back-off needs multiplier >= 1, 0 <= jitter <= 1 and max_delay_ms >= initial_delay_ms",
-            ));
-        }
-        c.config.reconnect_delay = Duration::from_millis(u64::from(initial_delay_ms));
-        c.config.reconnect_back_off_multiplier = multiplier;
-        c.config.reconnect_delay_max = Duration::from_millis(u64::from(max_delay_ms));
-        c.config.reconnect_delay_random = jitter;
+        c.config.set_reconnect_back_off(
+            Duration::from_millis(u64::from(initial_delay_ms)),
+            multiplier,
+            Duration::from_millis(u64::from(max_delay_ms)),
+            jitter,
+        )?;
         Ok(())
     })
 }
@@ -330,10 +323,7 @@ pub unsafe extern "C" fn dxltie_config_set_connect_retries(
 ) -> dxltie_result_t {
     boundary::call("dxltie_config_set_connect_retries", || {
         let c = config_mut(config)?;
-        if retries < -1 {
-            return Err(FfiError::new(DXLTIE_E_INVALID_ARG, "retries must be -1 or more"));
-        }
-        c.config.connect_retries = retries;
+        c.config.set_connect_retries(i64::from(retries))?;
         Ok(())
     })
 }
@@ -359,11 +349,7 @@ pub unsafe extern "C" fn dxltie_config_set_queue(
 ) -> dxltie_result_t {
     boundary::call("dxltie_config_set_queue", || {
         let c = config_mut(config)?;
-        if capacity == 0 {
-            return Err(FfiError::new(DXLTIE_E_INVALID_ARG, "capacity must be at least 1"));
-        }
-        c.config.incoming_queue_size = capacity;
-        c.config.overflow_policy = match policy {
+        let policy = match policy {
             DXLTIE_OVERFLOW_BLOCK => OverflowPolicy::Block,
             DXLTIE_OVERFLOW_DROP_OLDEST => OverflowPolicy::DropOldest,
             other => {
@@ -373,11 +359,13 @@ pub unsafe extern "C" fn dxltie_config_set_queue(
                 ))
             }
         };
+        c.config.set_queue(capacity, policy)?;
         Ok(())
     })
 }
 
-/// Sets the MQTT keep-alive interval (default 1800 s, as the Python client).
+/// Sets the MQTT keep-alive interval, 1 to 65535 seconds (MQTT's 16-bit field; larger values
+/// are refused with `DXLTIE_E_INVALID_ARG`). Default 1800 s, as the Python client.
 ///
 /// # Safety
 /// `config` must be a live handle.
@@ -385,13 +373,7 @@ pub unsafe extern "C" fn dxltie_config_set_queue(
 pub unsafe extern "C" fn dxltie_config_set_keep_alive(config: *mut dxltie_config_t, seconds: u32) -> dxltie_result_t {
     boundary::call("dxltie_config_set_keep_alive", || {
         let c = config_mut(config)?;
-        if seconds == 0 {
-            return Err(FfiError::new(
-                DXLTIE_E_INVALID_ARG,
-                "keep-alive must be at least 1 second",
-            ));
-        }
-        c.config.keep_alive = Duration::from_secs(u64::from(seconds));
+        c.config.set_keep_alive(u64::from(seconds))?;
         Ok(())
     })
 }

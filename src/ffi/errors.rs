@@ -31,6 +31,7 @@ pub(crate) fn from_dxl(e: DxlError) -> FfiError {
         DxlError::NotFound(_) => DXLTIE_E_NOT_FOUND,
         DxlError::Shutdown => DXLTIE_E_SHUTDOWN,
         DxlError::InvalidArgument(_) => DXLTIE_E_INVALID_ARG,
+        DxlError::Forked { .. } => DXLTIE_E_FORKED,
     };
     let message = match &e {
         // The service's own words, as `dxltie_last_error_message` shows them.

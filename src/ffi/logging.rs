@@ -107,8 +107,8 @@ pub(crate) fn install() {
     });
 }
 
-/// Sends the library's log records up to `max_level` to `callback` (NULL stops them).
-/// Process-wide; the last call wins. Without a callback nothing is printed unless the
+/// Sends the library's log records up to `max_level` to `callback`. A NULL `callback` stops
+/// them, whatever `max_level` says. Process-wide; the last call wins. Without a callback nothing is printed unless the
 /// environment variable `DXLTIE_LOG` is `error`, `warn`, `info`, `debug` or `trace` (stderr).
 ///
 /// # Safety
@@ -121,6 +121,10 @@ pub unsafe extern "C" fn dxltie_set_log_callback(
 ) -> dxltie_result_t {
     boundary::call("dxltie_set_log_callback", || {
         install();
+        let Some(callback) = callback else {
+            *SINK.write().unwrap_or_else(|e| e.into_inner()) = None;
+            return Ok(());
+        };
         let level = match max_level {
             DXLTIE_LOG_ERROR => log::LevelFilter::Error,
             DXLTIE_LOG_WARN => log::LevelFilter::Warn,
@@ -135,7 +139,7 @@ pub unsafe extern "C" fn dxltie_set_log_callback(
             }
         };
         let mut sink = SINK.write().unwrap_or_else(|e| e.into_inner());
-        *sink = callback.map(|callback| Sink {
+        *sink = Some(Sink {
             callback,
             user_data: user_data as usize,
             max_level: level,

@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::ffi::{c_char, CStr, CString};
 
 use super::boundary;
+use crate::dxl::config::ConfigErrorKind;
 use crate::dxl::ConfigError;
 
 /// The result of every fallible function: `DXLTIE_OK` (0) or a negative `DXLTIE_E_*` code.
@@ -45,8 +46,11 @@ pub const DXLTIE_E_NOT_FOUND: dxltie_result_t = -14;
 pub const DXLTIE_E_SHUTDOWN: dxltie_result_t = -15;
 /// A bug inside the library was caught at the boundary; the process lives on.
 pub const DXLTIE_E_PANIC: dxltie_result_t = -16;
-/// An unexpected internal failure.
-pub const DXLTIE_E_INTERNAL: dxltie_result_t = -17;
+// -17 was DXLTIE_E_INTERNAL, which no function ever returned; the value is not reused.
+/// The client was created by another process: this is a child made by fork(). A client belongs
+/// to the process that created it; in a child, create a new one (`dxltie_client_free` there
+/// releases the handle's memory only).
+pub const DXLTIE_E_FORKED: dxltie_result_t = -18;
 
 /// A failed call: the code to return and the detail for `dxltie_last_error_message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,12 +74,10 @@ impl FfiError {
 
 impl From<ConfigError> for FfiError {
     fn from(e: ConfigError) -> Self {
-        // A file that cannot be read at all is an I/O error; anything about its content is a
-        // configuration error.
-        let code = if e.section.is_none() && e.message.starts_with("cannot read") {
-            DXLTIE_E_IO
-        } else {
-            DXLTIE_E_CONFIG
+        let code = match e.kind {
+            ConfigErrorKind::Unreadable => DXLTIE_E_IO,
+            ConfigErrorKind::Invalid => DXLTIE_E_CONFIG,
+            ConfigErrorKind::InvalidValue => DXLTIE_E_INVALID_ARG,
         };
         FfiError::new(code, e.to_string())
     }
@@ -118,7 +120,7 @@ fn result_text(code: dxltie_result_t) -> &'static CStr {
         DXLTIE_E_NOT_FOUND => c"not found",
         DXLTIE_E_SHUTDOWN => c"client is shutting down",
         DXLTIE_E_PANIC => c"internal panic caught",
-        DXLTIE_E_INTERNAL => c"internal error",
+        DXLTIE_E_FORKED => c"the client belongs to the parent process (fork)",
         _ => c"unknown result code",
     };
     text

@@ -16,6 +16,7 @@ use super::error::{Result, TieError};
 use super::events::{decode_event, DecodedEvent, EventKind};
 use super::payloads::{self, Operation};
 use super::responses;
+use crate::dxl::client::NotClosed;
 use crate::dxl::{CallbackId, CallbackKind, Client, ClientConfig, DxlError, Handle, Message};
 
 /// The default response timeout of TIE requests, as in Python (30 s).
@@ -298,9 +299,22 @@ impl TieClient {
         self.dxl.remove_callback(id, true).map_err(tie_error)
     }
 
-    /// Closes the client (see [`Client::close`]).
-    pub fn close(self) -> std::result::Result<(), DxlError> {
-        self.dxl.close()
+    /// Closes the client (see [`Client::close`]); inside one of its own callbacks the client
+    /// comes back with the error.
+    pub fn close(self) -> std::result::Result<(), NotClosed<TieClient>> {
+        let TieClient {
+            dxl,
+            bad_events,
+            last_decoded,
+        } = self;
+        dxl.close().map_err(|NotClosed { client, error }| NotClosed {
+            client: TieClient {
+                dxl: client,
+                bad_events,
+                last_decoded,
+            },
+            error,
+        })
     }
 }
 

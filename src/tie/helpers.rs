@@ -12,7 +12,6 @@ use serde_json::Value;
 use super::constants::{file_provider, file_type, response_timeout, trust_level};
 use super::encoding::{base64_decode_lenient, python_repr_str};
 use super::error::{Result, TieError};
-use super::model::Reputation;
 
 /// The Python package version this crate reproduces (`dxltieclient.get_version()`).
 pub const PYTHON_API_VERSION: &str = "0.3.0";
@@ -389,13 +388,6 @@ pub fn has_definitive_reputation(reputations: &Value) -> bool {
             .or_else(|| provider.and_then(Value::as_str).and_then(|s| s.parse().ok()));
         is_definitive(rep.get("trustLevel").and_then(Value::as_i64), provider)
     })
-}
-
-/// [`has_definitive_reputation`] over flat reputations.
-pub fn has_definitive_reputation_in(reputations: &[Reputation]) -> bool {
-    reputations
-        .iter()
-        .any(|rep| is_definitive(rep.trust_level, rep.provider_id))
 }
 
 fn is_definitive(trust: Option<i64>, provider: Option<i64>) -> bool {

@@ -63,12 +63,6 @@ impl Operation {
         self == Operation::SetExternalFileReputation
     }
 
-    /// True when the response payload is never looked at (the two set requests): an empty or
-    /// non-JSON body is then fine, as in Python.
-    pub fn ignores_response_payload(self) -> bool {
-        matches!(self, Operation::SetFileReputation | Operation::SetCertificateReputation)
-    }
-
     /// The Python `TieClient` method name.
     pub fn python_method(self) -> &'static str {
         match self {
