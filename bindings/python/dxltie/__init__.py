@@ -23,7 +23,8 @@ from .client_config import Broker, DxlClientConfig
 from .constants import *  # noqa: F401,F403 - the reference star-exports its constants too
 from .constants import __all__ as _constants_all
 from .dxl_client import DxlClient
-from .exceptions import BadResponseError, DxlException, DxlTieError, WaitTimeoutException
+from .exceptions import (BadResponseError, DxlException, DxlTieError, ForkedClientError, MalformedBrokerUriException,
+                         WaitTimeoutException)
 from .message import Event
 from .util import MessageUtils
 
@@ -53,6 +54,7 @@ def library_path():
 __all__ = [
     "TieClient", "DxlClient", "DxlClientConfig", "Broker", "Event", "MessageUtils",
     "EventCallback", "DetectionCallback", "FirstInstanceCallback", "ReputationChangeCallback",
-    "DxlException", "DxlTieError", "WaitTimeoutException", "BadResponseError",
+    "DxlException", "DxlTieError", "WaitTimeoutException", "BadResponseError", "ForkedClientError",
+    "MalformedBrokerUriException",
     "get_version", "library_version", "library_path", "set_library_log_level",
 ] + list(_constants_all)

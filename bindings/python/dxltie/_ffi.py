@@ -115,7 +115,10 @@ DXLTIE_E_WOULD_DEADLOCK = -13
 DXLTIE_E_NOT_FOUND = -14
 DXLTIE_E_SHUTDOWN = -15
 DXLTIE_E_PANIC = -16
-DXLTIE_E_INTERNAL = -17
+# -17 was DXLTIE_E_INTERNAL, which the library never returned; the value is not reused.
+#: A client used in a process forked from the one that created it (the library's threads and
+#: connection stayed in the parent).
+DXLTIE_E_FORKED = -18
 
 RESULT_NAMES = {
     0: "DXLTIE_OK",
@@ -135,7 +138,7 @@ RESULT_NAMES = {
     -14: "DXLTIE_E_NOT_FOUND",
     -15: "DXLTIE_E_SHUTDOWN",
     -16: "DXLTIE_E_PANIC",
-    -17: "DXLTIE_E_INTERNAL",
+    -18: "DXLTIE_E_FORKED",
 }
 
 DXLTIE_STATE_DISCONNECTED = 0
@@ -189,6 +192,8 @@ class dxltie_stats_t(Structure):
         ("reconnects", c_uint64),
         ("bad_events", c_uint64),
         ("callback_faults", c_uint64),
+        ("oversized", c_uint64),
+        ("connect_attempts", c_uint64),
     ]
 
 

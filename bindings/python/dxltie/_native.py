@@ -1,5 +1,5 @@
 """The glue between Python and ``libdxltie``: result checking, the callback registry and its
-module-level trampolines, the log bridge and the exit hook.
+module-level trampolines, the log bridge, interruptible blocking calls, fork and the exit hook.
 
 Callbacks. C receives only module-level ``CFUNCTYPE`` objects (they live as long as the module,
 so they are never collected while C holds them). What C stores as ``user_data`` is a small
@@ -8,23 +8,47 @@ registered because the registry holds it; the library's ``free_user_data`` (run 
 after the last call) drops it again. ctypes takes the GIL for each call coming in from a library
 thread, and every trampoline catches every exception, so nothing propagates into C.
 
+Interruptible calls. A ctypes call cannot be interrupted: a signal that arrives meanwhile is
+handled only when the call returns, so a request blocked in C for its 30 s timeout would hold
+Ctrl-C for 30 s. On the main thread (the only one Python runs signal handlers on),
+:func:`blocking` therefore hands the call to a long-lived worker thread and waits for it on a
+lock, which a signal interrupts: ``KeyboardInterrupt`` is raised at once. The abandoned call
+finishes on the worker (a request until its answer or timeout, or at once when the client is
+disconnected or destroyed) and its result is dropped; the client's bookkeeping is done by the
+worker, so the client stays consistent. On any other thread, library callbacks included, calls
+are made directly, as before. One worker serves every call (a second one exists only while an
+abandoned call is still running): no thread is started per call.
+
+Fork. A client's connection and threads stay in the process that made it. After ``os.fork()``
+every client inherited by the child is marked as the parent's: its calls raise
+:class:`dxltie.ForkedClientError` at once without touching the handle, and closing it in the
+child (``destroy()``, garbage collection, exit) only releases the handle's memory there (the
+library's free does nothing else in a child). The worker threads are not inherited either: the
+child starts its own when it needs one.
+
+Logging. The ``dxltie`` logger has a ``NullHandler``, as libraries do: nothing is printed
+unless the application configures logging.
+
 Exit. Every live :class:`dxltie.DxlClient` sits in a weak set; an ``atexit`` hook destroys those
 that remain (before the interpreter is finalised, so no library thread calls into a dying
 interpreter) and detaches the log bridge.
 """
 
+import _thread
 import atexit
 import binascii
 import ctypes
 import itertools
 import logging
+import os
 import threading
 import weakref
 
 from . import _ffi
-from .exceptions import BadResponseError, DxlTieError, WaitTimeoutException
+from .exceptions import BadResponseError, DxlTieError, ForkedClientError, WaitTimeoutException
 
 logger = logging.getLogger("dxltie")
+logger.addHandler(logging.NullHandler())  # no output unless the application configures logging
 _native_logger = logging.getLogger("dxltie.native")
 
 #: The two texts the library uses for bad hex, as Python's ``binascii.Error`` words them.
@@ -72,7 +96,17 @@ def error_for(rc, message, service_code=0):
         return ValueError(message)
     if rc == _ffi.DXLTIE_E_BAD_RESPONSE:
         return BadResponseError(message, rc, name)
+    if rc == _ffi.DXLTIE_E_FORKED:
+        return ForkedClientError(message, rc, name)
     return DxlTieError(message, rc, name)
+
+
+def forked_error(created_in):
+    """The exception for a client of process ``created_in`` used in this (forked) process."""
+    return ForkedClientError(
+        "this dxltie client belongs to process %d, which created it; it cannot be used in the forked "
+        "child process %d (its connection and threads stayed in the parent): make a new DxlClient in "
+        "the child" % (created_in, os.getpid()), _ffi.DXLTIE_E_FORKED, "DXLTIE_E_FORKED")
 
 
 def check(rc):
@@ -200,8 +234,7 @@ def log_trampoline(user_data, level, target, message):
 
 
 def _library_level(level):
-    if level is None:
-        return 0
+    """The most detailed library level that has records at ``level`` or above."""
     for native, py in sorted(_LEVELS.items(), reverse=True):
         if level <= py:
             return native
@@ -211,20 +244,119 @@ def _library_level(level):
 def set_library_log_level(level=logging.WARNING):
     """Forwards the library's own log records at ``level`` and above (a :mod:`logging` level)
     to the ``dxltie.native`` logger; ``None`` stops forwarding. Records are emitted on library
-    threads. The default, set on import, is ``logging.WARNING``."""
-    native = _library_level(level)
-    if native:
-        check(_ffi.dxltie_set_log_callback(log_trampoline, None, native))
+    threads. The default, set on import, is ``logging.WARNING``. Raises :class:`ValueError` if
+    the library refuses the change."""
+    if level is None:
+        # A NULL callback detaches; the level must still be a valid one.
+        check(_ffi.dxltie_set_log_callback(_ffi.dxltie_log_fn(), None, _ffi.DXLTIE_LOG_ERROR))
     else:
-        check(_ffi.dxltie_set_log_callback(_ffi.dxltie_log_fn(), None, 0))
+        check(_ffi.dxltie_set_log_callback(log_trampoline, None, _library_level(level)))
 
 
 # --------------------------------------------------------------------------------------------
-# Exit
+# Interruptible blocking calls
+# --------------------------------------------------------------------------------------------
+
+_main_thread_id = threading.main_thread().ident
+_idle_workers = []  # list.append and list.pop are atomic: no lock needed
+_MAX_IDLE_WORKERS = 1
+
+
+class _Job(object):
+    __slots__ = ("fn", "args", "done", "result", "error")
+
+    def __init__(self, fn, args):
+        self.fn = fn
+        self.args = args
+        self.done = _thread.allocate_lock()
+        self.done.acquire()
+        self.result = None
+        self.error = None
+
+
+class _Worker(object):
+    """A daemon thread that runs one job at a time for the main thread."""
+
+    __slots__ = ("go", "job")
+
+    def __init__(self):
+        self.go = _thread.allocate_lock()
+        self.go.acquire()
+        self.job = None
+
+    def loop(self):
+        go = self.go
+        while True:
+            go.acquire()
+            job, self.job = self.job, None
+            try:
+                job.result = job.fn(*job.args)
+            except BaseException as e:  # handed to the waiting thread (dropped if it gave up)
+                job.error = e
+            # Back to the idle list before waking the caller, so that the wake-up is the last
+            # thing done while holding the GIL: the caller then finds the GIL free.
+            stay = len(_idle_workers) < _MAX_IDLE_WORKERS  # else: started for an abandoned call
+            if stay:
+                _idle_workers.append(self)
+            job.done.release()
+            if not stay:
+                return
+            job = None
+
+
+def _start_worker():
+    worker = _Worker()
+    try:
+        threading.Thread(target=worker.loop, name="dxltie-call", daemon=True).start()
+    except RuntimeError:  # no new threads (interpreter shutdown): the caller calls directly
+        return None
+    return worker
+
+
+def blocking(fn, *args):
+    """``fn(*args)``, interruptible by a signal when called on the main thread (see the module
+    documentation). ``fn`` must do all of its own bookkeeping, since the caller may leave before
+    it returns, and must release whatever it allocates."""
+    if threading.get_ident() != _main_thread_id:
+        return fn(*args)
+    try:
+        worker = _idle_workers.pop()
+    except IndexError:
+        worker = _start_worker()
+        if worker is None:
+            return fn(*args)
+    job = _Job(fn, args)
+    worker.job = job
+    try:
+        worker.go.release()
+    except BaseException:  # pragma: no cover - interrupted before the worker got the job
+        worker.job = None
+        _idle_workers.append(worker)
+        raise
+    job.done.acquire()  # a signal interrupts this wait; the job then finishes on its own
+    error = job.error
+    if error is not None:
+        job.error = None
+        try:
+            raise error
+        finally:
+            error = None
+    return job.result
+
+
+# --------------------------------------------------------------------------------------------
+# Exit and fork
 # --------------------------------------------------------------------------------------------
 
 live_clients = weakref.WeakSet()
 _live_lock = threading.Lock()
+#: Whether this process has made a client (and so may have library threads that log).
+_clients_made = False
+
+
+def client_created():
+    global _clients_made
+    _clients_made = True
 
 
 def track(client):
@@ -245,6 +377,11 @@ def _close_all_at_exit():
             client.destroy()
         except BaseException:
             logger.exception("Error closing a dxltie client at exit")
+    if not _clients_made:
+        # No library thread was ever started in this process (a forked child that made no
+        # client of its own, for one): nothing can log while the interpreter is finalised, and
+        # the library's log lock may have been held by a thread of the parent at the fork.
+        return
     try:
         set_library_log_level(None)
     except BaseException:  # pragma: no cover
@@ -252,6 +389,25 @@ def _close_all_at_exit():
 
 
 atexit.register(_close_all_at_exit)
+
+
+def _after_fork_in_child():
+    """Runs in a forked child: the worker threads did not survive the fork, and every client
+    inherited from the parent belongs to the parent."""
+    global _main_thread_id, _live_lock, _clients_made
+    _main_thread_id = threading.get_ident()  # the thread that forked is the child's main thread
+    del _idle_workers[:]
+    _live_lock = threading.Lock()  # may have been held by another thread at the fork
+    _clients_made = False
+    for client in list(live_clients):
+        try:
+            client._after_fork_in_child()
+        except BaseException:  # pragma: no cover - must not break os.fork()
+            pass
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 try:
     set_library_log_level(logging.WARNING)

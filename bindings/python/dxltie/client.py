@@ -6,6 +6,11 @@ Results are what the reference returns: the reputation getters give a ``dict`` k
 Errors: an ErrorResponse raises a plain ``Exception("Error: <message> (<code>)")``, no answer
 within :attr:`TieClient.response_timeout` raises :class:`dxltie.WaitTimeoutException`, bad hex
 raises ``binascii.Error`` and a rejected argument ``ValueError``, all before anything is sent.
+Numbers are checked against the range of the C type they are passed as (a trust level is an
+``int32_t``, a query limit an ``int64_t``), never truncated.
+
+On the main thread every request can be interrupted (Ctrl-C raises ``KeyboardInterrupt`` at
+once); the abandoned request finishes in the background and its answer is dropped.
 
 Differences, all deliberate: requests may be made from inside event callbacks; removing a
 callback leaves the other callbacks on its topic subscribed; each ``add_*_callback`` binds the
@@ -18,8 +23,8 @@ import ctypes
 import json
 import logging
 
-from . import _ffi, _native
-from ._native import check, take_string, to_bytes
+from . import _args, _ffi, _native
+from ._native import blocking, check, take_string, to_bytes
 from .constants import (CertReputationOverriddenProp, CertReputationProp, FileType, ReputationProp,
                         TrustLevel, RepChangeEventProp)
 from .dxl_client import DxlClient, _millis
@@ -180,11 +185,14 @@ def _optional_hex(value):
     return _hex_arg(value) if value else None
 
 
-def _int_arg(value, name):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise TypeError("%s must be an integer, not %r" % (name, value))
+def _trust_level_arg(value):
+    """A trust level as the ``int32_t`` the library takes (not validated further, as in the
+    reference)."""
+    return _args.integer(value, "trust_level", _args.INT32_MIN, _args.INT32_MAX)
+
+
+def _query_limit_arg(value):
+    return _args.integer(value, "query_limit", _args.INT64_MIN, _args.INT64_MAX)
 
 
 class TieClient(object):
@@ -213,12 +221,29 @@ class TieClient(object):
 
     @response_timeout.setter
     def response_timeout(self, response_timeout):
+        """Less than 30 raises ``Exception`` as in the reference; NaN, infinity and more than
+        4 294 967.295 s (what the library's ``uint32_t`` of milliseconds holds, about 49.7 days)
+        raise ``ValueError``: the reference would accept them and fail or wait forever at the
+        first request; a silently shortened timeout would be worse."""
         if response_timeout < self._MIN_RESPONSE_TIMEOUT:
             raise Exception("Response timeout must be greater than or equal to " + str(self._MIN_RESPONSE_TIMEOUT))
+        _millis(response_timeout, "response_timeout", self._MIN_RESPONSE_TIMEOUT)
         self._response_timeout = response_timeout
 
     def _timeout_ms(self):
-        return _millis(self._response_timeout)
+        return _millis(self._response_timeout, "response_timeout")
+
+    # -- the library calls (run by blocking(): on a worker when called on the main thread) ----
+
+    def _call(self, function, *args):
+        with self._dxl_client._use() as handle:
+            check(function(handle, *args))
+
+    def _call_json(self, function, *args):
+        out = ctypes.c_void_p()
+        with self._dxl_client._use() as handle:
+            check(function(handle, *(args + (ctypes.byref(out),))))
+        return take_string(out)  # freed here even when the caller has gone
 
     # -- callbacks ----------------------------------------------------------------------------
 
@@ -235,6 +260,12 @@ class TieClient(object):
             client._tie_callbacks[key] = registration
         # The library calls run outside the lock: a callback running on the dispatcher may add
         # or remove callbacks itself while another thread waits in dxltie_remove_callback for it.
+        blocking(self._register, kind, callback, key, registration)
+
+    def _register(self, kind, callback, key, registration):
+        """The library part of an add, with its bookkeeping (it completes even if the caller
+        was interrupted meanwhile)."""
+        client = self._dxl_client
         user_data = _native.register(_make_handler(kind, callback))
         out_id = ctypes.c_uint64()
         try:
@@ -263,7 +294,7 @@ class TieClient(object):
             if registration.id is None:
                 registration.cancelled = True  # the adding thread removes it
                 return
-        self._remove_id(registration.id)
+        blocking(self._remove_id, registration.id)
 
     def _remove_id(self, registration_id):
         with self._dxl_client._use() as handle:
@@ -308,11 +339,10 @@ class TieClient(object):
     def set_file_reputation(self, trust_level, hashes, filename="", comment=""):
         """Sets the Enterprise reputation (trust level) of a file identified by ``hashes``
         (``{HashType.MD5: hex, ...}``). The trust level is not validated, as in the reference."""
+        trust_level = _trust_level_arg(trust_level)
         h = _Hashes(hashes)
-        with self._dxl_client._use() as handle:
-            check(_ffi.dxltie_set_file_reputation(
-                handle, _int_arg(trust_level, "trust_level"), h.array, h.count, to_bytes(filename, "filename"),
-                to_bytes(comment, "comment"), self._timeout_ms()))
+        blocking(self._call, _ffi.dxltie_set_file_reputation, trust_level, h.array, h.count,
+                 to_bytes(filename, "filename"), to_bytes(comment, "comment"), self._timeout_ms())
 
     def set_external_file_reputation(self, trust_level, hashes, file_type=0, filename="", comment=""):
         """Reports an External provider reputation for a file (a DXL event: no response).
@@ -328,58 +358,46 @@ class TieClient(object):
             raise ValueError("TrustLevel was not a valid entry")
         if not hashes:
             raise ValueError("File hashes were not specified")
+        trust_level = _trust_level_arg(trust_level)
+        file_type = _args.integer(file_type, "file_type", 0, _args.UINT64_MAX)
         h = _Hashes(hashes)
-        with self._dxl_client._use() as handle:
-            check(_ffi.dxltie_set_external_file_reputation(
-                handle, int(trust_level), h.array, h.count, int(file_type), to_bytes(filename, "filename"),
-                to_bytes(comment, "comment")))
+        blocking(self._call, _ffi.dxltie_set_external_file_reputation, trust_level, h.array, h.count, file_type,
+                 to_bytes(filename, "filename"), to_bytes(comment, "comment"))
 
     def get_file_reputation(self, hashes):
         """The reputations of a file identified by ``hashes``: ``{providerId: reputation}``
         (``FileProvider.GTI``, ``FileProvider.ENTERPRISE``, ...); ``{}`` when none."""
         h = _Hashes(hashes)
-        out = ctypes.c_void_p()
-        with self._dxl_client._use() as handle:
-            check(_ffi.dxltie_get_file_reputation_json(handle, h.array, h.count, self._timeout_ms(),
-                                                       ctypes.byref(out)))
-        return _provider_map(json.loads(take_string(out)))
+        text = blocking(self._call_json, _ffi.dxltie_get_file_reputation_json, h.array, h.count, self._timeout_ms())
+        return _provider_map(json.loads(text))
 
     def get_file_first_references(self, hashes, query_limit=500):
         """The systems that first referenced the file: a list of ``{"agentGuid", "date"}``."""
+        query_limit = _query_limit_arg(query_limit)
         h = _Hashes(hashes)
-        out = ctypes.c_void_p()
-        with self._dxl_client._use() as handle:
-            check(_ffi.dxltie_get_file_first_references_json(
-                handle, h.array, h.count, _int_arg(query_limit, "query_limit"), self._timeout_ms(),
-                ctypes.byref(out)))
-        return json.loads(take_string(out))
+        text = blocking(self._call_json, _ffi.dxltie_get_file_first_references_json, h.array, h.count, query_limit,
+                        self._timeout_ms())
+        return json.loads(text)
 
     # -- certificate requests -----------------------------------------------------------------
 
     def set_certificate_reputation(self, trust_level, sha1, public_key_sha1=None, comment=""):
         """Sets the Enterprise reputation (trust level) of a certificate."""
-        with self._dxl_client._use() as handle:
-            check(_ffi.dxltie_set_certificate_reputation(
-                handle, _int_arg(trust_level, "trust_level"), _hex_arg(sha1), _optional_hex(public_key_sha1),
-                to_bytes(comment, "comment"), self._timeout_ms()))
+        blocking(self._call, _ffi.dxltie_set_certificate_reputation, _trust_level_arg(trust_level), _hex_arg(sha1),
+                 _optional_hex(public_key_sha1), to_bytes(comment, "comment"), self._timeout_ms())
 
     def get_certificate_reputation(self, sha1, public_key_sha1=None):
         """The reputations of a certificate: ``{providerId: reputation}`` (``CertProvider.GTI``,
         ``CertProvider.ENTERPRISE``); ``{}`` when none."""
-        out = ctypes.c_void_p()
-        with self._dxl_client._use() as handle:
-            check(_ffi.dxltie_get_certificate_reputation_json(
-                handle, _hex_arg(sha1), _optional_hex(public_key_sha1), self._timeout_ms(), ctypes.byref(out)))
-        return _provider_map(json.loads(take_string(out)))
+        text = blocking(self._call_json, _ffi.dxltie_get_certificate_reputation_json, _hex_arg(sha1),
+                        _optional_hex(public_key_sha1), self._timeout_ms())
+        return _provider_map(json.loads(text))
 
     def get_certificate_first_references(self, sha1, public_key_sha1=None, query_limit=500):
         """The systems that first referenced files signed by the certificate."""
-        out = ctypes.c_void_p()
-        with self._dxl_client._use() as handle:
-            check(_ffi.dxltie_get_certificate_first_references_json(
-                handle, _hex_arg(sha1), _optional_hex(public_key_sha1), _int_arg(query_limit, "query_limit"),
-                self._timeout_ms(), ctypes.byref(out)))
-        return json.loads(take_string(out))
+        text = blocking(self._call_json, _ffi.dxltie_get_certificate_first_references_json, _hex_arg(sha1),
+                        _optional_hex(public_key_sha1), _query_limit_arg(query_limit), self._timeout_ms())
+        return json.loads(text)
 
     # -- static helpers (the reference's, which its tests call) -------------------------------
 

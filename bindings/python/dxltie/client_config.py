@@ -7,8 +7,9 @@ configuration afterwards does not change a client already made from it.
 import ctypes
 import threading
 
-from . import _ffi
+from . import _args, _ffi
 from ._native import check, to_bytes
+from .exceptions import MalformedBrokerUriException
 
 __all__ = ["DxlClientConfig", "Broker"]
 
@@ -23,7 +24,22 @@ class Broker(object):
         self.host_name = host_name
         self.unique_id = unique_id
         self.ip_address = ip_address
-        self.port = int(port)
+        self.port = port
+
+    @property
+    def port(self):
+        """The broker's TCP port, 1 to 65535; anything else raises
+        :class:`dxltie.MalformedBrokerUriException` ("Invalid port ..."), as in dxlclient."""
+        return self._port
+
+    @port.setter
+    def port(self, port):
+        try:
+            if isinstance(port, (str, bytes)):
+                port = int(port)  # "8883", as a configuration file gives it
+            self._port = _args.integer(port, "port", 1, 0xFFFF)
+        except (TypeError, ValueError) as e:
+            raise MalformedBrokerUriException("Invalid port: %s" % e)
 
     def _to_broker_string(self):
         """The ``dxlclient.config`` form: ``[id;]port;host[;ip]``."""
@@ -59,6 +75,15 @@ class DxlClientConfig(object):
     one returns the value last set here, or the library default (which a configuration file does
     not change: the library reads only ``[Certs]``, ``[Brokers]``, ``[BrokersWebSockets]``,
     ``[General] ClientId/UseWebSockets`` and ``[Proxy]`` from it).
+
+    Unlike ``dxlclient``, which stores whatever it is given, each tuning setter checks its value
+    and raises ``ValueError`` (naming the property and the accepted range) for a value out of
+    range, NaN or infinity, and ``TypeError`` for a value that is not a number; nothing is then
+    changed. The ranges: ``connect_retries`` -1 to 2**31-1; ``keep_alive_interval`` 1 to 65535
+    seconds (MQTT's 16-bit field); ``reconnect_delay`` and ``reconnect_delay_max`` 0 to
+    4 294 967.295 seconds (a ``uint32_t`` of milliseconds), the maximum not below the delay;
+    ``reconnect_back_off_multiplier`` 1 to 2**32-1; ``reconnect_delay_random`` 0 to 1;
+    ``incoming_message_queue_size`` 1 to ``SIZE_MAX``.
     """
 
     def __init__(self, broker_ca_bundle, cert_file, private_key, brokers, websocket_brokers=None, **proxy_args):
@@ -161,8 +186,9 @@ class DxlClientConfig(object):
 
     @connect_retries.setter
     def connect_retries(self, connect_retries):
-        check(_ffi.dxltie_config_set_connect_retries(self._live(), int(connect_retries)))
-        self._connect_retries = int(connect_retries)
+        retries = _args.integer(connect_retries, "connect_retries", -1, _args.INT32_MAX)
+        check(_ffi.dxltie_config_set_connect_retries(self._live(), retries))
+        self._connect_retries = retries
 
     @property
     def keep_alive_interval(self):
@@ -171,15 +197,21 @@ class DxlClientConfig(object):
 
     @keep_alive_interval.setter
     def keep_alive_interval(self, seconds):
-        check(_ffi.dxltie_config_set_keep_alive(self._live(), int(seconds)))
-        self._keep_alive_interval = int(seconds)
+        # MQTT carries the keep-alive in a 16-bit field.
+        seconds = _args.integer(seconds, "keep_alive_interval", 1, 0xFFFF, "seconds")
+        check(_ffi.dxltie_config_set_keep_alive(self._live(), seconds))
+        self._keep_alive_interval = seconds
 
     def _set_back_off(self, index, value):
         values = list(self._reconnect)
         values[index] = value
         delay, multiplier, delay_max, jitter = values
+        if delay_max < delay:
+            raise ValueError("reconnect_delay_max (%r seconds) must not be less than reconnect_delay (%r seconds)"
+                             % (delay_max, delay))
         check(_ffi.dxltie_config_set_reconnect_back_off(
-            self._live(), int(round(delay * 1000)), int(multiplier), int(round(delay_max * 1000)), float(jitter)))
+            self._live(), _args.millis(delay, "reconnect_delay"), multiplier, _args.millis(delay_max, "reconnect_delay_max"),
+            jitter))
         self._reconnect = values
 
     @property
@@ -189,7 +221,7 @@ class DxlClientConfig(object):
 
     @reconnect_delay.setter
     def reconnect_delay(self, seconds):
-        self._set_back_off(0, float(seconds))
+        self._set_back_off(0, _args.real(seconds, "reconnect_delay", 0, _args.MAX_TIMEOUT_SECONDS, "seconds"))
 
     @property
     def reconnect_back_off_multiplier(self):
@@ -198,7 +230,7 @@ class DxlClientConfig(object):
 
     @reconnect_back_off_multiplier.setter
     def reconnect_back_off_multiplier(self, multiplier):
-        self._set_back_off(1, int(multiplier))
+        self._set_back_off(1, _args.integer(multiplier, "reconnect_back_off_multiplier", 1, _args.UINT32_MAX))
 
     @property
     def reconnect_delay_max(self):
@@ -207,7 +239,7 @@ class DxlClientConfig(object):
 
     @reconnect_delay_max.setter
     def reconnect_delay_max(self, seconds):
-        self._set_back_off(2, float(seconds))
+        self._set_back_off(2, _args.real(seconds, "reconnect_delay_max", 0, _args.MAX_TIMEOUT_SECONDS, "seconds"))
 
     @property
     def reconnect_delay_random(self):
@@ -216,7 +248,7 @@ class DxlClientConfig(object):
 
     @reconnect_delay_random.setter
     def reconnect_delay_random(self, fraction):
-        self._set_back_off(3, float(fraction))
+        self._set_back_off(3, _args.real(fraction, "reconnect_delay_random", 0, 1))
 
     @property
     def incoming_message_queue_size(self):
@@ -225,11 +257,14 @@ class DxlClientConfig(object):
 
     @incoming_message_queue_size.setter
     def incoming_message_queue_size(self, size):
-        check(_ffi.dxltie_config_set_queue(self._live(), int(size), self._queue[1]))
-        self._queue[0] = int(size)
+        size = _args.integer(size, "incoming_message_queue_size", 1, _args.SIZE_MAX)
+        check(_ffi.dxltie_config_set_queue(self._live(), size, self._queue[1]))
+        self._queue[0] = size
 
     def set_queue(self, capacity, drop_oldest=False):
-        """Sets the dispatcher queue capacity and its overflow policy (block, or drop the oldest)."""
+        """Sets the dispatcher queue capacity (1 to ``SIZE_MAX``) and its overflow policy
+        (block, or drop the oldest)."""
+        capacity = _args.integer(capacity, "capacity", 1, _args.SIZE_MAX)
         policy = _ffi.DXLTIE_OVERFLOW_DROP_OLDEST if drop_oldest else _ffi.DXLTIE_OVERFLOW_BLOCK
-        check(_ffi.dxltie_config_set_queue(self._live(), int(capacity), policy))
-        self._queue = [int(capacity), policy]
+        check(_ffi.dxltie_config_set_queue(self._live(), capacity, policy))
+        self._queue = [capacity, policy]

@@ -55,9 +55,17 @@ def test_every_header_function_is_declared_with_its_arity():
 
 def test_constants_match_the_header():
     text = header_text()
-    for name, value in re.findall(r"^#define (DXLTIE_(?:E_\w+|OK|STATE_\w+|OVERFLOW_\w+|EVENT_KIND_\w+|LOG_\w+|"
-                                  r"RESPONSE_TIMEOUT_\w+)) (-?\d+)$", text, re.M):
+    defined = re.findall(r"^#define (DXLTIE_(?:E_\w+|OK|STATE_\w+|OVERFLOW_\w+|EVENT_KIND_\w+|LOG_\w+|"
+                         r"RESPONSE_TIMEOUT_\w+)) (-?\d+)$", text, re.M)
+    for name, value in defined:
         assert getattr(_ffi, name) == int(value), name
+    # and no result code the header does not have (a removed or renumbered one)
+    header_codes = {name: int(value) for name, value in defined if name.startswith("DXLTIE_E_")}
+    ours = {name: value for name, value in vars(_ffi).items() if name.startswith("DXLTIE_E_")}
+    assert ours == header_codes
+    names = {value: name for name, value in header_codes.items()}
+    names[0] = "DXLTIE_OK"
+    assert _ffi.RESULT_NAMES == names
 
 
 #: The structs with fields (the opaque handles have none).
