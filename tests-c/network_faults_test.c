@@ -64,7 +64,7 @@ static const char *code_name(dxltie_result_t code) {
     case DXLTIE_E_NOT_FOUND: return "NOT_FOUND";
     case DXLTIE_E_SHUTDOWN: return "SHUTDOWN";
     case DXLTIE_E_PANIC: return "PANIC";
-    case DXLTIE_E_INTERNAL: return "INTERNAL";
+    case DXLTIE_E_FORKED: return "FORKED";
     default: return "UNKNOWN";
     }
 }
