@@ -15,16 +15,43 @@
  * dxltie_string_free. Everything passed to a callback is borrowed for the duration of the call:
  * copy what you keep.
  *
- * Threads. Every function is thread-safe. Each client has one network thread, which never runs
- * your code, and one dispatcher thread, which runs every callback of that client, one at a
- * time, in arrival order, never while a library lock is held. Inside a callback you may call
- * any function, including synchronous requests (responses are matched on the network thread)
- * and dxltie_remove_callback (even for the running callback), except dxltie_client_free, which
- * returns DXLTIE_E_WOULD_DEADLOCK there. From another thread, dxltie_remove_callback waits for
- * a running call of that callback to return; after it returns the callback is not called again.
+ * Threads. Every client function is thread-safe; a dxltie_config_t is not (change one
+ * configuration from one thread at a time; a client copies it). Each client has three threads:
+ * a network thread, which never runs your code; a resolver thread that the network thread
+ * starts for host-name lookups (idle otherwise); and a dispatcher thread, which runs every
+ * callback of that client, one at a time, in arrival order, never while a library lock is held.
+ * Inside a callback you may call any function, including synchronous requests (responses are
+ * matched on the network thread) and dxltie_remove_callback (even for the running callback),
+ * except dxltie_client_free of that same client, which returns DXLTIE_E_WOULD_DEADLOCK there
+ * (freeing another client works). From another thread, or from another client's callback,
+ * dxltie_remove_callback waits for a running call of that callback to return; after it returns
+ * the callback is not called again.
  * A callback's free_user_data runs exactly once, after its last call. Slow callbacks delay the
  * others: with the default queue policy (block) the network thread then stops reading, so
  * nothing is lost; with DXLTIE_OVERFLOW_DROP_OLDEST the oldest messages are dropped and counted.
+ *
+ * Signals. The library installs no signal handler and changes no disposition. Its threads
+ * start with every asynchronous signal blocked (all but SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+ * SIGTRAP and SIGSYS), so process-wide signals (SIGINT, SIGTERM, SIGCHLD, ...) reach your own
+ * threads only, and a write to a connection the broker closed fails with EPIPE inside the
+ * library instead of raising SIGPIPE in your process: a host with the default SIGPIPE action
+ * is never killed by the library. Callbacks run on the dispatcher thread with that mask too.
+ *
+ * fork(). A client belongs to the process that created it: its threads and its connection do
+ * not exist in a child. In a child made by fork(), every call on a parent's client returns
+ * DXLTIE_E_FORKED (dxltie_client_is_connected returns false) without touching its locks, and
+ * dxltie_client_free releases the handle's memory only (no thread is joined, no free_user_data
+ * runs) and returns DXLTIE_OK. Create a new client in the child if it needs one.
+ *
+ * Timeouts. A timeout of 0 ms given to dxltie_client_connect means "do not wait": the call
+ * fails with DXLTIE_E_CONNECT unless already connected. A timeout of 0 ms given to a request
+ * means the default response timeout (30 s, as in the Python client).
+ *
+ * Limits. A message over 2 MiB (the DXL limit, with its envelope) is never sent: the call
+ * returns DXLTIE_E_INVALID_ARG. One received is skipped and counted (oversized in
+ * dxltie_stats_t) while the connection goes on. Numeric settings out of range are refused with
+ * DXLTIE_E_INVALID_ARG, never truncated. Configuration and PEM files must be regular files of
+ * at most 4 MiB (a FIFO or a device is refused with a message naming it).
  */
 
 #ifndef DXLTIE_H
