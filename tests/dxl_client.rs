@@ -332,3 +332,53 @@ fn a_client_certificate_from_another_ca_is_refused() {
     let client = Client::new(config).unwrap();
     assert!(client.connect(WAIT).is_err());
 }
+
+#[test]
+fn close_inside_its_own_callback_gives_the_client_back() {
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let client = connected_client(&broker.client_config(&pki));
+    let handle = client.handle().clone();
+    let slot: Arc<Mutex<Option<Client>>> = Arc::new(Mutex::new(Some(client)));
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let in_callback = slot.clone();
+    handle
+        .add_callback(
+            CallbackKind::Event,
+            "/test/close",
+            Arc::new(move |_: &Handle, _: &Message| {
+                let Some(client) = in_callback.lock().unwrap().take() else {
+                    return;
+                };
+                // The dispatcher cannot wait for itself: the client comes back, whole.
+                let outcome = match client.close() {
+                    Ok(()) => "closed".to_string(),
+                    Err(not_closed) => {
+                        let text = not_closed.error.to_string();
+                        *in_callback.lock().unwrap() = Some(not_closed.client);
+                        text
+                    }
+                };
+                let _ = tx.lock().unwrap().send(outcome);
+            }),
+            true,
+        )
+        .unwrap();
+    handle
+        .send_event(&Message::event("/test/close", b"x".to_vec()))
+        .unwrap();
+    let outcome = rx.recv_timeout(WAIT).unwrap();
+    assert!(outcome.contains("cannot be closed from inside"), "{outcome}");
+    // Still alive and usable, then closed for real from outside.
+    let client = slot.lock().unwrap().take().expect("the client came back");
+    assert!(client.is_connected());
+    client
+        .send_event(&Message::event("/test/other", b"y".to_vec()))
+        .unwrap();
+    client.close().unwrap();
+    assert!(matches!(
+        handle.send_event(&Message::event("/test/other", b"z".to_vec())),
+        Err(DxlError::NotConnected) | Err(DxlError::Shutdown)
+    ));
+}

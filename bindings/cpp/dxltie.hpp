@@ -92,6 +92,15 @@ namespace detail {
     throw Error(code, message ? message : "", service);
 }
 
+/// A count of seconds or milliseconds as the uint32_t the C API takes: a value it cannot hold
+/// is refused (std::out_of_range naming `what`), never truncated or clamped.
+template <typename Count>
+inline uint32_t to_u32(Count count, const char* what) {
+    if (count < 0 || static_cast<unsigned long long>(count) > UINT32_MAX)
+        throw std::out_of_range(std::string(what) + " out of range (0 to 4294967295): " + std::to_string(count));
+    return static_cast<uint32_t>(count);
+}
+
 inline void check(dxltie_result_t code) {
     if (code != DXLTIE_OK) throw_last(code);
 }
@@ -431,7 +440,7 @@ public:
         return *this;
     }
     Config& set_keep_alive(std::chrono::seconds interval) {
-        detail::check(dxltie_config_set_keep_alive(handle_, static_cast<uint32_t>(interval.count())));
+        detail::check(dxltie_config_set_keep_alive(handle_, detail::to_u32(interval.count(), "keep-alive seconds")));
         return *this;
     }
     Config& set_queue(size_t capacity, bool drop_oldest = false) {
@@ -441,8 +450,9 @@ public:
     }
     Config& set_reconnect_back_off(std::chrono::milliseconds initial, uint32_t multiplier,
                                    std::chrono::milliseconds max, double jitter) {
-        detail::check(dxltie_config_set_reconnect_back_off(handle_, static_cast<uint32_t>(initial.count()), multiplier,
-                                                           static_cast<uint32_t>(max.count()), jitter));
+        detail::check(dxltie_config_set_reconnect_back_off(handle_, detail::to_u32(initial.count(), "initial delay ms"),
+                                                           multiplier, detail::to_u32(max.count(), "max delay ms"),
+                                                           jitter));
         return *this;
     }
 
@@ -715,12 +725,7 @@ private:
         return state_->handle;
     }
 
-    static uint32_t ms(std::chrono::milliseconds timeout) {
-        auto count = timeout.count();
-        if (count < 0) return 0;
-        if (static_cast<unsigned long long>(count) > UINT32_MAX) return UINT32_MAX;
-        return static_cast<uint32_t>(count);
-    }
+    static uint32_t ms(std::chrono::milliseconds timeout) { return detail::to_u32(timeout.count(), "timeout ms"); }
     uint32_t wait(const Timeout& timeout) const { return ms(timeout ? *timeout : response_timeout_); }
 
     std::shared_ptr<detail::ClientState> state_;

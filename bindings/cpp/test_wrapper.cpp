@@ -206,6 +206,23 @@ void config(const std::string& path) {
     CHECK(e.code() == DXLTIE_E_IO && e.message().find("/nonexistent/dxlclient.config") != std::string::npos);
     dxltie::Config moved = std::move(from_file);
     CHECK(moved.get() != nullptr && from_file.get() == nullptr);
+
+    // Values the C API cannot hold are refused, never truncated: 2^32 + 5 s is not 5 s.
+    int out_of_range = 0;
+    auto refuses = [&](auto fn) {
+        try {
+            fn();
+        } catch (const std::out_of_range&) {
+            out_of_range++;
+        }
+    };
+    refuses([&] { empty.set_keep_alive(std::chrono::seconds(4294967296LL + 5)); });
+    refuses([&] { empty.set_keep_alive(std::chrono::seconds(-1)); });
+    refuses([&] { empty.set_reconnect_back_off(std::chrono::milliseconds(-1), 2, std::chrono::seconds(1), 0.1); });
+    CHECK(out_of_range == 3);
+    e = error_of([&] { empty.set_keep_alive(std::chrono::seconds(65536)); });
+    CHECK(e.code() == DXLTIE_E_INVALID_ARG && e.message().find("65535") != std::string::npos);
+    empty.set_keep_alive(std::chrono::seconds(65535));
 }
 
 }  // namespace
