@@ -23,6 +23,7 @@ pub mod c_agent;
 pub mod fault_mix;
 pub mod mosquitto;
 pub mod numbered_events;
+pub mod opendxl;
 pub mod pki;
 pub mod raw_mqtt;
 pub mod tie_responder;
