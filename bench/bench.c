@@ -120,7 +120,7 @@ static int run_events(const char *path, long count, const char *form) {
     }
     long n = atomic_load_explicit(&received, memory_order_acquire);
     double seconds = last_at - first_at;
-    dxltie_stats_t stats;
+    dxltie_stats_t stats = dxltie_stats_init();
     if (dxltie_client_stats(client, &stats) != DXLTIE_OK) die("stats");
     long hwm = status_kib("VmHWM");
     long rss_after = status_kib("VmRSS");

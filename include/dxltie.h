@@ -15,6 +15,17 @@
  * dxltie_string_free. Everything passed to a callback is borrowed for the duration of the call:
  * copy what you keep.
  *
+ * Structs. A struct you allocate for the library to fill (dxltie_stats_t, dxltie_broker_t)
+ * starts with `size_t struct_size`: set it to sizeof the struct before the call. Such structs
+ * only grow at their end, so a program built against an older header keeps working with a
+ * newer library (which fills only the fields that fit), and one built against a newer header
+ * reads 0 in fields an older library does not have. Structs the library hands you (events,
+ * results, the response of an asynchronous request) also only grow at their end; their newer
+ * fields exist when dxltie_version_minor() is at least the DXLTIE_VERSION_MINOR that added
+ * them. dxltie_hash_t, dxltie_attribute_t, dxltie_server_version_t and dxltie_aggregate_t
+ * never change. Results returned through out-parameters belong to the library: pass back the
+ * very pointer you received to its _free function, never a copy of the struct.
+ *
  * Threads. Every client function is thread-safe; a dxltie_config_t is not (change one
  * configuration from one thread at a time; a client copies it). Each client has three threads:
  * a network thread, which never runs your code; a resolver thread that the network thread
@@ -292,9 +303,14 @@ typedef struct dxltie_config_t dxltie_config_t;
 typedef int32_t dxltie_result_t;
 
 /**
- * Counters of a client.
+ * Counters of a client. Set `struct_size` to `sizeof(dxltie_stats_t)` before calling
+ * `dxltie_client_stats` (fields are only ever added at the end; see "Structs" at the top).
  */
 typedef struct {
+  /**
+   * Set by the caller to `sizeof(dxltie_stats_t)`; on return, the bytes the library filled.
+   */
+  size_t struct_size;
   /**
    * Messages received from the broker.
    */
@@ -312,7 +328,8 @@ typedef struct {
    */
   uint64_t undecodable;
   /**
-   * Reconnections after a lost connection.
+   * Connections lost unexpectedly, after which the client reconnects by itself (counted at
+   * the loss).
    */
   uint64_t reconnects;
   /**
@@ -349,9 +366,14 @@ typedef void (*dxltie_state_fn)(void *user_data, dxltie_connection_state_t state
 typedef void (*dxltie_free_fn)(void *user_data);
 
 /**
- * One broker of a configuration; the strings belong to the configuration handle.
+ * One broker of a configuration; the strings belong to the configuration handle. Set
+ * `struct_size` to `sizeof(dxltie_broker_t)` before calling `dxltie_config_broker`.
  */
 typedef struct {
+  /**
+   * Set by the caller to `sizeof(dxltie_broker_t)`; on return, the bytes the library filled.
+   */
+  size_t struct_size;
   /**
    * The broker's id, "" when its line gave none.
    */
@@ -843,10 +865,12 @@ bool dxltie_client_is_connected(const dxltie_client_t *client);
 dxltie_result_t dxltie_client_free(dxltie_client_t *client);
 
 /**
- * Fills `out_stats` with the client's counters.
+ * Fills `out_stats` with the client's counters, as many as its `struct_size` has room for
+ * (`DXLTIE_E_INVALID_ARG` when `struct_size` is smaller than the first released layout).
  *
  * # Safety
- * `client` must be a live client handle; `out_stats` valid for a write.
+ * `client` must be a live client handle; `out_stats` points to `out_stats->struct_size`
+ * writable bytes.
  */
 dxltie_result_t dxltie_client_stats(const dxltie_client_t *client, dxltie_stats_t *out_stats);
 
@@ -910,7 +934,8 @@ dxltie_result_t dxltie_config_broker_count(const dxltie_config_t *config, size_t
  * Broker `index` (0-based, in file order); its strings belong to the configuration.
  *
  * # Safety
- * `config` must be NULL or a live handle; `out_broker` valid for a write.
+ * `config` must be NULL or a live handle; `out_broker` points to `out_broker->struct_size`
+ * writable bytes.
  */
 dxltie_result_t dxltie_config_broker(const dxltie_config_t *config,
                                      size_t index,
@@ -1125,8 +1150,10 @@ bool dxltie_is_valid_file_type(uint64_t file_type);
  * The "definitive reputation" check of the external-reputation sample: true when a provider
  * other than External gives a trust level other than NOT_SET and UNKNOWN.
  *
+ * Reads only the list's public fields: a copy of the struct works as well as the original.
+ *
  * # Safety
- * `reputations` must be NULL or a live list returned by this library.
+ * `reputations` must be NULL or point to a list whose `items` holds `count` reputations.
  */
 bool dxltie_has_definitive_reputation(const dxltie_reputations_t *reputations);
 
@@ -1153,26 +1180,31 @@ dxltie_result_t dxltie_set_log_callback(dxltie_log_fn callback,
                                         dxltie_log_level_t max_level);
 
 /**
- * Frees a reputation list. NULL is a no-op.
+ * Frees a reputation list. NULL is a no-op. A pointer this library did not hand out as a
+ * reputation list, or already freed (a copy of the struct is not the list), is not freed: an
+ * error is logged and nothing else happens.
  *
  * # Safety
- * `reputations` must be NULL or a list from this library not freed before.
+ * `reputations` must be NULL or a pointer; it is only compared, never followed, unless this
+ * library handed it out.
  */
 void dxltie_reputations_free(dxltie_reputations_t *reputations);
 
 /**
- * Frees a first-references list. NULL is a no-op.
+ * Frees a first-references list. NULL is a no-op; anything else not handed out by this
+ * library as a first-references list is refused as in `dxltie_reputations_free`.
  *
  * # Safety
- * `references` must be NULL or a list from this library not freed before.
+ * As `dxltie_reputations_free`.
  */
 void dxltie_first_references_free(dxltie_first_references_t *references);
 
 /**
- * Frees a string returned by this library. NULL is a no-op.
+ * Frees a string returned by this library. NULL is a no-op; anything else not handed out by
+ * this library as a string is refused as in `dxltie_reputations_free`.
  *
  * # Safety
- * `text` must be NULL or a string from this library not freed before.
+ * As `dxltie_reputations_free`.
  */
 void dxltie_string_free(char *text);
 
@@ -1447,8 +1479,42 @@ const char *dxltie_last_error_message(void);
  */
 const char *dxltie_version(void);
 
+/**
+ * The library's major version, at run time (`DXLTIE_VERSION_MAJOR` is the header's).
+ */
+uint32_t dxltie_version_major(void);
+
+/**
+ * The library's minor version, at run time: a program built against a header of minor version
+ * M uses fields and functions added in M only when this is at least M (with the same major).
+ */
+uint32_t dxltie_version_minor(void);
+
+/**
+ * The library's patch version, at run time.
+ */
+uint32_t dxltie_version_patch(void);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus
 
 #endif  /* DXLTIE_H */
+
+#ifndef DXLTIE_STRUCT_INITS
+#define DXLTIE_STRUCT_INITS
+/* Initialisers for the structs the caller allocates: zeroed, with struct_size set (see "Structs"
+ * at the top). Usage: dxltie_stats_t stats = dxltie_stats_init(); */
+#define DXLTIE_DEFINE_STRUCT_INIT(type, name)                      \
+    static inline type name(void) {                                \
+        type value;                                                \
+        unsigned char *bytes = (unsigned char *)&value;            \
+        size_t i;                                                  \
+        for (i = 0; i < sizeof value; i++) bytes[i] = 0;           \
+        value.struct_size = sizeof value;                          \
+        return value;                                              \
+    }
+DXLTIE_DEFINE_STRUCT_INIT(dxltie_stats_t, dxltie_stats_init)
+DXLTIE_DEFINE_STRUCT_INIT(dxltie_broker_t, dxltie_broker_init)
+#undef DXLTIE_DEFINE_STRUCT_INIT
+#endif /* DXLTIE_STRUCT_INITS */

@@ -110,7 +110,7 @@ static void nulls_config(const char *path) {
     CHECK(dxltie_config_from_file(path, &cfg) == DXLTIE_OK, "load");
 
     size_t n = 77;
-    dxltie_broker_t b;
+    dxltie_broker_t b = dxltie_broker_init();
     CHECK(dxltie_config_client_id(NULL) == NULL, "client id of NULL");
     CHECK(!dxltie_config_use_websockets(NULL), "websockets of NULL");
     NULL_ARG(dxltie_config_broker_count(NULL, &n), "config");
@@ -169,7 +169,7 @@ static void on_response_count(void *user_data, const dxltie_response_t *r) {
 
 static void nulls_client(dxltie_client_t *c) {
     dxltie_client_t *out = NULL;
-    dxltie_stats_t s;
+    dxltie_stats_t s = dxltie_stats_init();
     uint64_t id = 0;
     NULL_ARG(dxltie_client_new(NULL, &out), "config");
     NULL_ARG(dxltie_client_connect(NULL, 100), "client");
@@ -387,14 +387,14 @@ static void *worker(void *arg) {
         CHECK(dxltie_add_json_callback(shared, DXLTIE_EVENT_KIND_FILE_REPUTATION_CHANGE, on_json_noop, NULL,
                                        count_free, &id) == DXLTIE_OK,
               "thread %d: add", t);
-        dxltie_stats_t s;
+        dxltie_stats_t s = dxltie_stats_init();
         CHECK(dxltie_client_stats(shared, &s) == DXLTIE_OK && dxltie_client_is_connected(shared), "thread %d", t);
         CHECK(dxltie_remove_callback(shared, id) == DXLTIE_OK, "thread %d: remove", t);
         CHECK(dxltie_remove_callback(shared, id) == DXLTIE_E_NOT_FOUND, "thread %d: double remove", t);
 
         /* The last error message belongs to the thread that failed. */
         size_t index = 1000 + (size_t)t * 1000 + (size_t)r;
-        dxltie_broker_t b;
+        dxltie_broker_t b = dxltie_broker_init();
         char want[64];
         snprintf(want, sizeof want, "broker index %zu out of range", index);
         CHECK(dxltie_config_broker(shared_config, index, &b) == DXLTIE_E_INVALID_ARG, "thread %d", t);

@@ -268,7 +268,7 @@ int main(int argc, char **argv) {
     dxltie_config_t *file_cfg = NULL, *cfg = NULL;
     OK(dxltie_config_from_file(argv[1], &file_cfg));
     OK(dxltie_config_new(&cfg));
-    dxltie_broker_t broker;
+    dxltie_broker_t broker = dxltie_broker_init();
     OK(dxltie_config_broker(file_cfg, 0, &broker));
     char line[256];
     snprintf(line, sizeof line, "ssl://%s:%u", broker.host_name, (unsigned)broker.port);
@@ -413,7 +413,7 @@ int main(int argc, char **argv) {
     CHECK(dxltie_remove_callback(client, ids[4]) == DXLTIE_E_NOT_FOUND, "double remove");
     CHECK(dxltie_remove_callback(client, 424242) == DXLTIE_E_NOT_FOUND, "unknown id");
 
-    dxltie_stats_t stats;
+    dxltie_stats_t stats = dxltie_stats_init();
     OK(dxltie_client_stats(client, &stats));
     CHECK(stats.received > 0 && stats.delivered > 0 && stats.undecodable == 0 && stats.dropped == 0, "stats");
     CHECK(dxltie_client_stats(client, NULL) == DXLTIE_E_NULL_ARG, "NULL stats");

@@ -44,7 +44,7 @@ int main(void) {
           dxltie_config_client_id(cfg));
     size_t count = 0;
     CHECK(dxltie_config_broker_count(cfg, &count) == DXLTIE_OK && count == 2, "broker count %zu", count);
-    dxltie_broker_t b;
+    dxltie_broker_t b = dxltie_broker_init();
     CHECK(dxltie_config_broker(cfg, 0, &b) == DXLTIE_OK, "broker 0");
     CHECK(strcmp(b.unique_id, "local") == 0 && b.port == 8883 && strcmp(b.host_name, "localhost") == 0 &&
               b.ip_address != NULL && strcmp(b.ip_address, "127.0.0.1") == 0,

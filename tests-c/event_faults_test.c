@@ -253,7 +253,7 @@ struct totals {
 
 static struct totals current(dxltie_client_t *client) {
     struct totals t;
-    dxltie_stats_t s;
+    dxltie_stats_t s = dxltie_stats_init();
     memset(&s, 0, sizeof s);
     CHECK(dxltie_client_stats(client, &s) == DXLTIE_OK, "stats");
     pthread_mutex_lock(&lock);
@@ -295,7 +295,7 @@ static void phase(dxltie_client_t *client, const struct totals *want) {
           (unsigned long long)want->unsequenced, (unsigned long long)t.bad_events,
           (unsigned long long)want->bad_events, (unsigned long long)t.undecodable,
           (unsigned long long)want->undecodable);
-    dxltie_stats_t s;
+    dxltie_stats_t s = dxltie_stats_init();
     CHECK(dxltie_client_stats(client, &s) == DXLTIE_OK, "stats");
     CHECK(dxltie_client_is_connected(client) && s.reconnects == 0, "connection kept (%llu reconnects)",
           (unsigned long long)s.reconnects);

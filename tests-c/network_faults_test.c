@@ -201,7 +201,7 @@ static void *pending_sync(void *arg) {
 }
 
 static void say_stats(const char *label) {
-    dxltie_stats_t s;
+    dxltie_stats_t s = dxltie_stats_init();
     CHECK(dxltie_client_stats(client, &s) == DXLTIE_OK, "stats");
     pthread_mutex_lock(&lock);
     unsigned long long c = calls, d = duplicates;
@@ -268,7 +268,7 @@ static int run_agent(const char *path, const char *policy_name, size_t capacity)
         } else if (sscanf(line, "DRAIN %ld %ld", &a, &b) == 2) {
             struct timespec deadline = deadline_in(b);
             for (;;) {
-                dxltie_stats_t s;
+                dxltie_stats_t s = dxltie_stats_init();
                 CHECK(dxltie_client_stats(client, &s) == DXLTIE_OK, "stats");
                 pthread_mutex_lock(&lock);
                 uint64_t done = calls + s.dropped;

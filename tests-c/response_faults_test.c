@@ -249,7 +249,7 @@ int main(int argc, char **argv) {
     current_case = -1;
 
     /* None of it hurt the connection. */
-    dxltie_stats_t stats;
+    dxltie_stats_t stats = dxltie_stats_init();
     CHECK(dxltie_client_stats(client, &stats) == DXLTIE_OK, "stats");
     CHECK(dxltie_client_is_connected(client) && stats.reconnects == 0, "connection kept");
     CHECK(stats.callback_faults == 0, "no callback fault");

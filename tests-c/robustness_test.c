@@ -260,7 +260,7 @@ static int run_agent(const char *path, const char *client_id) {
         } else if (strncmp(line, "SIGMASK", 7) == 0) {
             say_library_signal_masks();
         } else if (strncmp(line, "STATS", 5) == 0) {
-            dxltie_stats_t s;
+            dxltie_stats_t s = dxltie_stats_init();
             OK(dxltie_client_stats(agent_client, &s));
             say("STATS connected=%d received=%llu oversized=%llu reconnects=%llu connect_attempts=%llu "
                 "undecodable=%llu",
@@ -431,7 +431,7 @@ static int run_fork(const char *path) {
         dxltie_reputations_t *reps = NULL;
         dxltie_result_t rc = dxltie_get_file_reputation(client, NOTEPAD, 1, 60000, &reps);
         bad += rc != DXLTIE_E_FORKED || !contains(dxltie_last_error_message(), "fork()");
-        dxltie_stats_t s;
+        dxltie_stats_t s = dxltie_stats_init();
         bad += dxltie_client_stats(client, &s) != DXLTIE_E_FORKED;
         bad += dxltie_client_is_connected(client) != false;
         bad += dxltie_client_connect(client, 60000) != DXLTIE_E_FORKED;
@@ -452,7 +452,7 @@ static int run_fork(const char *path) {
     CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child ended with status 0x%x", status);
     /* The parent's client is untouched. */
     CHECK(dxltie_client_is_connected(client), "the parent is still connected");
-    dxltie_stats_t s;
+    dxltie_stats_t s = dxltie_stats_init();
     OK(dxltie_client_stats(client, &s));
     uint64_t id = 0;
     OK(dxltie_add_file_detection_callback(client, on_detection, NULL, NULL, &id));

@@ -59,6 +59,17 @@ fn c_programs_pass_against_a_real_broker() {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
+        let abi_test = build_dir().join(format!("abi_test{variant}"));
+        let out = Command::new(&abi_test)
+            .env("ASAN_OPTIONS", "detect_leaks=0")
+            .output()
+            .expect("abi_test");
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("abi_test: 0 failed"),
+            "abi_test{variant}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         let client_test = build_dir().join(format!("client_test{variant}"));
         let (ok, text) = run(&[client_test.to_str().unwrap()], &config);
         assert!(ok, "client_test{variant}:\n{text}");

@@ -52,23 +52,82 @@ fn every_exported_function_uses_the_panic_boundary() {
 }
 
 /// Each function is declared once (cbindgen parses src/ffi once, from its mod.rs).
-#[test]
-fn every_function_is_declared_once() {
-    let header = std::fs::read_to_string(env!("DXLTIE_GENERATED_HEADER")).unwrap();
-    let mut names: Vec<&str> = header
+/// The functions the header declares, in order, with repeats: cbindgen writes each declaration
+/// from the start of a line, `<type> name(`.
+fn declared_functions(header: &str) -> Vec<&str> {
+    header
         .lines()
         .filter(|l| {
             !l.starts_with(' ')
                 && !l.starts_with('#')
                 && !l.starts_with("typedef")
+                && !l.starts_with("DXLTIE_") // the struct initialisers' macro
                 && l.contains("dxltie_")
                 && l.contains('(')
         })
         .filter_map(|l| l.split('(').next()?.rsplit([' ', '*']).next())
-        .collect();
+        .collect()
+}
+
+#[test]
+fn every_function_is_declared_once() {
+    let header = std::fs::read_to_string(env!("DXLTIE_GENERATED_HEADER")).unwrap();
+    let mut names = declared_functions(&header);
     let total = names.len();
     names.sort();
     names.dedup();
     assert!(total > 50, "found only {total} declarations");
     assert_eq!(names.len(), total, "some function is declared more than once");
+}
+
+/// The shared library exports exactly the functions the header declares: nothing of Rust's or
+/// of the crates inside it (ring, rustls, tokio) can clash with another library in the host.
+#[test]
+fn the_shared_library_exports_exactly_the_header_functions() {
+    let header = std::fs::read_to_string(env!("DXLTIE_GENERATED_HEADER")).unwrap();
+    let mut declared: Vec<String> = declared_functions(&header).into_iter().map(str::to_owned).collect();
+    declared.sort();
+    declared.dedup();
+    // target/<profile>/deps/<this test> → target/<profile>/libdxltie.so
+    let exe = std::env::current_exe().unwrap();
+    let library = exe.parent().unwrap().parent().unwrap().join("libdxltie.so");
+    let out = std::process::Command::new("nm")
+        .args(["-D", "--defined-only", "--format=posix"])
+        .arg(&library)
+        .output()
+        .expect("nm (binutils)");
+    assert!(out.status.success(), "nm {}: {out:?}", library.display());
+    let mut exported: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+        .collect();
+    exported.sort();
+    exported.dedup();
+    assert_eq!(
+        exported,
+        declared,
+        "exported symbols of {} vs the header's functions",
+        library.display()
+    );
+}
+
+/// The ABI against the committed baseline (scripts/abi-check.sh, libabigail): an incompatible
+/// change fails unless abi/libdxltie.abi and the SONAME were updated together.
+#[test]
+fn the_abi_is_compatible_with_the_baseline() {
+    let exe = std::env::current_exe().unwrap();
+    let library = exe.parent().unwrap().parent().unwrap().join("libdxltie.so");
+    let out = std::process::Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/abi-check.sh"))
+        .arg(&library)
+        .output()
+        .expect("bash");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("ABI check passed"), "{text}");
 }

@@ -463,7 +463,7 @@ public:
         detail::check(dxltie_config_broker_count(handle_, &count));
         std::vector<Broker> out;
         for (size_t i = 0; i < count; i++) {
-            dxltie_broker_t b;
+            dxltie_broker_t b = dxltie_broker_init();
             detail::check(dxltie_config_broker(handle_, i, &b));
             out.push_back({detail::str(b.unique_id), b.port, detail::str(b.host_name), detail::opt(b.ip_address)});
         }
@@ -564,6 +564,7 @@ public:
     bool connected() const { return state_ && dxltie_client_is_connected(state_->handle); }
     Stats stats() const {
         Stats out{};
+        out.struct_size = sizeof out;
         detail::check(dxltie_client_stats(handle(), &out));
         return out;
     }

@@ -13,7 +13,8 @@ pub struct Stats {
     pub dropped: u64,
     /// Payloads that were not DXL messages (counted, logged and skipped).
     pub undecodable: u64,
-    /// Successful reconnections after an unexpected loss of the connection.
+    /// Unexpected losses of the connection after which the client set out to reconnect (counted
+    /// at the loss; `connect_attempts` counts the attempts that follow).
     pub reconnects: u64,
     /// Callbacks that panicked (caught; the dispatcher goes on).
     pub callback_panics: u64,

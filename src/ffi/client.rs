@@ -8,7 +8,9 @@ use super::boundary;
 use super::config::dxltie_config_t;
 use super::convert::out_param;
 use super::errors::from_dxl;
-use super::result::{dxltie_result_t, FfiError, DXLTIE_E_WOULD_DEADLOCK};
+use super::handed_out::{give, is_live, take_back, Kind};
+use super::result::{dxltie_result_t, FfiError, DXLTIE_E_INVALID_ARG, DXLTIE_E_WOULD_DEADLOCK};
+use super::sized::{write_sized, SizedStruct};
 use super::user_callback::{dxltie_free_fn, UserCallback};
 use crate::dxl::ConnectionState;
 use crate::tie::TieClient;
@@ -47,10 +49,13 @@ pub unsafe extern "C" fn dxltie_client_new(
         let config = config.as_ref().ok_or_else(|| FfiError::null_arg("config"))?;
         let out = out_param(out_client, "out_client")?;
         let tie = TieClient::new(config.config.clone()).map_err(from_dxl)?;
-        *out = Box::into_raw(Box::new(dxltie_client_t {
-            tie,
-            state_listener: Mutex::new(None),
-        }));
+        *out = give(
+            Box::into_raw(Box::new(dxltie_client_t {
+                tie,
+                state_listener: Mutex::new(None),
+            })),
+            Kind::Client,
+        );
         Ok(())
     })
 }
@@ -110,24 +115,36 @@ pub unsafe extern "C" fn dxltie_client_is_connected(client: *const dxltie_client
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_client_free(client: *mut dxltie_client_t) -> dxltie_result_t {
     boundary::call("dxltie_client_free", || {
-        let Some(c) = client.as_ref() else {
+        if client.is_null() {
             return Ok(());
-        };
+        }
+        if !is_live(client, Kind::Client) {
+            return Err(FfiError::new(
+                DXLTIE_E_INVALID_ARG,
+                "dxltie_client_free: not a live client handle (freed already, or not from this library)",
+            ));
+        }
+        let c = &*client;
         if c.tie.on_own_dispatcher() {
             return Err(FfiError::new(
                 DXLTIE_E_WOULD_DEADLOCK,
                 "dxltie_client_free called inside a callback: free the client from another thread",
             ));
         }
-        drop(Box::from_raw(client));
+        if take_back(client, Kind::Client, "dxltie_client_free") {
+            drop(Box::from_raw(client));
+        }
         Ok(())
     })
 }
 
-/// Counters of a client.
+/// Counters of a client. Set `struct_size` to `sizeof(dxltie_stats_t)` before calling
+/// `dxltie_client_stats` (fields are only ever added at the end; see "Structs" at the top).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
 pub struct dxltie_stats_t {
+    /// Set by the caller to `sizeof(dxltie_stats_t)`; on return, the bytes the library filled.
+    pub struct_size: usize,
     /// Messages received from the broker.
     pub received: u64,
     /// Messages the dispatcher processed.
@@ -136,7 +153,8 @@ pub struct dxltie_stats_t {
     pub dropped: u64,
     /// Payloads that were not DXL messages (skipped).
     pub undecodable: u64,
-    /// Reconnections after a lost connection.
+    /// Connections lost unexpectedly, after which the client reconnects by itself (counted at
+    /// the loss).
     pub reconnects: u64,
     /// TIE events whose payload could not be decoded (skipped; the callback was not called).
     pub bad_events: u64,
@@ -148,10 +166,12 @@ pub struct dxltie_stats_t {
     pub connect_attempts: u64,
 }
 
-/// Fills `out_stats` with the client's counters.
+/// Fills `out_stats` with the client's counters, as many as its `struct_size` has room for
+/// (`DXLTIE_E_INVALID_ARG` when `struct_size` is smaller than the first released layout).
 ///
 /// # Safety
-/// `client` must be a live client handle; `out_stats` valid for a write.
+/// `client` must be a live client handle; `out_stats` points to `out_stats->struct_size`
+/// writable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_client_stats(
     client: *const dxltie_client_t,
@@ -159,9 +179,9 @@ pub unsafe extern "C" fn dxltie_client_stats(
 ) -> dxltie_result_t {
     boundary::call("dxltie_client_stats", || {
         let c = dxltie_client_t::from_ptr(client)?;
-        let out = out_param(out_stats, "out_stats")?;
         let s = c.tie.stats();
-        *out = dxltie_stats_t {
+        let stats = dxltie_stats_t {
+            struct_size: std::mem::size_of::<dxltie_stats_t>(),
             received: s.received,
             delivered: s.delivered,
             dropped: s.dropped,
@@ -172,8 +192,14 @@ pub unsafe extern "C" fn dxltie_client_stats(
             oversized: s.oversized,
             connect_attempts: s.connect_attempts,
         };
-        Ok(())
+        write_sized(out_stats, stats, "out_stats")
     })
+}
+
+// SAFETY: #[repr(C)], `struct_size: usize` first; the first released layout ends after
+// `callback_faults` (the seven counters of dxltie 0.1).
+unsafe impl SizedStruct for dxltie_stats_t {
+    const MIN_SIZE: usize = std::mem::offset_of!(dxltie_stats_t, callback_faults) + 8;
 }
 
 /// Connection states reported to a state callback: `DXLTIE_STATE_*`.

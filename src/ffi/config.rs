@@ -5,7 +5,9 @@ use std::ptr;
 
 use super::boundary;
 use super::convert::{out_param, required_str, to_cstring};
+use super::handed_out::{give, take_back, Kind};
 use super::result::{dxltie_result_t, FfiError, DXLTIE_E_INVALID_ARG};
+use super::sized::{write_sized, SizedStruct};
 use crate::dxl::{Broker, ClientConfig, OverflowPolicy, PemSource};
 use std::time::Duration;
 
@@ -58,15 +60,24 @@ impl dxltie_config_t {
     }
 }
 
-/// One broker of a configuration; the strings belong to the configuration handle.
+/// One broker of a configuration; the strings belong to the configuration handle. Set
+/// `struct_size` to `sizeof(dxltie_broker_t)` before calling `dxltie_config_broker`.
 #[repr(C)]
+#[derive(Clone, Copy)]
 pub struct dxltie_broker_t {
+    /// Set by the caller to `sizeof(dxltie_broker_t)`; on return, the bytes the library filled.
+    pub struct_size: usize,
     /// The broker's id, "" when its line gave none.
     pub unique_id: *const c_char,
     pub port: u16,
     pub host_name: *const c_char,
     /// The optional second address, NULL when absent.
     pub ip_address: *const c_char,
+}
+
+// SAFETY: #[repr(C)], `struct_size: usize` first; the first released layout is the whole struct.
+unsafe impl SizedStruct for dxltie_broker_t {
+    const MIN_SIZE: usize = std::mem::size_of::<dxltie_broker_t>();
 }
 
 /// Reads a `dxlclient.config` file as the Python client does: `[Certs]` is required, certificate
@@ -85,7 +96,7 @@ pub unsafe extern "C" fn dxltie_config_from_file(
         let path = required_str(path, "path")?;
         let out = out_param(out_config, "out_config")?;
         let config = ClientConfig::from_file(path)?;
-        *out = Box::into_raw(Box::new(dxltie_config_t::new(config)));
+        *out = give(Box::into_raw(Box::new(dxltie_config_t::new(config))), Kind::Config);
         Ok(())
     })
 }
@@ -97,7 +108,7 @@ pub unsafe extern "C" fn dxltie_config_from_file(
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_config_free(config: *mut dxltie_config_t) {
     boundary::call_or("dxltie_config_free", (), || {
-        if !config.is_null() {
+        if !config.is_null() && take_back(config, Kind::Config, "dxltie_config_free") {
             drop(Box::from_raw(config));
         }
     })
@@ -145,7 +156,8 @@ pub unsafe extern "C" fn dxltie_config_broker_count(
 /// Broker `index` (0-based, in file order); its strings belong to the configuration.
 ///
 /// # Safety
-/// `config` must be NULL or a live handle; `out_broker` valid for a write.
+/// `config` must be NULL or a live handle; `out_broker` points to `out_broker->struct_size`
+/// writable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_config_broker(
     config: *const dxltie_config_t,
@@ -154,20 +166,20 @@ pub unsafe extern "C" fn dxltie_config_broker(
 ) -> dxltie_result_t {
     boundary::call("dxltie_config_broker", || {
         let c = config.as_ref().ok_or_else(|| FfiError::null_arg("config"))?;
-        let out = out_param(out_broker, "out_broker")?;
         let b = c.brokers.get(index).ok_or_else(|| {
             FfiError::new(
                 DXLTIE_E_INVALID_ARG,
                 format!("broker index {index} out of range (count {})", c.brokers.len()),
             )
         })?;
-        *out = dxltie_broker_t {
+        let broker = dxltie_broker_t {
+            struct_size: std::mem::size_of::<dxltie_broker_t>(),
             unique_id: b.unique_id.as_ptr(),
             port: b.port,
             host_name: b.host_name.as_ptr(),
             ip_address: b.ip_address.as_ref().map_or(ptr::null(), |s| s.as_ptr()),
         };
-        Ok(())
+        write_sized(out_broker, broker, "out_broker")
     })
 }
 
@@ -185,11 +197,14 @@ pub unsafe extern "C" fn dxltie_config_new(out_config: *mut *mut dxltie_config_t
     boundary::call("dxltie_config_new", || {
         let out = out_param(out_config, "out_config")?;
         let empty = || PemSource::Pem(Vec::new());
-        *out = Box::into_raw(Box::new(dxltie_config_t::new(ClientConfig::new(
-            empty(),
-            empty(),
-            empty(),
-        ))));
+        *out = give(
+            Box::into_raw(Box::new(dxltie_config_t::new(ClientConfig::new(
+                empty(),
+                empty(),
+                empty(),
+            )))),
+            Kind::Config,
+        );
         Ok(())
     })
 }

@@ -6,8 +6,9 @@ use std::ffi::c_char;
 use super::boundary;
 use super::convert::{out_param, required_str, to_cstring};
 use super::errors::from_tie;
-use super::requests::{dxltie_reputations_t, OwnedReputations};
+use super::requests::{dxltie_reputations_t, give_string};
 use super::result::dxltie_result_t;
+use super::views::DXLTIE_ABSENT;
 use crate::tie::helpers;
 
 /// A TIE server version unpacked from the `SERVER_VERSION` attribute.
@@ -101,7 +102,7 @@ pub unsafe extern "C" fn dxltie_to_localtime_string(
         };
         let out = out_param(out_text, "out_text")?;
         let text = helpers::to_localtime_string(epoch, format).map_err(from_tie)?;
-        *out = to_cstring(&text).into_raw();
+        *out = give_string(to_cstring(&text));
         Ok(())
     })
 }
@@ -125,15 +126,23 @@ pub extern "C" fn dxltie_is_valid_file_type(file_type: u64) -> bool {
 /// The "definitive reputation" check of the external-reputation sample: true when a provider
 /// other than External gives a trust level other than NOT_SET and UNKNOWN.
 ///
+/// Reads only the list's public fields: a copy of the struct works as well as the original.
+///
 /// # Safety
-/// `reputations` must be NULL or a live list returned by this library.
+/// `reputations` must be NULL or point to a list whose `items` holds `count` reputations.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_has_definitive_reputation(reputations: *const dxltie_reputations_t) -> bool {
     boundary::call_or("dxltie_has_definitive_reputation", false, || {
-        match reputations.cast::<OwnedReputations>().as_ref() {
-            Some(list) => helpers::has_definitive_reputation(&list.map),
-            None => false,
+        let Some(list) = reputations.as_ref() else {
+            return false;
+        };
+        if list.items.is_null() || list.count == 0 {
+            return false;
         }
+        let present = |v: i64| (v != DXLTIE_ABSENT).then_some(v);
+        std::slice::from_raw_parts(list.items, list.count)
+            .iter()
+            .any(|r| helpers::is_definitive(present(r.trust_level), present(r.provider_id)))
     })
 }
 
@@ -150,7 +159,7 @@ pub unsafe extern "C" fn dxltie_json_pretty(json: *const c_char, out_text: *mut 
         let out = out_param(out_text, "out_text")?;
         let value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| super::result::FfiError::new(super::result::DXLTIE_E_INVALID_ARG, format!("not JSON: {e}")))?;
-        *out = to_cstring(&crate::tie::encoding::python_json_dumps_pretty(&value)).into_raw();
+        *out = give_string(to_cstring(&crate::tie::encoding::python_json_dumps_pretty(&value)));
         Ok(())
     })
 }

@@ -16,6 +16,7 @@ use super::boundary;
 use super::client::dxltie_client_t;
 use super::convert::{out_param, required_str, to_cstring};
 use super::errors::{from_tie, last_service_error_code};
+use super::handed_out::{give, take_back, Kind};
 use super::result::{dxltie_result_t, FfiError, DXLTIE_E_INVALID_ARG, DXLTIE_OK};
 use super::user_callback::{dxltie_free_fn, UserCallback};
 use super::views::*;
@@ -94,12 +95,10 @@ pub struct dxltie_first_references_t {
 
 /// What a `dxltie_reputations_t *` handed to C really points to.
 #[repr(C)]
-pub(crate) struct OwnedReputations {
+struct OwnedReputations {
     view: dxltie_reputations_t,
     _storage: ReputationsStorage,
     _json: CString,
-    /// The providerId map the view was made from.
-    pub map: Value,
 }
 
 #[repr(C)]
@@ -107,6 +106,24 @@ struct OwnedFirstReferences {
     view: dxltie_first_references_t,
     _storage: FirstReferencesStorage,
     _json: CString,
+}
+
+/// A string for C to free with `dxltie_string_free`.
+pub(crate) fn give_string(text: CString) -> *mut c_char {
+    give(text.into_raw(), Kind::String)
+}
+
+/// A reputation list for C to free with `dxltie_reputations_free`.
+fn give_reputations(map: &Value) -> *mut dxltie_reputations_t {
+    give(Box::into_raw(owned_reputations(map)).cast(), Kind::Reputations)
+}
+
+/// A first-references list for C to free with `dxltie_first_references_free`.
+fn give_first_references(agents: &Value) -> *mut dxltie_first_references_t {
+    give(
+        Box::into_raw(owned_first_references(agents)).cast(),
+        Kind::FirstReferences,
+    )
 }
 
 fn owned_reputations(map: &Value) -> Box<OwnedReputations> {
@@ -120,7 +137,6 @@ fn owned_reputations(map: &Value) -> Box<OwnedReputations> {
         },
         _storage: storage,
         _json: json,
-        map: map.clone(),
     })
 }
 
@@ -138,40 +154,45 @@ fn owned_first_references(agents: &Value) -> Box<OwnedFirstReferences> {
     })
 }
 
-/// Frees a reputation list. NULL is a no-op.
+/// Frees a reputation list. NULL is a no-op. A pointer this library did not hand out as a
+/// reputation list, or already freed (a copy of the struct is not the list), is not freed: an
+/// error is logged and nothing else happens.
 ///
 /// # Safety
-/// `reputations` must be NULL or a list from this library not freed before.
+/// `reputations` must be NULL or a pointer; it is only compared, never followed, unless this
+/// library handed it out.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_reputations_free(reputations: *mut dxltie_reputations_t) {
     boundary::call_or("dxltie_reputations_free", (), || {
-        if !reputations.is_null() {
+        if !reputations.is_null() && take_back(reputations, Kind::Reputations, "dxltie_reputations_free") {
             drop(Box::from_raw(reputations.cast::<OwnedReputations>()));
         }
     })
 }
 
-/// Frees a first-references list. NULL is a no-op.
+/// Frees a first-references list. NULL is a no-op; anything else not handed out by this
+/// library as a first-references list is refused as in `dxltie_reputations_free`.
 ///
 /// # Safety
-/// `references` must be NULL or a list from this library not freed before.
+/// As `dxltie_reputations_free`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_first_references_free(references: *mut dxltie_first_references_t) {
     boundary::call_or("dxltie_first_references_free", (), || {
-        if !references.is_null() {
+        if !references.is_null() && take_back(references, Kind::FirstReferences, "dxltie_first_references_free") {
             drop(Box::from_raw(references.cast::<OwnedFirstReferences>()));
         }
     })
 }
 
-/// Frees a string returned by this library. NULL is a no-op.
+/// Frees a string returned by this library. NULL is a no-op; anything else not handed out by
+/// this library as a string is refused as in `dxltie_reputations_free`.
 ///
 /// # Safety
-/// `text` must be NULL or a string from this library not freed before.
+/// As `dxltie_reputations_free`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_string_free(text: *mut c_char) {
     boundary::call_or("dxltie_string_free", (), || {
-        if !text.is_null() {
+        if !text.is_null() && take_back(text, Kind::String, "dxltie_string_free") {
             drop(CString::from_raw(text));
         }
     })
@@ -194,7 +215,7 @@ fn send(client: &dxltie_client_t, request: &PreparedRequest, timeout_ms: u32) ->
 
 unsafe fn write_json(out: *mut *mut c_char, value: &Value) -> Result<(), FfiError> {
     let out = out_param(out, "out_json")?;
-    *out = to_cstring(&python_json_dumps(value)).into_raw();
+    *out = give_string(to_cstring(&python_json_dumps(value)));
     Ok(())
 }
 
@@ -282,7 +303,7 @@ pub unsafe extern "C" fn dxltie_get_file_reputation(
         let c = dxltie_client_t::from_ptr(client)?;
         let out = out_param(out_reputations, "out_reputations")?;
         let map = send(c, &Args::file_reputation(hashes, hash_count)?, timeout_ms)?;
-        *out = Box::into_raw(owned_reputations(&map)).cast();
+        *out = give_reputations(&map);
         Ok(())
     })
 }
@@ -389,7 +410,7 @@ pub unsafe extern "C" fn dxltie_get_file_first_references(
             &Args::file_first_references(hashes, hash_count, query_limit)?,
             timeout_ms,
         )?;
-        *out = Box::into_raw(owned_first_references(&agents)).cast();
+        *out = give_first_references(&agents);
         Ok(())
     })
 }
@@ -436,7 +457,7 @@ pub unsafe extern "C" fn dxltie_get_certificate_reputation(
         let c = dxltie_client_t::from_ptr(client)?;
         let out = out_param(out_reputations, "out_reputations")?;
         let map = send(c, &Args::certificate_reputation(sha1, public_key_sha1)?, timeout_ms)?;
-        *out = Box::into_raw(owned_reputations(&map)).cast();
+        *out = give_reputations(&map);
         Ok(())
     })
 }
@@ -507,7 +528,7 @@ pub unsafe extern "C" fn dxltie_get_certificate_first_references(
             &Args::certificate_first_references(sha1, public_key_sha1, query_limit)?,
             timeout_ms,
         )?;
-        *out = Box::into_raw(owned_first_references(&agents)).cast();
+        *out = give_first_references(&agents);
         Ok(())
     })
 }

@@ -390,7 +390,9 @@ pub fn has_definitive_reputation(reputations: &Value) -> bool {
     })
 }
 
-fn is_definitive(trust: Option<i64>, provider: Option<i64>) -> bool {
+/// One reputation's part of [`has_definitive_reputation`]: a trust level other than NOT_SET and
+/// UNKNOWN from a provider other than External.
+pub fn is_definitive(trust: Option<i64>, provider: Option<i64>) -> bool {
     let Some(trust) = trust else { return false };
     trust != i64::from(trust_level::NOT_SET)
         && trust != i64::from(trust_level::UNKNOWN)

@@ -1,0 +1,65 @@
+//! Everything the library hands to C to be freed later (handles, results, strings) is recorded
+//! here by address and kind, so that a `_free` function frees only what this library handed
+//! out, of the right kind, once.
+//!
+//! A C caller can get ownership wrong in ways the type system cannot stop: freeing twice,
+//! freeing a copy of a result struct (a different address), passing a reputation list to the
+//! string free function. Without this table each of those is undefined behaviour inside the
+//! library; with it, each is refused with a logged error and the process goes on. The cost is
+//! one uncontended lock per allocation and per free, nothing on the event path.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+/// What a handed-out pointer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Client,
+    Config,
+    Reputations,
+    FirstReferences,
+    String,
+}
+
+fn table() -> &'static Mutex<HashMap<usize, Kind>> {
+    static TABLE: OnceLock<Mutex<HashMap<usize, Kind>>> = OnceLock::new();
+    TABLE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// Records `ptr` as handed out; returns it.
+pub(crate) fn give<T>(ptr: *mut T, kind: Kind) -> *mut T {
+    table()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(ptr as usize, kind);
+    ptr
+}
+
+/// Takes `ptr` back for freeing: true when it was handed out as `kind` and not taken back
+/// since (it is then forgotten here); false otherwise, with the reason logged.
+pub(crate) fn take_back<T>(ptr: *mut T, kind: Kind, function: &str) -> bool {
+    let mut live = table().lock().unwrap_or_else(|e| e.into_inner());
+    match live.get(&(ptr as usize)) {
+        Some(k) if *k == kind => {
+            live.remove(&(ptr as usize));
+            true
+        }
+        Some(other) => {
+            log::error!("{function}: {ptr:p} is a {other:?}, not a {kind:?}; not freed");
+            false
+        }
+        None => {
+            log::error!(
+                "{function}: {ptr:p} was not handed out by this library or was already freed \
+                 (a copy of a result struct is not the result); not freed"
+            );
+            false
+        }
+    }
+}
+
+/// Whether `ptr` is a live handle of `kind` (for a free function that must look inside it
+/// before deciding to free it).
+pub(crate) fn is_live<T>(ptr: *const T, kind: Kind) -> bool {
+    table().lock().unwrap_or_else(|e| e.into_inner()).get(&(ptr as usize)) == Some(&kind)
+}

@@ -1,0 +1,55 @@
+//! The convention for structs the caller allocates and the library fills (ABI 1.0): the first
+//! field, `struct_size`, is set by the caller to `sizeof` the struct as its header declares it.
+//!
+//! Such structs only ever grow at their end. A program built against an older header passes a
+//! smaller `struct_size`: the library fills only the fields that fit and never writes past
+//! them. A program built against a newer header passes a larger one: the library fills what it
+//! knows and zeroes the rest, so a field the library does not have yet reads as 0. Either way
+//! `struct_size` comes back as the number of bytes the library filled.
+
+use std::mem::size_of;
+
+use super::result::{FfiError, DXLTIE_E_INVALID_ARG};
+
+/// A struct that follows the convention: `#[repr(C)]`, `struct_size: usize` first.
+///
+/// # Safety
+/// Implementors must be `#[repr(C)]` with a `usize` as their first field, and `MIN_SIZE` must
+/// be at most `size_of::<Self>()`.
+pub(crate) unsafe trait SizedStruct: Copy {
+    /// The size of the struct's first released layout: a smaller `struct_size` is refused.
+    const MIN_SIZE: usize;
+}
+
+/// Writes `value` into the caller's struct at `out`, as much of it as the caller's
+/// `struct_size` says it has room for.
+///
+/// # Safety
+/// `out` must be NULL or point to at least `(*out).struct_size` writable bytes, the caller's
+/// promise that comes with the convention.
+pub(crate) unsafe fn write_sized<T: SizedStruct>(out: *mut T, value: T, name: &str) -> Result<(), FfiError> {
+    if out.is_null() {
+        return Err(FfiError::null_arg(name));
+    }
+    // SAFETY: `out` is not NULL and, by the convention, starts with the caller's usize.
+    let caller_size = unsafe { out.cast::<usize>().read_unaligned() };
+    if caller_size < T::MIN_SIZE {
+        return Err(FfiError::new(
+            DXLTIE_E_INVALID_ARG,
+            format!(
+                "{name}->struct_size is {caller_size}; set it to sizeof the struct (at least {})",
+                T::MIN_SIZE
+            ),
+        ));
+    }
+    let filled = caller_size.min(size_of::<T>());
+    let bytes = out.cast::<u8>();
+    // SAFETY: the caller has `caller_size` bytes at `out`; we write `filled` ≤ `caller_size`
+    // bytes of `value` and zero the rest of the caller's bytes, then the size field.
+    unsafe {
+        std::ptr::copy_nonoverlapping((&value as *const T).cast::<u8>(), bytes, filled);
+        std::ptr::write_bytes(bytes.add(filled), 0, caller_size - filled);
+        out.cast::<usize>().write_unaligned(filled);
+    }
+    Ok(())
+}
