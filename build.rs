@@ -1,5 +1,5 @@
-//! Generates the C header from the `extern "C"` items of `src/ffi` and sets the shared library's
-//! SONAME.
+//! Generates the C header from the `extern "C"` items of `src/ffi` and names the shared library
+//! by its ABI version (an ELF SONAME, a Mach-O install name) where the target's linker takes it.
 //!
 //! The header is written to `$OUT_DIR/dxltie.h`, never into the source tree; `include/dxltie.h`
 //! is the committed copy. `tests/header.rs` fails when the two differ, and `make header`
@@ -7,6 +7,9 @@
 
 use std::env;
 use std::path::PathBuf;
+
+#[path = "codegen/constants.rs"]
+mod constants;
 
 fn main() {
     let crate_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
@@ -19,7 +22,7 @@ fn main() {
     let mut after = format!(
         "\n#define DXLTIE_VERSION_MAJOR {major}\n#define DXLTIE_VERSION_MINOR {minor}\n#define DXLTIE_VERSION_PATCH {patch}\n"
     );
-    after.push_str(&string_constants(&crate_dir.join("src/ffi/constants.rs")));
+    after.push_str(&constants::c_section(&crate_dir.join("src/tie/constants.rs")));
     config.after_includes = Some(after);
     // Only src/ffi is the C surface: cbindgen starts at its mod.rs and follows its `mod` items,
     // which keeps Rust-side constants out of the header (adding each file too would declare
@@ -32,28 +35,48 @@ fn main() {
         .write_to_file(&out);
     println!("cargo:rustc-env=DXLTIE_GENERATED_HEADER={}", out.display());
 
-    // The SONAME carries the major version: an incompatible ABI gets a new file name.
-    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdxltie.so.{major}");
+    shared_library_name(&major, &minor, &patch);
 
     println!("cargo:rerun-if-changed=src/ffi");
+    println!("cargo:rerun-if-changed=src/tie/constants.rs");
+    println!("cargo:rerun-if-changed=codegen");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");
 }
 
-/// `#define`s for the `&str` constants of `src/ffi/constants.rs`: cbindgen writes only numeric
-/// constants, and the string ones (topics, hash types, attribute ids) belong in the header too.
-fn string_constants(path: &std::path::Path) -> String {
-    let source = std::fs::read_to_string(path).expect("src/ffi/constants.rs");
-    let mut out = String::from("\n/* TIE string constants (topics, hash types, property names, attribute ids). */\n");
-    for line in source.lines() {
-        let Some(rest) = line.trim().strip_prefix("pub const ") else {
-            continue;
-        };
-        let Some((name, value)) = rest.split_once(": &str = ") else {
-            continue;
-        };
-        let value = value.trim_end_matches(';');
-        out.push_str(&format!("#define {name} {value}\n"));
+/// The ABI version of the shared library, as cargo-c counts it: the major version from 1.0 on; for
+/// 0.y.z, where Cargo's semver lets every minor release break, `0.y` (and `0.0.z` for 0.0.z). The
+/// Makefile's SOVERSION computes the same from Cargo.toml, and `scripts/install-test.sh` checks
+/// that the installed SONAME agrees.
+fn abi_version(major: &str, minor: &str, patch: &str) -> String {
+    match (major, minor) {
+        ("0", "0") => format!("0.0.{patch}"),
+        ("0", _) => format!("0.{minor}"),
+        _ => major.to_string(),
     }
-    out
+}
+
+/// Names the shared library by its ABI version in the way the target's linker takes it: an ELF
+/// SONAME (`libdxltie.so.<abi>`) where the linker is driven GNU-style, an install name on Apple
+/// targets, nothing elsewhere (Windows DLLs have no such field; wasm has no shared library).
+fn shared_library_name(major: &str, minor: &str, patch: &str) {
+    let abi = abi_version(major, minor, patch);
+    let os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let link_arg = |arg: String| println!("cargo:rustc-cdylib-link-arg={arg}");
+    match os.as_str() {
+        // ELF targets whose linkers (GNU ld, gold, lld, mold) take -soname.
+        "linux" | "android" | "freebsd" | "netbsd" | "openbsd" | "dragonfly" | "hurd" | "fuchsia" => {
+            link_arg(format!("-Wl,-soname,libdxltie.so.{abi}"))
+        }
+        // The Solaris and illumos link-editors spell it -h.
+        "solaris" | "illumos" => link_arg(format!("-Wl,-h,libdxltie.so.{abi}")),
+        // Mach-O: the install name plays the SONAME's part; found through the rpath.
+        "macos" | "ios" | "tvos" | "watchos" | "visionos" => {
+            link_arg(format!("-Wl,-install_name,@rpath/libdxltie.{abi}.dylib"));
+            link_arg(format!("-Wl,-current_version,{major}.{minor}.{patch}"));
+            link_arg(format!("-Wl,-compatibility_version,{abi}"));
+        }
+        // Windows (MSVC or GNU), wasm and anything unknown: no such flag.
+        _ => {}
+    }
 }

@@ -76,49 +76,134 @@
 #define DXLTIE_VERSION_MINOR 1
 #define DXLTIE_VERSION_PATCH 0
 
-/* TIE string constants (topics, hash types, property names, attribute ids). */
+/* ---- TIE constants (generated from src/tie/constants.rs; Python: dxltie.constants) ---- */
+
+/* The DXL topics used by the TIE client (spec §1.1). */
+/** Request: get a file's reputations (`get_file_reputation`). */
 #define DXLTIE_TIE_GET_FILE_REPUTATION_TOPIC "/mcafee/service/tie/file/reputation"
+/** Request: set a file's Enterprise reputation (`set_file_reputation`). */
 #define DXLTIE_TIE_SET_FILE_REPUTATION_TOPIC "/mcafee/service/tie/file/reputation/set"
+/** Request: which systems first referenced a file (`get_file_first_references`). */
 #define DXLTIE_TIE_GET_FILE_FIRST_REFS "/mcafee/service/tie/file/agents"
+/** Request: get a certificate's reputations (`get_certificate_reputation`). */
 #define DXLTIE_TIE_GET_CERT_REPUTATION_TOPIC "/mcafee/service/tie/cert/reputation"
+/** Request: set a certificate's Enterprise reputation (`set_certificate_reputation`). */
 #define DXLTIE_TIE_SET_CERT_REPUTATION_TOPIC "/mcafee/service/tie/cert/reputation/set"
+/** Request: which systems first referenced a certificate (`get_certificate_first_references`). */
 #define DXLTIE_TIE_GET_CERT_FIRST_REFS "/mcafee/service/tie/cert/agents"
+/** Event *sent* by the client: the External provider's file report (`set_external_file_reputation`). */
 #define DXLTIE_TIE_EVENT_EXTERNAL_FILE_REPORT_TOPIC "/mcafee/event/external/file/report"
+/** Event received: a file detection. */
 #define DXLTIE_TIE_EVENT_FILE_DETECTION_TOPIC "/mcafee/event/tie/file/detection"
+/** Event received: the first time a file is seen in the enterprise. */
 #define DXLTIE_TIE_EVENT_FILE_FIRST_INSTANCE_TOPIC "/mcafee/event/tie/file/firstinstance"
+/** Event received: a file's reputation changed. */
 #define DXLTIE_TIE_EVENT_FILE_REPUTATION_CHANGE_TOPIC "/mcafee/event/tie/file/repchange/broadcast"
+/** Event received: a certificate's reputation changed. */
 #define DXLTIE_TIE_EVENT_CERT_REPUTATION_CHANGE_TOPIC "/mcafee/event/tie/cert/repchange/broadcast"
+/** Defined by Python but used by no method or callback; kept for completeness. */
 #define DXLTIE_TIE_EVENT_FILE_PREVALENCE_CHANGE_TOPIC "/mcafee/event/tie/file/prevalence"
+
+/* `HashType`: the hash type names used as keys of hash maps. */
 #define DXLTIE_HASH_TYPE_MD5 "md5"
 #define DXLTIE_HASH_TYPE_SHA1 "sha1"
 #define DXLTIE_HASH_TYPE_SHA256 "sha256"
+
+/* `FileProvider`: the `providerId` of each file reputation source. */
+/** McAfee Global Threat Intelligence. */
+#define DXLTIE_FILE_PROVIDER_GTI 1
+/** The enterprise's own reputation (set with `set_file_reputation`). */
+#define DXLTIE_FILE_PROVIDER_ENTERPRISE 3
+/** McAfee Advanced Threat Defense. */
+#define DXLTIE_FILE_PROVIDER_ATD 5
+/** McAfee Web Gateway. */
+#define DXLTIE_FILE_PROVIDER_MWG 7
+/** External provider (set with `set_external_file_reputation`); was 11 before 2019-09. */
+#define DXLTIE_FILE_PROVIDER_EXTERNAL 15
+
+/* `CertProvider`: the `providerId` of each certificate reputation source. */
+#define DXLTIE_CERT_PROVIDER_GTI 2
+#define DXLTIE_CERT_PROVIDER_ENTERPRISE 4
+
+/* `TrustLevel`: the reputation scale used in `trustLevel` fields. */
+#define DXLTIE_TRUST_LEVEL_KNOWN_TRUSTED_INSTALLER 100
+#define DXLTIE_TRUST_LEVEL_KNOWN_TRUSTED 99
+#define DXLTIE_TRUST_LEVEL_MOST_LIKELY_TRUSTED 85
+#define DXLTIE_TRUST_LEVEL_MIGHT_BE_TRUSTED 70
+#define DXLTIE_TRUST_LEVEL_UNKNOWN 50
+#define DXLTIE_TRUST_LEVEL_MIGHT_BE_MALICIOUS 30
+#define DXLTIE_TRUST_LEVEL_MOST_LIKELY_MALICIOUS 15
+#define DXLTIE_TRUST_LEVEL_KNOWN_MALICIOUS 1
+#define DXLTIE_TRUST_LEVEL_NOT_SET 0
+
+/* `AtdTrustLevel`: the (signed) scale ATD reports inside its attributes (`atd_attrib`). */
+#define DXLTIE_ATD_TRUST_LEVEL_NOT_SET -2
+#define DXLTIE_ATD_TRUST_LEVEL_KNOWN_TRUSTED -1
+#define DXLTIE_ATD_TRUST_LEVEL_MOST_LIKELY_TRUSTED 0
+#define DXLTIE_ATD_TRUST_LEVEL_MIGHT_BE_TRUSTED 1
+#define DXLTIE_ATD_TRUST_LEVEL_UNKNOWN 2
+#define DXLTIE_ATD_TRUST_LEVEL_MIGHT_BE_MALICIOUS 3
+#define DXLTIE_ATD_TRUST_LEVEL_MOST_LIKELY_MALICIOUS 4
+#define DXLTIE_ATD_TRUST_LEVEL_KNOWN_MALICIOUS 5
+
+/* `ReputationProp`: the keys of a reputation object. */
 #define DXLTIE_REPUTATION_PROP_PROVIDER_ID "providerId"
 #define DXLTIE_REPUTATION_PROP_TRUST_LEVEL "trustLevel"
 #define DXLTIE_REPUTATION_PROP_CREATE_DATE "createDate"
 #define DXLTIE_REPUTATION_PROP_ATTRIBUTES "attributes"
+
+/* `FileReputationProp(ReputationProp)`: no additions. */
+
+/* `CertReputationProp(ReputationProp)`: adds the overridden-files object. */
+/** Files whose own reputation overrides the certificate's (see `cert_reputation_overridden_prop`). */
 #define DXLTIE_CERT_REPUTATION_PROP_OVERRIDDEN "overridden"
+
+/* `CertReputationOverriddenProp`: the keys of a certificate reputation's `overridden` object. */
+/** A list of `{"hashes": …}` objects. */
 #define DXLTIE_CERT_REPUTATION_OVERRIDDEN_PROP_FILES "files"
+/** 1 when the `files` list was truncated. */
 #define DXLTIE_CERT_REPUTATION_OVERRIDDEN_PROP_TRUNCATED "truncated"
+
+/* `FirstRefProp`: the keys of a first-reference (agent) object. */
+/** Epoch seconds of the first reference. */
 #define DXLTIE_FIRST_REF_PROP_DATE "date"
 #define DXLTIE_FIRST_REF_PROP_SYSTEM_GUID "agentGuid"
+
+/* `RepChangeEventProp`: the keys of a reputation-change event. */
 #define DXLTIE_REP_CHANGE_EVENT_PROP_HASHES "hashes"
 #define DXLTIE_REP_CHANGE_EVENT_PROP_NEW_REPUTATIONS "newReputations"
 #define DXLTIE_REP_CHANGE_EVENT_PROP_OLD_REPUTATIONS "oldReputations"
 #define DXLTIE_REP_CHANGE_EVENT_PROP_UPDATE_TIME "updateTime"
+
+/* `FileRepChangeEventProp(RepChangeEventProp)`: adds the certificate relationship. */
 #define DXLTIE_FILE_REP_CHANGE_EVENT_PROP_RELATIONSHIPS "relationships"
+
+/* `CertRepChangeEventProp(RepChangeEventProp)`: adds the certificate's public-key SHA-1. */
 #define DXLTIE_CERT_REP_CHANGE_EVENT_PROP_PUBLIC_KEY_SHA1 "publicKeySha1"
+
+/* `DetectionEventProp`: the keys of a detection event. */
 #define DXLTIE_DETECTION_EVENT_PROP_SYSTEM_GUID "agentGuid"
 #define DXLTIE_DETECTION_EVENT_PROP_HASHES "hashes"
 #define DXLTIE_DETECTION_EVENT_PROP_DETECTION_TIME "detectionTime"
 #define DXLTIE_DETECTION_EVENT_PROP_LOCAL_REPUTATION "localReputation"
 #define DXLTIE_DETECTION_EVENT_PROP_NAME "name"
 #define DXLTIE_DETECTION_EVENT_PROP_REMEDIATION_ACTION "remediationAction"
+
+/* `FirstInstanceEventProp`: the keys of a first-instance event. */
 #define DXLTIE_FIRST_INSTANCE_EVENT_PROP_SYSTEM_GUID "agentGuid"
 #define DXLTIE_FIRST_INSTANCE_EVENT_PROP_HASHES "hashes"
 #define DXLTIE_FIRST_INSTANCE_EVENT_PROP_NAME "name"
+
+/* `EnterpriseAttrib`: attribute ids shared by file and certificate Enterprise reputations. */
+/** Packed TIE server version; decode with `crate::tie::helpers::to_version_string`. */
 #define DXLTIE_ENTERPRISE_ATTRIB_SERVER_VERSION "2139285"
+
+/* `FileEnterpriseAttrib(EnterpriseAttrib)`: attribute ids of a file's Enterprise reputation. */
+/** First seen (epoch seconds). */
 #define DXLTIE_FILE_ENTERPRISE_ATTRIB_FIRST_CONTACT "2102165"
+/** Number of unique systems that executed the file. */
 #define DXLTIE_FILE_ENTERPRISE_ATTRIB_PREVALENCE "2101652"
+/** Number of systems in the enterprise. */
 #define DXLTIE_FILE_ENTERPRISE_ATTRIB_ENTERPRISE_SIZE "2111893"
 #define DXLTIE_FILE_ENTERPRISE_ATTRIB_MIN_LOCAL_REP "2112148"
 #define DXLTIE_FILE_ENTERPRISE_ATTRIB_MAX_LOCAL_REP "2112404"
@@ -127,157 +212,100 @@
 #define DXLTIE_FILE_ENTERPRISE_ATTRIB_PARENT_MAX_LOCAL_REP "2113172"
 #define DXLTIE_FILE_ENTERPRISE_ATTRIB_PARENT_AVG_LOCAL_REP "2113428"
 #define DXLTIE_FILE_ENTERPRISE_ATTRIB_DETECTION_COUNT "2113685"
+/** Epoch seconds of the last detection. */
 #define DXLTIE_FILE_ENTERPRISE_ATTRIB_LAST_DETECTION_TIME "2113942"
 #define DXLTIE_FILE_ENTERPRISE_ATTRIB_IS_PREVALENT "2123156"
+/** Number of distinct file names. */
 #define DXLTIE_FILE_ENTERPRISE_ATTRIB_FILE_NAME_COUNT "2114965"
+/** Packed aggregate; decode with `crate::tie::helpers::to_aggregate_tuple`. */
 #define DXLTIE_FILE_ENTERPRISE_ATTRIB_CHILD_FILE_REPS "2138520"
+/** Packed aggregate; decode with `crate::tie::helpers::to_aggregate_tuple`. */
 #define DXLTIE_FILE_ENTERPRISE_ATTRIB_PARENT_FILE_REPS "2138264"
+
+/* `CertEnterpriseAttrib(EnterpriseAttrib)`: attribute ids of a certificate's Enterprise reputation. */
 #define DXLTIE_CERT_ENTERPRISE_ATTRIB_FIRST_CONTACT "2109589"
+/** Systems that ran a file signed by the certificate. */
 #define DXLTIE_CERT_ENTERPRISE_ATTRIB_PREVALENCE "2109333"
+/** Files override the certificate reputation. */
 #define DXLTIE_CERT_ENTERPRISE_ATTRIB_HAS_FILE_OVERRIDES "2122901"
 #define DXLTIE_CERT_ENTERPRISE_ATTRIB_IS_PREVALENT "2125972"
+
+/* `GtiAttrib`: attribute ids shared by GTI reputations. */
+/** The raw GTI response. */
 #define DXLTIE_GTI_ATTRIB_ORIGINAL_RESPONSE "2120340"
+
+/* `FileGtiAttrib(GtiAttrib)`: attribute ids of a file's GTI reputation. */
 #define DXLTIE_FILE_GTI_ATTRIB_FIRST_CONTACT "2101908"
+/** GTI request count. */
 #define DXLTIE_FILE_GTI_ATTRIB_PREVALENCE "2102421"
+
+/* `CertGtiAttrib(GtiAttrib)`: attribute ids of a certificate's GTI reputation. */
 #define DXLTIE_CERT_GTI_ATTRIB_FIRST_CONTACT "2109077"
+/** GTI request count. */
 #define DXLTIE_CERT_GTI_ATTRIB_PREVALENCE "2108821"
 #define DXLTIE_CERT_GTI_ATTRIB_REVOKED "2117524"
+
+/* `AtdAttrib`: attribute ids of an ATD reputation. */
 #define DXLTIE_ATD_ATTRIB_GAM_SCORE "4194962"
 #define DXLTIE_ATD_ATTRIB_AV_ENGINE_SCORE "4195218"
 #define DXLTIE_ATD_ATTRIB_SANDBOX_SCORE "4195474"
 #define DXLTIE_ATD_ATTRIB_VERDICT "4195730"
+/** Encoded behaviours (format undocumented). */
 #define DXLTIE_ATD_ATTRIB_BEHAVIORS "4197784"
 
-
-#define DXLTIE_FILE_PROVIDER_GTI 1
-
-#define DXLTIE_FILE_PROVIDER_ENTERPRISE 3
-
-#define DXLTIE_FILE_PROVIDER_ATD 5
-
-#define DXLTIE_FILE_PROVIDER_MWG 7
-
-#define DXLTIE_FILE_PROVIDER_EXTERNAL 15
-
-#define DXLTIE_CERT_PROVIDER_GTI 2
-
-#define DXLTIE_CERT_PROVIDER_ENTERPRISE 4
-
-#define DXLTIE_TRUST_LEVEL_KNOWN_TRUSTED_INSTALLER 100
-
-#define DXLTIE_TRUST_LEVEL_KNOWN_TRUSTED 99
-
-#define DXLTIE_TRUST_LEVEL_MOST_LIKELY_TRUSTED 85
-
-#define DXLTIE_TRUST_LEVEL_MIGHT_BE_TRUSTED 70
-
-#define DXLTIE_TRUST_LEVEL_UNKNOWN 50
-
-#define DXLTIE_TRUST_LEVEL_MIGHT_BE_MALICIOUS 30
-
-#define DXLTIE_TRUST_LEVEL_MOST_LIKELY_MALICIOUS 15
-
-#define DXLTIE_TRUST_LEVEL_KNOWN_MALICIOUS 1
-
-#define DXLTIE_TRUST_LEVEL_NOT_SET 0
-
-#define DXLTIE_ATD_TRUST_LEVEL_NOT_SET -2
-
-#define DXLTIE_ATD_TRUST_LEVEL_KNOWN_TRUSTED -1
-
-#define DXLTIE_ATD_TRUST_LEVEL_MOST_LIKELY_TRUSTED 0
-
-#define DXLTIE_ATD_TRUST_LEVEL_MIGHT_BE_TRUSTED 1
-
-#define DXLTIE_ATD_TRUST_LEVEL_UNKNOWN 2
-
-#define DXLTIE_ATD_TRUST_LEVEL_MIGHT_BE_MALICIOUS 3
-
-#define DXLTIE_ATD_TRUST_LEVEL_MOST_LIKELY_MALICIOUS 4
-
-#define DXLTIE_ATD_TRUST_LEVEL_KNOWN_MALICIOUS 5
-
+/* `FileType`: bit flags for the External provider's `file.type`. */
 #define DXLTIE_FILE_TYPE_NONE 0
-
 #define DXLTIE_FILE_TYPE_COM 1
-
 #define DXLTIE_FILE_TYPE_EXE 2
-
 #define DXLTIE_FILE_TYPE_DRV 4
-
 #define DXLTIE_FILE_TYPE_BOOT 8
-
 #define DXLTIE_FILE_TYPE_PE 16
-
 #define DXLTIE_FILE_TYPE_PEEXE 18
-
 #define DXLTIE_FILE_TYPE_VXD 64
-
 #define DXLTIE_FILE_TYPE_DLLNONPE 128
-
 #define DXLTIE_FILE_TYPE_DLL 144
-
 #define DXLTIE_FILE_TYPE_WIN 272
-
 #define DXLTIE_FILE_TYPE_MZSTUB 512
-
 #define DXLTIE_FILE_TYPE_NLM 1024
-
 #define DXLTIE_FILE_TYPE_ELF 2048
-
 #define DXLTIE_FILE_TYPE_JS 4096
-
 #define DXLTIE_FILE_TYPE_VBS 8192
-
 #define DXLTIE_FILE_TYPE_SCRIPT 12288
-
 #define DXLTIE_FILE_TYPE_OLE 16384
-
 #define DXLTIE_FILE_TYPE_PIC 65536
-
 #define DXLTIE_FILE_TYPE_TEXT 131072
-
 #define DXLTIE_FILE_TYPE_BAT 143360
-
 #define DXLTIE_FILE_TYPE_HTML 262144
-
 #define DXLTIE_FILE_TYPE_HTMLTEXT 393216
-
 #define DXLTIE_FILE_TYPE_HTA 524288
-
 #define DXLTIE_FILE_TYPE_RTF 1048576
-
 #define DXLTIE_FILE_TYPE_PDF 2097152
-
 #define DXLTIE_FILE_TYPE_MMEDIA 4194304
-
 #define DXLTIE_FILE_TYPE_URL 8388608
-
 #define DXLTIE_FILE_TYPE_SYS 16777232
-
 #define DXLTIE_FILE_TYPE_ZIP 33587200
-
 #define DXLTIE_FILE_TYPE_CAB 67141632
-
 #define DXLTIE_FILE_TYPE_RARNOARC 134217728
-
 #define DXLTIE_FILE_TYPE_RAR 134250496
-
 #define DXLTIE_FILE_TYPE_OOXML 167772160
-
 #define DXLTIE_FILE_TYPE_OOXMLPK 301989888
-
 #define DXLTIE_FILE_TYPE_MACHO 536870912
-
 #define DXLTIE_FILE_TYPE_APK 1073741824
-
 #define DXLTIE_FILE_TYPE_CLASS 2147483648
-
 #define DXLTIE_FILE_TYPE_JAR 4328554496
 
+/* Response-timeout rules inherited from the dxlbootstrap `Client` base class (spec §2). */
+/** The default timeout of every synchronous request, in seconds. */
 #define DXLTIE_RESPONSE_TIMEOUT_DEFAULT_SECS 30
-
+/** The smallest timeout the setter accepts, in seconds. */
 #define DXLTIE_RESPONSE_TIMEOUT_MINIMUM_SECS 30
+
+/** The default `query_limit` of the two first-references requests. */
+#define DXLTIE_DEFAULT_QUERY_LIMIT 500
+
+/** The `scanType` `get_file_reputation` sends: 3 = "On Demand Scan", telling TIE the query does not come from an endpoint. */
+#define DXLTIE_SCAN_TYPE_ON_DEMAND 3
+
 
 /**
  * An integer field the event did not carry.
@@ -816,8 +844,8 @@ extern "C" {
  * Creates a client from a configuration (copied: the configuration may be freed afterwards).
  * Nothing is sent before `dxltie_client_connect`.
  *
- * # Safety
- * `config` must be a live configuration handle; `out_client` valid for a write.
+ * Pointers: `config` must be a live configuration handle; `out_client` must point to writable
+ * memory.
  */
 dxltie_result_t dxltie_client_new(const dxltie_config_t *config, dxltie_client_t **out_client);
 
@@ -829,8 +857,7 @@ dxltie_result_t dxltie_client_new(const dxltie_config_t *config, dxltie_client_t
  * `DXLTIE_E_CONNECT` otherwise, `DXLTIE_E_CONFIG` for an unusable configuration. After a later
  * loss of the connection the client reconnects by itself, with back-off, and re-subscribes.
  *
- * # Safety
- * `client` must be a live client handle.
+ * Pointers: `client` must be a live client handle.
  */
 dxltie_result_t dxltie_client_connect(dxltie_client_t *client, uint32_t timeout_ms);
 
@@ -838,16 +865,14 @@ dxltie_result_t dxltie_client_connect(dxltie_client_t *client, uint32_t timeout_
  * Disconnects (waiting requests fail with `DXLTIE_E_NOT_CONNECTED`). Callbacks stay
  * registered and are subscribed again at the next connect.
  *
- * # Safety
- * `client` must be a live client handle.
+ * Pointers: `client` must be a live client handle.
  */
 dxltie_result_t dxltie_client_disconnect(dxltie_client_t *client);
 
 /**
  * Whether the client is connected with every subscription confirmed.
  *
- * # Safety
- * `client` must be NULL or a live client handle.
+ * Pointers: `client` must be NULL or a live client handle.
  */
 bool dxltie_client_is_connected(const dxltie_client_t *client);
 
@@ -859,8 +884,8 @@ bool dxltie_client_is_connected(const dxltie_client_t *client);
  * only and returns `DXLTIE_OK`: the threads and the connection belong to the parent, and no
  * `free_user_data` runs (the user data belongs to the parent too).
  *
- * # Safety
- * `client` must be NULL or a live client handle not used after this returns `DXLTIE_OK`.
+ * Pointers: `client` must be NULL or a live client handle, not used after this returns
+ * `DXLTIE_OK`.
  */
 dxltie_result_t dxltie_client_free(dxltie_client_t *client);
 
@@ -868,9 +893,8 @@ dxltie_result_t dxltie_client_free(dxltie_client_t *client);
  * Fills `out_stats` with the client's counters, as many as its `struct_size` has room for
  * (`DXLTIE_E_INVALID_ARG` when `struct_size` is smaller than the first released layout).
  *
- * # Safety
- * `client` must be a live client handle; `out_stats` points to `out_stats->struct_size`
- * writable bytes.
+ * Pointers: `client` must be a live client handle; `out_stats` must point to
+ * `out_stats->struct_size` writable bytes.
  */
 dxltie_result_t dxltie_client_stats(const dxltie_client_t *client, dxltie_stats_t *out_stats);
 
@@ -879,8 +903,8 @@ dxltie_result_t dxltie_client_stats(const dxltie_client_t *client, dxltie_stats_
  * `free_user_data` (may be NULL) runs once, when the callback is replaced or the client freed,
  * after its last call.
  *
- * # Safety
- * `client` must be a live client handle; `callback` callable with `user_data` until then.
+ * Pointers: `client` must be a live client handle; `callback` must stay callable with
+ * `user_data` until then.
  */
 dxltie_result_t dxltie_client_set_state_callback(dxltie_client_t *client,
                                                  dxltie_state_fn callback,
@@ -893,49 +917,43 @@ dxltie_result_t dxltie_client_set_state_callback(dxltie_client_t *client,
  * `[General]` and `[Proxy]` are read. Errors: `DXLTIE_E_IO` (file unreadable),
  * `DXLTIE_E_CONFIG` (with a message naming the file, section and key).
  *
- * # Safety
- * `path` must be a NUL-terminated string; `out_config` must be valid for a write.
+ * Pointers: `path` must be a NUL-terminated string; `out_config` must point to writable memory.
  */
 dxltie_result_t dxltie_config_from_file(const char *path, dxltie_config_t **out_config);
 
 /**
  * Frees a configuration. NULL is a no-op. A client created from it keeps its own copy.
  *
- * # Safety
- * `config` must be NULL or a handle from this library not freed before.
+ * Pointers: `config` must be NULL or a handle from this library not freed before.
  */
 void dxltie_config_free(dxltie_config_t *config);
 
 /**
  * The client id, valid as long as the configuration; NULL if `config` is NULL.
  *
- * # Safety
- * `config` must be NULL or a live handle.
+ * Pointers: `config` must be NULL or a live handle.
  */
 const char *dxltie_config_client_id(const dxltie_config_t *config);
 
 /**
  * Whether the client will use the WebSocket broker list.
  *
- * # Safety
- * `config` must be NULL or a live handle.
+ * Pointers: `config` must be NULL or a live handle.
  */
 bool dxltie_config_use_websockets(const dxltie_config_t *config);
 
 /**
  * The number of brokers the client will use (the WebSocket list when WebSockets are on).
  *
- * # Safety
- * `config` must be NULL or a live handle; `out_count` valid for a write.
+ * Pointers: `config` must be NULL or a live handle; `out_count` must point to writable memory.
  */
 dxltie_result_t dxltie_config_broker_count(const dxltie_config_t *config, size_t *out_count);
 
 /**
  * Broker `index` (0-based, in file order); its strings belong to the configuration.
  *
- * # Safety
- * `config` must be NULL or a live handle; `out_broker` points to `out_broker->struct_size`
- * writable bytes.
+ * Pointers: `config` must be NULL or a live handle; `out_broker` must point to
+ * `out_broker->struct_size` writable bytes.
  */
 dxltie_result_t dxltie_config_broker(const dxltie_config_t *config,
                                      size_t index,
@@ -945,8 +963,7 @@ dxltie_result_t dxltie_config_broker(const dxltie_config_t *config,
  * Creates an empty configuration: no brokers, no certificates, a random `{uuid}` client id
  * and the Python client's defaults. Add certificates and brokers with the setters.
  *
- * # Safety
- * `out_config` must be valid for a write.
+ * Pointers: `out_config` must point to writable memory.
  */
 dxltie_result_t dxltie_config_new(dxltie_config_t **out_config);
 
@@ -954,8 +971,7 @@ dxltie_result_t dxltie_config_new(dxltie_config_t **out_config);
  * Sets the three PEM files: the CA chain trusted for the broker, the client certificate and its
  * unencrypted private key (PKCS#1, PKCS#8 or SEC1). The files are read at each connect.
  *
- * # Safety
- * `config` must be a live handle; the paths NUL-terminated strings.
+ * Pointers: `config` must be a live handle; the paths must be NUL-terminated strings.
  */
 dxltie_result_t dxltie_config_set_certificate_files(dxltie_config_t *config,
                                                     const char *broker_ca_path,
@@ -966,8 +982,7 @@ dxltie_result_t dxltie_config_set_certificate_files(dxltie_config_t *config,
  * Sets the three PEM documents from memory (NUL-terminated PEM text), for agents that keep
  * their keys out of the file system.
  *
- * # Safety
- * `config` must be a live handle; the PEM arguments NUL-terminated strings.
+ * Pointers: `config` must be a live handle; the PEM arguments must be NUL-terminated strings.
  */
 dxltie_result_t dxltie_config_set_certificate_pems(dxltie_config_t *config,
                                                    const char *broker_ca_pem,
@@ -978,16 +993,14 @@ dxltie_result_t dxltie_config_set_certificate_pems(dxltie_config_t *config,
  * Adds a broker, written as a `dxlclient.config` line (`id;port;host[;ip]`, `port;host[;ip]`)
  * or as a URL (`ssl://host:port`, IPv6 as `[::1]:8883`).
  *
- * # Safety
- * `config` must be a live handle; `broker` a NUL-terminated string.
+ * Pointers: `config` must be a live handle; `broker` must be a NUL-terminated string.
  */
 dxltie_result_t dxltie_config_add_broker(dxltie_config_t *config, const char *broker);
 
 /**
  * Sets the MQTT client id (default: a random `{uuid}`); the reply topic follows from it.
  *
- * # Safety
- * `config` must be a live handle; `client_id` a NUL-terminated string.
+ * Pointers: `config` must be a live handle; `client_id` must be a NUL-terminated string.
  */
 dxltie_result_t dxltie_config_set_client_id(dxltie_config_t *config, const char *client_id);
 
@@ -995,8 +1008,7 @@ dxltie_result_t dxltie_config_set_client_id(dxltie_config_t *config, const char 
  * Sets the reconnect back-off: first delay, multiplier, largest delay (before jitter) and the
  * jitter fraction (0.25: up to +25 %). Defaults: 1000 ms, 2, 60000 ms, 0.25.
  *
- * # Safety
- * `config` must be a live handle.
+ * Pointers: `config` must be a live handle.
  */
 dxltie_result_t dxltie_config_set_reconnect_back_off(dxltie_config_t *config,
                                                      uint32_t initial_delay_ms,
@@ -1008,8 +1020,7 @@ dxltie_result_t dxltie_config_set_reconnect_back_off(dxltie_config_t *config,
  * Passes over the broker list that `dxltie_client_connect` makes before failing; -1 (the
  * default) keeps trying until its timeout.
  *
- * # Safety
- * `config` must be a live handle.
+ * Pointers: `config` must be a live handle.
  */
 dxltie_result_t dxltie_config_set_connect_retries(dxltie_config_t *config, int32_t retries);
 
@@ -1017,8 +1028,7 @@ dxltie_result_t dxltie_config_set_connect_retries(dxltie_config_t *config, int32
  * Sets the capacity of the queue between the network thread and the dispatcher (default 1000)
  * and its overflow policy (default block).
  *
- * # Safety
- * `config` must be a live handle.
+ * Pointers: `config` must be a live handle.
  */
 dxltie_result_t dxltie_config_set_queue(dxltie_config_t *config,
                                         size_t capacity,
@@ -1028,8 +1038,7 @@ dxltie_result_t dxltie_config_set_queue(dxltie_config_t *config,
  * Sets the MQTT keep-alive interval, 1 to 65535 seconds (MQTT's 16-bit field; larger values
  * are refused with `DXLTIE_E_INVALID_ARG`). Default 1800 s, as the Python client.
  *
- * # Safety
- * `config` must be a live handle.
+ * Pointers: `config` must be a live handle.
  */
 dxltie_result_t dxltie_config_set_keep_alive(dxltie_config_t *config, uint32_t seconds);
 
@@ -1038,8 +1047,8 @@ dxltie_result_t dxltie_config_set_keep_alive(dxltie_config_t *config, uint32_t s
  * `dxltie_remove_callback`. `free_user_data` (may be NULL) runs exactly once, after the last
  * call: when the callback is removed or the client freed.
  *
- * # Safety
- * `client` must be a live client; `callback` callable with `user_data` until freed.
+ * Pointers: `client` must be a live client; `callback` must stay callable with `user_data`
+ * until freed.
  */
 dxltie_result_t dxltie_add_file_detection_callback(dxltie_client_t *client,
                                                    dxltie_detection_fn callback,
@@ -1050,8 +1059,7 @@ dxltie_result_t dxltie_add_file_detection_callback(dxltie_client_t *client,
 /**
  * Registers `callback` for file first-instance events (see `dxltie_add_file_detection_callback`).
  *
- * # Safety
- * As `dxltie_add_file_detection_callback`.
+ * Pointers: as in `dxltie_add_file_detection_callback`.
  */
 dxltie_result_t dxltie_add_file_first_instance_callback(dxltie_client_t *client,
                                                         dxltie_first_instance_fn callback,
@@ -1062,8 +1070,7 @@ dxltie_result_t dxltie_add_file_first_instance_callback(dxltie_client_t *client,
 /**
  * Registers `callback` for file reputation changes (see `dxltie_add_file_detection_callback`).
  *
- * # Safety
- * As `dxltie_add_file_detection_callback`.
+ * Pointers: as in `dxltie_add_file_detection_callback`.
  */
 dxltie_result_t dxltie_add_file_reputation_change_callback(dxltie_client_t *client,
                                                            dxltie_reputation_change_fn callback,
@@ -1075,8 +1082,7 @@ dxltie_result_t dxltie_add_file_reputation_change_callback(dxltie_client_t *clie
  * Registers `callback` for certificate reputation changes (see
  * `dxltie_add_file_detection_callback`).
  *
- * # Safety
- * As `dxltie_add_file_detection_callback`.
+ * Pointers: as in `dxltie_add_file_detection_callback`.
  */
 dxltie_result_t dxltie_add_certificate_reputation_change_callback(dxltie_client_t *client,
                                                                   dxltie_reputation_change_fn callback,
@@ -1088,8 +1094,7 @@ dxltie_result_t dxltie_add_certificate_reputation_change_callback(dxltie_client_
  * Registers `callback` for events of `kind`, delivered as the JSON text of the dictionary the
  * Python callback receives.
  *
- * # Safety
- * As `dxltie_add_file_detection_callback`.
+ * Pointers: as in `dxltie_add_file_detection_callback`.
  */
 dxltie_result_t dxltie_add_json_callback(dxltie_client_t *client,
                                          dxltie_event_kind_t kind,
@@ -1104,8 +1109,7 @@ dxltie_result_t dxltie_add_json_callback(dxltie_client_t *client,
  * (even its own) it returns at once. The callback is not called after this returns. Unknown
  * or already removed ids give `DXLTIE_E_NOT_FOUND`.
  *
- * # Safety
- * `client` must be a live client handle.
+ * Pointers: `client` must be a live client handle.
  */
 dxltie_result_t dxltie_remove_callback(dxltie_client_t *client, uint64_t id);
 
@@ -1113,8 +1117,8 @@ dxltie_result_t dxltie_remove_callback(dxltie_client_t *client, uint64_t id);
  * Unpacks a packed version attribute value (`"73183493944770750"` → 1.4.0.190).
  * `DXLTIE_E_INVALID_ARG` if the text is not a number.
  *
- * # Safety
- * `packed` must be a NUL-terminated string; `out_version` valid for a write.
+ * Pointers: `packed` must be a NUL-terminated string; `out_version` must point to writable
+ * memory.
  */
 dxltie_result_t dxltie_to_version(const char *packed, dxltie_server_version_t *out_version);
 
@@ -1122,8 +1126,8 @@ dxltie_result_t dxltie_to_version(const char *packed, dxltie_server_version_t *o
  * Decodes an aggregate attribute value (base64 of little-endian u16s); values after the fifth
  * are ignored. `DXLTIE_E_INVALID_ARG` for fewer than five values or an odd byte count.
  *
- * # Safety
- * `base64` must be a NUL-terminated string; `out_aggregate` valid for a write.
+ * Pointers: `base64` must be a NUL-terminated string; `out_aggregate` must point to writable
+ * memory.
  */
 dxltie_result_t dxltie_to_aggregate(const char *base64, dxltie_aggregate_t *out_aggregate);
 
@@ -1131,8 +1135,8 @@ dxltie_result_t dxltie_to_aggregate(const char *base64, dxltie_aggregate_t *out_
  * Formats an epoch (seconds) in the process's local time zone with a `strftime` format
  * (NULL: `"%Y-%m-%d %H:%M:%S"`). Free the result with `dxltie_string_free`.
  *
- * # Safety
- * `format` must be NULL or a NUL-terminated string; `out_text` valid for a write.
+ * Pointers: `format` must be NULL or a NUL-terminated string; `out_text` must point to
+ * writable memory.
  */
 dxltie_result_t dxltie_to_localtime_string(int64_t epoch, const char *format, char **out_text);
 
@@ -1152,8 +1156,8 @@ bool dxltie_is_valid_file_type(uint64_t file_type);
  *
  * Reads only the list's public fields: a copy of the struct works as well as the original.
  *
- * # Safety
- * `reputations` must be NULL or point to a list whose `items` holds `count` reputations.
+ * Pointers: `reputations` must be NULL or point to a list whose `items` holds `count`
+ * reputations.
  */
 bool dxltie_has_definitive_reputation(const dxltie_reputations_t *reputations);
 
@@ -1162,8 +1166,7 @@ bool dxltie_has_definitive_reputation(const dxltie_reputations_t *reputations);
  * indent=4)`): keys sorted, four-space indentation. Free the result with `dxltie_string_free`.
  * `DXLTIE_E_INVALID_ARG` if `json` is not JSON.
  *
- * # Safety
- * `json` must be a NUL-terminated string; `out_text` valid for a write.
+ * Pointers: `json` must be a NUL-terminated string; `out_text` must point to writable memory.
  */
 dxltie_result_t dxltie_json_pretty(const char *json, char **out_text);
 
@@ -1172,8 +1175,7 @@ dxltie_result_t dxltie_json_pretty(const char *json, char **out_text);
  * them, whatever `max_level` says. Process-wide; the last call wins. Without a callback nothing is printed unless the
  * environment variable `DXLTIE_LOG` is `error`, `warn`, `info`, `debug` or `trace` (stderr).
  *
- * # Safety
- * `callback` must stay callable with `user_data` until it is replaced or removed.
+ * Pointers: `callback` must stay callable with `user_data` until it is replaced or removed.
  */
 dxltie_result_t dxltie_set_log_callback(dxltie_log_fn callback,
                                         void *user_data,
@@ -1184,9 +1186,8 @@ dxltie_result_t dxltie_set_log_callback(dxltie_log_fn callback,
  * reputation list, or already freed (a copy of the struct is not the list), is not freed: an
  * error is logged and nothing else happens.
  *
- * # Safety
- * `reputations` must be NULL or a pointer; it is only compared, never followed, unless this
- * library handed it out.
+ * Pointers: `reputations` must be NULL or a pointer; it is only compared, never followed,
+ * unless this library handed it out.
  */
 void dxltie_reputations_free(dxltie_reputations_t *reputations);
 
@@ -1194,8 +1195,7 @@ void dxltie_reputations_free(dxltie_reputations_t *reputations);
  * Frees a first-references list. NULL is a no-op; anything else not handed out by this
  * library as a first-references list is refused as in `dxltie_reputations_free`.
  *
- * # Safety
- * As `dxltie_reputations_free`.
+ * Pointers: as in `dxltie_reputations_free`.
  */
 void dxltie_first_references_free(dxltie_first_references_t *references);
 
@@ -1203,8 +1203,7 @@ void dxltie_first_references_free(dxltie_first_references_t *references);
  * Frees a string returned by this library. NULL is a no-op; anything else not handed out by
  * this library as a string is refused as in `dxltie_reputations_free`.
  *
- * # Safety
- * As `dxltie_reputations_free`.
+ * Pointers: as in `dxltie_reputations_free`.
  */
 void dxltie_string_free(char *text);
 
@@ -1221,8 +1220,7 @@ uint32_t dxltie_last_service_error_code(void);
  * `dxltie_last_service_error_code`), no answer `DXLTIE_E_TIMEOUT`, bad hex
  * `DXLTIE_E_INVALID_ARG` before anything is sent.
  *
- * # Safety
- * Pointers must be valid as documented; `hashes` points to `hash_count` elements.
+ * Pointers: each must be valid as documented; `hashes` must point to `hash_count` elements.
  */
 dxltie_result_t dxltie_get_file_reputation(dxltie_client_t *client,
                                            const dxltie_hash_t *hashes,
@@ -1234,8 +1232,7 @@ dxltie_result_t dxltie_get_file_reputation(dxltie_client_t *client,
  * `dxltie_get_file_reputation` returning the providerId map as JSON; free it with
  * `dxltie_string_free`.
  *
- * # Safety
- * As `dxltie_get_file_reputation`.
+ * Pointers: as in `dxltie_get_file_reputation`.
  */
 dxltie_result_t dxltie_get_file_reputation_json(dxltie_client_t *client,
                                                 const dxltie_hash_t *hashes,
@@ -1247,8 +1244,7 @@ dxltie_result_t dxltie_get_file_reputation_json(dxltie_client_t *client,
  * Sets the Enterprise reputation of a file (`set_file_reputation`); `filename` and `comment`
  * may be NULL (sent as ""). The trust level is not validated, as in Python.
  *
- * # Safety
- * As `dxltie_get_file_reputation`.
+ * Pointers: as in `dxltie_get_file_reputation`.
  */
 dxltie_result_t dxltie_set_file_reputation(dxltie_client_t *client,
                                            int32_t trust_level,
@@ -1263,8 +1259,7 @@ dxltie_result_t dxltie_set_file_reputation(dxltie_client_t *client,
  * no response. Validated as Python does: trust level not 0 and one of the trust levels, a
  * known file type, at least one hash (`DXLTIE_E_INVALID_ARG` with Python's message).
  *
- * # Safety
- * As `dxltie_get_file_reputation`.
+ * Pointers: as in `dxltie_get_file_reputation`.
  */
 dxltie_result_t dxltie_set_external_file_reputation(dxltie_client_t *client,
                                                     int32_t trust_level,
@@ -1278,8 +1273,7 @@ dxltie_result_t dxltie_set_external_file_reputation(dxltie_client_t *client,
  * The systems that first referenced a file (`get_file_first_references`), at most
  * `query_limit` (Python's default is 500). Free with `dxltie_first_references_free`.
  *
- * # Safety
- * As `dxltie_get_file_reputation`.
+ * Pointers: as in `dxltie_get_file_reputation`.
  */
 dxltie_result_t dxltie_get_file_first_references(dxltie_client_t *client,
                                                  const dxltie_hash_t *hashes,
@@ -1291,8 +1285,7 @@ dxltie_result_t dxltie_get_file_first_references(dxltie_client_t *client,
 /**
  * `dxltie_get_file_first_references` returning the `agents` list as JSON.
  *
- * # Safety
- * As `dxltie_get_file_reputation`.
+ * Pointers: as in `dxltie_get_file_reputation`.
  */
 dxltie_result_t dxltie_get_file_first_references_json(dxltie_client_t *client,
                                                       const dxltie_hash_t *hashes,
@@ -1305,8 +1298,7 @@ dxltie_result_t dxltie_get_file_first_references_json(dxltie_client_t *client,
  * The reputations of a certificate (`get_certificate_reputation`): `sha1` as hex,
  * `public_key_sha1` as hex or NULL.
  *
- * # Safety
- * As `dxltie_get_file_reputation`.
+ * Pointers: as in `dxltie_get_file_reputation`.
  */
 dxltie_result_t dxltie_get_certificate_reputation(dxltie_client_t *client,
                                                   const char *sha1,
@@ -1317,8 +1309,7 @@ dxltie_result_t dxltie_get_certificate_reputation(dxltie_client_t *client,
 /**
  * `dxltie_get_certificate_reputation` returning the providerId map as JSON.
  *
- * # Safety
- * As `dxltie_get_file_reputation`.
+ * Pointers: as in `dxltie_get_file_reputation`.
  */
 dxltie_result_t dxltie_get_certificate_reputation_json(dxltie_client_t *client,
                                                        const char *sha1,
@@ -1329,8 +1320,7 @@ dxltie_result_t dxltie_get_certificate_reputation_json(dxltie_client_t *client,
 /**
  * Sets the Enterprise reputation of a certificate (`set_certificate_reputation`).
  *
- * # Safety
- * As `dxltie_get_file_reputation`.
+ * Pointers: as in `dxltie_get_file_reputation`.
  */
 dxltie_result_t dxltie_set_certificate_reputation(dxltie_client_t *client,
                                                   int32_t trust_level,
@@ -1343,8 +1333,7 @@ dxltie_result_t dxltie_set_certificate_reputation(dxltie_client_t *client,
  * The systems that first referenced files signed by a certificate
  * (`get_certificate_first_references`).
  *
- * # Safety
- * As `dxltie_get_file_reputation`.
+ * Pointers: as in `dxltie_get_file_reputation`.
  */
 dxltie_result_t dxltie_get_certificate_first_references(dxltie_client_t *client,
                                                         const char *sha1,
@@ -1356,8 +1345,7 @@ dxltie_result_t dxltie_get_certificate_first_references(dxltie_client_t *client,
 /**
  * `dxltie_get_certificate_first_references` returning the `agents` list as JSON.
  *
- * # Safety
- * As `dxltie_get_file_reputation`.
+ * Pointers: as in `dxltie_get_file_reputation`.
  */
 dxltie_result_t dxltie_get_certificate_first_references_json(dxltie_client_t *client,
                                                              const char *sha1,
@@ -1372,8 +1360,8 @@ dxltie_result_t dxltie_get_certificate_first_references_json(dxltie_client_t *cl
  * shutdown, and `free_user_data` (may be NULL) runs after it. If this returns an error,
  * neither runs and the caller keeps its user data.
  *
- * # Safety
- * As `dxltie_get_file_reputation`; `callback` callable with `user_data` until it has fired.
+ * Pointers: as in `dxltie_get_file_reputation`; `callback` must stay callable with `user_data`
+ * until it has fired.
  */
 dxltie_result_t dxltie_get_file_reputation_async(dxltie_client_t *client,
                                                  const dxltie_hash_t *hashes,
@@ -1386,8 +1374,7 @@ dxltie_result_t dxltie_get_file_reputation_async(dxltie_client_t *client,
 /**
  * The asynchronous form (see `dxltie_get_file_reputation_async`).
  *
- * # Safety
- * As `dxltie_get_file_reputation_async`.
+ * Pointers: as in `dxltie_get_file_reputation_async`.
  */
 dxltie_result_t dxltie_set_file_reputation_async(dxltie_client_t *client,
                                                  int32_t trust_level,
@@ -1403,8 +1390,7 @@ dxltie_result_t dxltie_set_file_reputation_async(dxltie_client_t *client,
 /**
  * The asynchronous form (see `dxltie_get_file_reputation_async`).
  *
- * # Safety
- * As `dxltie_get_file_reputation_async`.
+ * Pointers: as in `dxltie_get_file_reputation_async`.
  */
 dxltie_result_t dxltie_get_file_first_references_async(dxltie_client_t *client,
                                                        const dxltie_hash_t *hashes,
@@ -1418,8 +1404,7 @@ dxltie_result_t dxltie_get_file_first_references_async(dxltie_client_t *client,
 /**
  * The asynchronous form (see `dxltie_get_file_reputation_async`).
  *
- * # Safety
- * As `dxltie_get_file_reputation_async`.
+ * Pointers: as in `dxltie_get_file_reputation_async`.
  */
 dxltie_result_t dxltie_get_certificate_reputation_async(dxltie_client_t *client,
                                                         const char *sha1,
@@ -1432,8 +1417,7 @@ dxltie_result_t dxltie_get_certificate_reputation_async(dxltie_client_t *client,
 /**
  * The asynchronous form (see `dxltie_get_file_reputation_async`).
  *
- * # Safety
- * As `dxltie_get_file_reputation_async`.
+ * Pointers: as in `dxltie_get_file_reputation_async`.
  */
 dxltie_result_t dxltie_set_certificate_reputation_async(dxltie_client_t *client,
                                                         int32_t trust_level,
@@ -1448,8 +1432,7 @@ dxltie_result_t dxltie_set_certificate_reputation_async(dxltie_client_t *client,
 /**
  * The asynchronous form (see `dxltie_get_file_reputation_async`).
  *
- * # Safety
- * As `dxltie_get_file_reputation_async`.
+ * Pointers: as in `dxltie_get_file_reputation_async`.
  */
 dxltie_result_t dxltie_get_certificate_first_references_async(dxltie_client_t *client,
                                                               const char *sha1,

@@ -8,7 +8,6 @@
 mod boundary;
 mod client;
 mod config;
-mod constants;
 mod convert;
 mod errors;
 mod events;
