@@ -185,6 +185,7 @@ config_p = POINTER(dxltie_config_t)
 
 class dxltie_stats_t(Structure):
     _fields_ = [
+        ("struct_size", c_size_t),
         ("received", c_uint64),
         ("delivered", c_uint64),
         ("dropped", c_uint64),
@@ -199,6 +200,7 @@ class dxltie_stats_t(Structure):
 
 class dxltie_broker_t(Structure):
     _fields_ = [
+        ("struct_size", c_size_t),
         ("unique_id", c_char_p),
         ("port", c_uint16),
         ("host_name", c_char_p),
@@ -284,6 +286,7 @@ class dxltie_json_event_t(Structure):
         ("message", dxltie_message_info_t),
         ("kind", dxltie_event_kind_t),
         ("json", c_char_p),
+        ("provider_keyed_json", c_char_p),
     ]
 
 
@@ -449,6 +452,9 @@ FUNCTIONS = [
     ("dxltie_result_str", c_char_p, [dxltie_result_t]),
     ("dxltie_last_error_message", c_char_p, []),
     ("dxltie_version", c_char_p, []),
+    ("dxltie_version_major", c_uint32, []),
+    ("dxltie_version_minor", c_uint32, []),
+    ("dxltie_version_patch", c_uint32, []),
 ]
 
 

@@ -149,7 +149,7 @@ class DxlClientConfig(object):
             check(_ffi.dxltie_config_broker_count(self._live(), ctypes.byref(count)))
             out = []
             for i in range(count.value):
-                b = _ffi.dxltie_broker_t()
+                b = _ffi.dxltie_broker_t(struct_size=ctypes.sizeof(_ffi.dxltie_broker_t))
                 check(_ffi.dxltie_config_broker(self._handle, i, ctypes.byref(b)))
                 out.append(Broker(b.host_name.decode("utf-8"), unique_id=(b.unique_id or b"").decode("utf-8") or None,
                                   ip_address=b.ip_address.decode("utf-8") if b.ip_address else None, port=b.port))

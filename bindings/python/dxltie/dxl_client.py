@@ -200,10 +200,10 @@ class DxlClient(object):
     def stats(self):
         """The client's counters: received, delivered, dropped, undecodable, reconnects,
         bad_events, callback_faults, oversized, connect_attempts."""
-        out = _ffi.dxltie_stats_t()
+        out = _ffi.dxltie_stats_t(struct_size=ctypes.sizeof(_ffi.dxltie_stats_t))
         with self._use() as handle:
             check(_ffi.dxltie_client_stats(handle, ctypes.byref(out)))
-        return {name: getattr(out, name) for name, _ in _ffi.dxltie_stats_t._fields_}
+        return {name: getattr(out, name) for name, _ in _ffi.dxltie_stats_t._fields_ if name != "struct_size"}
 
     def set_state_callback(self, callback):
         """Calls ``callback(state)`` on each connection state change (0 disconnected,

@@ -437,9 +437,20 @@ def test_connect_timeout_in_range_reaches_the_library(offline_client, timeout):
         offline_client.connect(timeout=timeout)
 
 
-def test_connect_timeout_at_the_maximum_reaches_the_library(offline_client):
-    with pytest.raises(dxltie.DxlTieError):  # one pass (connect_retries 0), then the error
-        offline_client.connect(timeout=MAX_S)
+def test_connect_passes_the_timeout_in_milliseconds(offline_client, monkeypatch):
+    """The largest accepted timeout is exactly the largest uint32 of milliseconds (the library's
+    connect is replaced here: a real one would wait that long against an unreachable broker)."""
+    seen = []
+
+    def fake_connect(handle, timeout_ms):
+        seen.append(timeout_ms)
+        return _ffi.DXLTIE_E_CONNECT
+
+    monkeypatch.setattr(_ffi, "dxltie_client_connect", fake_connect)
+    for timeout in (0, 0.0004, 0.5, 30, MAX_S):
+        with pytest.raises(dxltie.DxlTieError):
+            offline_client.connect(timeout=timeout)
+    assert seen == [0, 0, 500, 30000, 0xFFFFFFFF]
 
 
 @pytest.mark.parametrize("timeout", [-0.001, -1, MAX_S + 0.001, 2 ** 32, NAN, INF])
@@ -553,7 +564,9 @@ def test_fork_child_gets_a_clear_error_and_exits_cleanly(dxl_config, responder):
         tie.add_file_detection_callback(lambda d, e: None)
         print("PARENT BEFORE", tie.get_file_reputation(md5)[1]["trustLevel"], flush=True)
         pid = os.fork()
-        if pid == 0:
+        if pid:
+            print("CHILD PID", pid, flush=True)
+        else:
             try:
                 tie.get_file_reputation(md5)
                 print("CHILD no error", flush=True)
@@ -572,6 +585,17 @@ def test_fork_child_gets_a_clear_error_and_exits_cleanly(dxl_config, responder):
         print("PARENT AFTER", tie.get_file_reputation(md5)[1]["trustLevel"], client.connected, flush=True)
     """, dxl_config, NOTEPAD["md5"])
     code, out, err = script.finish(60)
+    if code is None:  # killed after hanging: stop the forked child too, if it is still there
+        for line in script.lines.snapshot():
+            if line.startswith("CHILD PID "):
+                pid = int(line.split()[2])
+                try:
+                    with open("/proc/%d/cmdline" % pid, "rb") as f:
+                        ours = b"dxltie" in f.read()
+                    if ours:
+                        os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
     assert code == 0, (code, out, err)
     assert "PARENT BEFORE 99" in out, out
     child = [line for line in out.splitlines() if line.startswith("CHILD ForkedClientError")]
