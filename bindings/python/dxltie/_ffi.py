@@ -286,7 +286,6 @@ class dxltie_json_event_t(Structure):
         ("message", dxltie_message_info_t),
         ("kind", dxltie_event_kind_t),
         ("json", c_char_p),
-        ("provider_keyed_json", c_char_p),
     ]
 
 
