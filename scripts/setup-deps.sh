@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need on a fresh Debian machine: the mosquitto broker and clients,
-# openssl (test certificates), valgrind, and the Python venv with the reference clients.
+# openssl (test certificates), valgrind, pkg-config and cmake (the install test), and the Python
+# venv with the reference clients.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,11 @@ command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 command -v abidiff >/dev/null 2>&1 || need+=(abigail-tools) # the ABI check (scripts/abi-check.sh)
 command -v cc >/dev/null 2>&1 || need+=(gcc)
 command -v c++ >/dev/null 2>&1 || need+=(g++)
+# The install test (scripts/install-test.sh): pkg-config and CMake projects, binutils for the
+# static library (ld -r, objcopy) and the symbol checks (nm, readelf).
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+command -v cmake >/dev/null 2>&1 || need+=(cmake)
+command -v objcopy >/dev/null 2>&1 || need+=(binutils)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "installing: ${need[*]}"
