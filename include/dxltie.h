@@ -560,6 +560,11 @@ typedef struct {
    * File events: `relationships.certificate.publicKeySha1` as hex, NULL if absent.
    */
   const char *certificate_public_key_sha1;
+  /**
+   * As in `dxltie_json_event_t`: the properties of `json` that are providerId maps. Added in
+   * 0.2.
+   */
+  const char *provider_keyed_json;
 } dxltie_reputation_change_t;
 
 typedef void (*dxltie_reputation_change_fn)(void *user_data, const dxltie_reputation_change_t *event);
@@ -575,6 +580,12 @@ typedef struct {
    * (providerId keys as strings: `"1"`, `"3"`).
    */
   const char *json;
+  /**
+   * A JSON array naming the top-level properties of `json` that are providerId maps
+   * (`["newReputations", "oldReputations"]`, `[]`): Python keys those maps by the providerId
+   * value itself (`1`), which JSON cannot write. Added in 0.2.
+   */
+  const char *provider_keyed_json;
 } dxltie_json_event_t;
 
 typedef void (*dxltie_json_fn)(void *user_data, const dxltie_json_event_t *event);

@@ -107,6 +107,9 @@ pub struct dxltie_reputation_change_t {
     pub certificate_hash_count: usize,
     /// File events: `relationships.certificate.publicKeySha1` as hex, NULL if absent.
     pub certificate_public_key_sha1: *const c_char,
+    /// As in `dxltie_json_event_t`: the properties of `json` that are providerId maps. Added in
+    /// 0.2.
+    pub provider_keyed_json: *const c_char,
 }
 
 /// Any event as JSON (`dxltie_add_json_callback`).
@@ -117,6 +120,16 @@ pub struct dxltie_json_event_t {
     /// The transformed dictionary Python's callback receives, as `json.dumps` writes it
     /// (providerId keys as strings: `"1"`, `"3"`).
     pub json: *const c_char,
+    /// A JSON array naming the top-level properties of `json` that are providerId maps
+    /// (`["newReputations", "oldReputations"]`, `[]`): Python keys those maps by the providerId
+    /// value itself (`1`), which JSON cannot write. Added in 0.2.
+    pub provider_keyed_json: *const c_char,
+}
+
+/// `["newReputations"]`: property names are plain ASCII identifiers, written without escaping.
+fn provider_keyed_json(properties: &[&str]) -> String {
+    let quoted: Vec<String> = properties.iter().map(|p| format!("\"{p}\"")).collect();
+    format!("[{}]", quoted.join(", "))
 }
 
 pub type dxltie_detection_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const dxltie_detection_t)>;
@@ -200,6 +213,7 @@ fn with_event_views(kind: EventKind, e: &TieEvent<'_>, call: &dyn Fn(EventView<'
             let cert_hashes = HashesStorage::new(&r.relationship_certificate_hashes);
             let pk = cstr_opt(&r.public_key_sha1);
             let cert_pk = cstr_opt(&r.relationship_certificate_public_key_sha1);
+            let provider_keyed = string_to_cstring(provider_keyed_json(&e.event.provider_keyed));
             call(EventView::ReputationChange(&dxltie_reputation_change_t {
                 message,
                 json: json.as_ptr(),
@@ -219,6 +233,7 @@ fn with_event_views(kind: EventKind, e: &TieEvent<'_>, call: &dyn Fn(EventView<'
                 certificate_hashes: cert_hashes.ptr(),
                 certificate_hash_count: cert_hashes.items.len(),
                 certificate_public_key_sha1: opt_ptr(&cert_pk),
+                provider_keyed_json: provider_keyed.as_ptr(),
             }));
         }
     }
@@ -230,6 +245,10 @@ enum EventView<'a> {
     ReputationChange(&'a dxltie_reputation_change_t),
 }
 
+/// Registers the C callback `function` for events of `kind`; `deliver` calls it with the view.
+///
+/// Pointers: as in `dxltie_add_file_detection_callback`: `client` must be NULL or a live client
+/// handle, `out_id` NULL or writable, `function` callable with `user_data` until freed.
 unsafe fn register<F: Copy + Send + Sync + 'static>(
     client: *mut dxltie_client_t,
     kind: EventKind,
@@ -239,8 +258,10 @@ unsafe fn register<F: Copy + Send + Sync + 'static>(
     out_id: *mut u64,
     deliver: fn(&UserCallback<F>, EventView<'_>),
 ) -> Result<(), FfiError> {
-    let c = dxltie_client_t::from_ptr(client)?;
-    let out = out_param(out_id, "out_id")?;
+    // SAFETY: `client` is NULL (refused) or a live client handle, by this function's contract.
+    let c = unsafe { dxltie_client_t::from_ptr(client) }?;
+    // SAFETY: `out_id` is NULL (refused) or writable, by this function's contract.
+    let out = unsafe { out_param(out_id, "out_id") }?;
     let user = Arc::new(UserCallback::new(function, user_data, free_user_data));
     let held = user.clone();
     let added = c.tie.add_event_callback(
@@ -263,8 +284,8 @@ unsafe fn register<F: Copy + Send + Sync + 'static>(
 /// `dxltie_remove_callback`. `free_user_data` (may be NULL) runs exactly once, after the last
 /// call: when the callback is removed or the client freed.
 ///
-/// # Safety
-/// `client` must be a live client; `callback` callable with `user_data` until freed.
+/// Pointers: `client` must be a live client; `callback` must stay callable with `user_data`
+/// until freed.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_add_file_detection_callback(
     client: *mut dxltie_client_t,
@@ -275,26 +296,25 @@ pub unsafe extern "C" fn dxltie_add_file_detection_callback(
 ) -> dxltie_result_t {
     boundary::call("dxltie_add_file_detection_callback", || {
         let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
-        register(
-            client,
-            EventKind::FileDetection,
-            f,
-            user_data,
-            free_user_data,
-            out_id,
-            |u, view| {
-                if let EventView::Detection(e) = view {
-                    unsafe { (u.function)(u.user_data, e) }
-                }
-            },
-        )
+        // SAFETY: `client`, `out_id`, `callback` and `user_data` come with this function's
+        // Pointers: note, which is `register`'s contract.
+        unsafe {
+            register(
+                client,
+                EventKind::FileDetection,
+                f,
+                user_data,
+                free_user_data,
+                out_id,
+                deliver_detection,
+            )
+        }
     })
 }
 
 /// Registers `callback` for file first-instance events (see `dxltie_add_file_detection_callback`).
 ///
-/// # Safety
-/// As `dxltie_add_file_detection_callback`.
+/// Pointers: as in `dxltie_add_file_detection_callback`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_add_file_first_instance_callback(
     client: *mut dxltie_client_t,
@@ -305,34 +325,53 @@ pub unsafe extern "C" fn dxltie_add_file_first_instance_callback(
 ) -> dxltie_result_t {
     boundary::call("dxltie_add_file_first_instance_callback", || {
         let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
-        register(
-            client,
-            EventKind::FileFirstInstance,
-            f,
-            user_data,
-            free_user_data,
-            out_id,
-            |u, view| {
-                if let EventView::FirstInstance(e) = view {
-                    unsafe { (u.function)(u.user_data, e) }
-                }
-            },
-        )
+        // SAFETY: `client`, `out_id`, `callback` and `user_data` come with this function's
+        // Pointers: note, which is `register`'s contract.
+        unsafe {
+            register(
+                client,
+                EventKind::FileFirstInstance,
+                f,
+                user_data,
+                free_user_data,
+                out_id,
+                deliver_first_instance,
+            )
+        }
     })
 }
 
-fn deliver_reputation_change(u: &UserCallback<RepChangeFn>, view: EventView<'_>) {
-    if let EventView::ReputationChange(e) = view {
+fn deliver_detection(u: &UserCallback<DetectionFn>, view: EventView<'_>) {
+    if let EventView::Detection(e) = view {
+        // SAFETY: the C caller registered `function` for `user_data` and keeps it callable
+        // until the registration is freed (Pointers: note); `e` lives through the call.
         unsafe { (u.function)(u.user_data, e) }
     }
 }
 
+fn deliver_first_instance(u: &UserCallback<FirstInstanceFn>, view: EventView<'_>) {
+    if let EventView::FirstInstance(e) = view {
+        // SAFETY: the C caller registered `function` for `user_data` and keeps it callable
+        // until the registration is freed (Pointers: note); `e` lives through the call.
+        unsafe { (u.function)(u.user_data, e) }
+    }
+}
+
+fn deliver_reputation_change(u: &UserCallback<RepChangeFn>, view: EventView<'_>) {
+    if let EventView::ReputationChange(e) = view {
+        // SAFETY: the C caller registered `function` for `user_data` and keeps it callable
+        // until the registration is freed (Pointers: note); `e` lives through the call.
+        unsafe { (u.function)(u.user_data, e) }
+    }
+}
+
+type DetectionFn = unsafe extern "C" fn(*mut c_void, *const dxltie_detection_t);
+type FirstInstanceFn = unsafe extern "C" fn(*mut c_void, *const dxltie_first_instance_t);
 type RepChangeFn = unsafe extern "C" fn(*mut c_void, *const dxltie_reputation_change_t);
 
 /// Registers `callback` for file reputation changes (see `dxltie_add_file_detection_callback`).
 ///
-/// # Safety
-/// As `dxltie_add_file_detection_callback`.
+/// Pointers: as in `dxltie_add_file_detection_callback`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_add_file_reputation_change_callback(
     client: *mut dxltie_client_t,
@@ -343,23 +382,26 @@ pub unsafe extern "C" fn dxltie_add_file_reputation_change_callback(
 ) -> dxltie_result_t {
     boundary::call("dxltie_add_file_reputation_change_callback", || {
         let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
-        register(
-            client,
-            EventKind::FileReputationChange,
-            f,
-            user_data,
-            free_user_data,
-            out_id,
-            deliver_reputation_change,
-        )
+        // SAFETY: `client`, `out_id`, `callback` and `user_data` come with this function's
+        // Pointers: note, which is `register`'s contract.
+        unsafe {
+            register(
+                client,
+                EventKind::FileReputationChange,
+                f,
+                user_data,
+                free_user_data,
+                out_id,
+                deliver_reputation_change,
+            )
+        }
     })
 }
 
 /// Registers `callback` for certificate reputation changes (see
 /// `dxltie_add_file_detection_callback`).
 ///
-/// # Safety
-/// As `dxltie_add_file_detection_callback`.
+/// Pointers: as in `dxltie_add_file_detection_callback`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_add_certificate_reputation_change_callback(
     client: *mut dxltie_client_t,
@@ -370,23 +412,26 @@ pub unsafe extern "C" fn dxltie_add_certificate_reputation_change_callback(
 ) -> dxltie_result_t {
     boundary::call("dxltie_add_certificate_reputation_change_callback", || {
         let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
-        register(
-            client,
-            EventKind::CertificateReputationChange,
-            f,
-            user_data,
-            free_user_data,
-            out_id,
-            deliver_reputation_change,
-        )
+        // SAFETY: `client`, `out_id`, `callback` and `user_data` come with this function's
+        // Pointers: note, which is `register`'s contract.
+        unsafe {
+            register(
+                client,
+                EventKind::CertificateReputationChange,
+                f,
+                user_data,
+                free_user_data,
+                out_id,
+                deliver_reputation_change,
+            )
+        }
     })
 }
 
 /// Registers `callback` for events of `kind`, delivered as the JSON text of the dictionary the
 /// Python callback receives.
 ///
-/// # Safety
-/// As `dxltie_add_file_detection_callback`.
+/// Pointers: as in `dxltie_add_file_detection_callback`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_add_json_callback(
     client: *mut dxltie_client_t,
@@ -398,8 +443,10 @@ pub unsafe extern "C" fn dxltie_add_json_callback(
 ) -> dxltie_result_t {
     boundary::call("dxltie_add_json_callback", || {
         let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
-        let c = dxltie_client_t::from_ptr(client)?;
-        let out = out_param(out_id, "out_id")?;
+        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
+        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
+        // SAFETY: `out_id` is NULL (refused) or writable, per the Pointers: note.
+        let out = unsafe { out_param(out_id, "out_id") }?;
         let rust_kind = event_kind(kind)?;
         let user = Arc::new(UserCallback::new(f, user_data, free_user_data));
         let held = user.clone();
@@ -409,11 +456,16 @@ pub unsafe extern "C" fn dxltie_add_json_callback(
                 let user = &held;
                 let msg = MessageStorage::new(e.message);
                 let json = string_to_cstring(python_json_dumps(&e.event.json));
+                let provider_keyed = string_to_cstring(provider_keyed_json(&e.event.provider_keyed));
                 let event = dxltie_json_event_t {
                     message: msg.view(e.message),
                     kind,
                     json: json.as_ptr(),
+                    provider_keyed_json: provider_keyed.as_ptr(),
                 };
+                // SAFETY: the C caller registered `function` for `user_data` and keeps it
+                // callable until the registration is freed (Pointers: note); `event` and the
+                // strings it points to live through the call.
                 unsafe { (user.function)(user.user_data, &event) };
             }),
         );
@@ -435,12 +487,12 @@ pub unsafe extern "C" fn dxltie_add_json_callback(
 /// (even its own) it returns at once. The callback is not called after this returns. Unknown
 /// or already removed ids give `DXLTIE_E_NOT_FOUND`.
 ///
-/// # Safety
-/// `client` must be a live client handle.
+/// Pointers: `client` must be a live client handle.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_remove_callback(client: *mut dxltie_client_t, id: u64) -> dxltie_result_t {
     boundary::call("dxltie_remove_callback", || {
-        let c = dxltie_client_t::from_ptr(client)?;
+        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
+        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
         c.tie.remove_event_callback(id).map_err(from_tie)
     })
 }

@@ -76,23 +76,33 @@ pub fn transform_event(kind: EventKind, payload: &[u8]) -> Result<Value> {
 
 /// [`transform_event`] on an already parsed payload. A payload that is not a JSON object is
 /// returned unchanged (it has none of the keys the transforms look for).
-pub fn transform_event_value(kind: EventKind, mut value: Value) -> Result<Value> {
+pub fn transform_event_value(kind: EventKind, value: Value) -> Result<Value> {
+    transform_event_marked(kind, value).map(|(value, _)| value)
+}
+
+/// [`transform_event_value`], also naming the top-level properties whose value became a
+/// providerId map. Python keys such a map by the providerId itself (an int); JSON can only
+/// write string keys, so a binding that rebuilds Python's dict from the JSON needs to know
+/// which maps to re-key, and this is the one place that knows.
+fn transform_event_marked(kind: EventKind, mut value: Value) -> Result<(Value, Vec<&'static str>)> {
+    let mut provider_keyed = Vec::new();
     if let Value::Object(event) = &mut value {
         match kind {
             EventKind::FileDetection | EventKind::FileFirstInstance => {
                 transform_hashes_in_place(event, detection_event_prop::HASHES)?;
             }
             EventKind::FileReputationChange | EventKind::CertificateReputationChange => {
-                transform_reputation_change(event)?;
+                provider_keyed = transform_reputation_change(event)?;
             }
         }
     }
-    Ok(value)
+    Ok((value, provider_keyed))
 }
 
 /// `ReputationChangeCallback`'s transform, in Python's order (spec §3.3). Both rep-change topics
-/// get every step.
-fn transform_reputation_change(event: &mut Map<String, Value>) -> Result<()> {
+/// get every step. Returns the properties that became providerId maps.
+fn transform_reputation_change(event: &mut Map<String, Value>) -> Result<Vec<&'static str>> {
+    let mut provider_keyed = Vec::new();
     // 1. hashes: list → hex map.
     transform_hashes_in_place(event, rep_change_event_prop::HASHES)?;
     // 2, 3. new/oldReputations: the *whole* value becomes the providerId map of its
@@ -105,6 +115,7 @@ fn transform_reputation_change(event: &mut Map<String, Value>) -> Result<()> {
             if let Some(reputations) = wrapper.get_mut("reputations") {
                 let list = reputations.take();
                 *wrapper = transform_reputations(list)?;
+                provider_keyed.push(key);
             }
         }
     }
@@ -116,7 +127,8 @@ fn transform_reputation_change(event: &mut Map<String, Value>) -> Result<()> {
         }
     }
     // 5. top-level publicKeySha1.
-    public_key_to_hex(event)
+    public_key_to_hex(event)?;
+    Ok(provider_keyed)
 }
 
 fn public_key_to_hex(object: &mut Map<String, Value>) -> Result<()> {
@@ -253,13 +265,21 @@ pub struct DecodedEvent {
     pub json: Value,
     /// The flat view of `json`.
     pub typed: TypedEvent,
+    /// The top-level properties of `json` that are providerId maps (Python keys them by the
+    /// providerId value, JSON by its text).
+    pub provider_keyed: Vec<&'static str>,
 }
 
 /// [`transform_event`] plus the flat view.
 pub fn decode_event(kind: EventKind, payload: &[u8]) -> Result<DecodedEvent> {
-    let json = transform_event(kind, payload)?;
+    let (json, provider_keyed) = transform_event_marked(kind, parse_payload(payload)?)?;
     let typed = TypedEvent::from_json(kind, &json);
-    Ok(DecodedEvent { kind, json, typed })
+    Ok(DecodedEvent {
+        kind,
+        json,
+        typed,
+        provider_keyed,
+    })
 }
 
 /// What Python's `on_event` does: decode and transform the payload, then call the user's

@@ -278,6 +278,7 @@ class dxltie_reputation_change_t(Structure):
         ("certificate_hashes", POINTER(dxltie_hash_t)),
         ("certificate_hash_count", c_size_t),
         ("certificate_public_key_sha1", c_char_p),
+        ("provider_keyed_json", c_char_p),
     ]
 
 
@@ -286,6 +287,7 @@ class dxltie_json_event_t(Structure):
         ("message", dxltie_message_info_t),
         ("kind", dxltie_event_kind_t),
         ("json", c_char_p),
+        ("provider_keyed_json", c_char_p),
     ]
 
 

@@ -100,32 +100,14 @@ def _provider_map(value):
     return out
 
 
-def _event_dict(kind, event, payload):
+def _event_dict(event):
     data = json.loads(event.json.decode("utf-8"))
-    if kind in (_FILE_REP_CHANGE, _CERT_REP_CHANGE) and isinstance(data, dict):
-        # Python turns newReputations/oldReputations into a providerId map only when the event
-        # carries a `reputations` list there, and otherwise leaves the value as received. Neither
-        # the JSON (string keys either way) nor the struct (it also lists providerId-bearing
-        # values of an untransformed map) tells the two apart, so ask the raw payload.
-        raw = _raw_payload(payload)
-        for prop in (RepChangeEventProp.NEW_REPUTATIONS, RepChangeEventProp.OLD_REPUTATIONS):
-            if prop in data and _was_transformed(raw, prop):
-                data[prop] = _provider_map(data[prop])
+    # The library names the maps its TIE transform keyed by providerId (Python keys them by the
+    # providerId value; JSON could only write its text): only those are re-keyed here.
+    keyed = getattr(event, "provider_keyed_json", None)  # only reputation-change events have maps
+    for prop in json.loads(keyed.decode("utf-8")) if keyed else ():
+        data[prop] = _provider_map(data[prop])
     return data
-
-
-def _raw_payload(payload):
-    try:
-        return json.loads(payload.decode("utf-8").rstrip("\0"))
-    except ValueError:
-        return None
-
-
-def _was_transformed(raw, prop):
-    if not isinstance(raw, dict):
-        return True  # cannot happen (the library decoded it); the key rule alone then decides
-    value = raw.get(prop)
-    return isinstance(value, dict) and "reputations" in value
 
 
 def _make_handler(kind, callback):
@@ -134,7 +116,7 @@ def _make_handler(kind, callback):
     def handle(event):  # runs on the dispatcher thread; `event` is borrowed for the call
         try:
             original_event = Event._from_native(event.message)
-            data = _event_dict(kind, event, original_event.payload)
+            data = _event_dict(event)
             method = getattr(callback, method_name, None)
             if method is None:
                 method = callback
