@@ -131,3 +131,41 @@ fn the_abi_is_compatible_with_the_baseline() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("ABI check passed"), "{text}");
 }
+
+/// The header compiles warning-free as C99, C11 and C++ (11 and 17) with `-Wall -Wextra
+/// -Werror -pedantic`, including its inline struct initialisers.
+#[test]
+fn the_header_compiles_cleanly_as_c99_c11_and_cxx() {
+    let dir = std::env::temp_dir().join(format!("dxltie-header-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = dir.join("uses_header.c");
+    std::fs::write(
+        &source,
+        "#include \"dxltie.h\"\n\
+         int main(void) {\n\
+             dxltie_stats_t stats = dxltie_stats_init();\n\
+             dxltie_broker_t broker = dxltie_broker_init();\n\
+             return (int)(stats.struct_size + broker.struct_size == 0) + (DXLTIE_TRUST_LEVEL_KNOWN_TRUSTED != 99);\n\
+         }\n",
+    )
+    .unwrap();
+    let include = concat!(env!("CARGO_MANIFEST_DIR"), "/include");
+    for (compiler, std_flag, extra) in [
+        ("cc", "-std=c99", None),
+        ("cc", "-std=c11", None),
+        ("c++", "-std=c++11", Some("-xc++")),
+        ("c++", "-std=c++17", Some("-xc++")),
+    ] {
+        let mut cmd = std::process::Command::new(compiler);
+        cmd.args(extra);
+        cmd.args([std_flag, "-Wall", "-Wextra", "-Werror", "-pedantic", "-fsyntax-only", "-I", include])
+            .arg(&source);
+        let out = cmd.output().expect(compiler);
+        assert!(
+            out.status.success(),
+            "{compiler} {std_flag}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
