@@ -31,7 +31,7 @@ header: lib
 
 ## Everything CI checks: system packages, the C programs, then every Rust test (which runs the
 ## C programs against a real broker, also under valgrind and AddressSanitizer).
-test: deps c-programs test-rust test-python test-install fuzz-short
+test: deps lint c-programs test-rust test-python test-install fuzz-short
 
 deps:
 	bash scripts/setup-deps.sh
@@ -39,6 +39,13 @@ deps:
 ## The library's and the fabric's tests (the workspace).
 test-rust:
 	$(CARGO) test --workspace --all-targets
+
+## Clippy on every target of the workspace, warnings as errors (src/lib.rs denies unsafe blocks
+## without a `// SAFETY:` comment), and rustfmt.
+.PHONY: lint
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) fmt --all -- --check
 
 ## The Python binding (pytest, with the C++ wrapper's test) against mosquitto and the real
 ## dxltieclient; DXLTIE_STRICT turns a skipped test into a failure.

@@ -158,8 +158,17 @@ fn the_header_compiles_cleanly_as_c99_c11_and_cxx() {
     ] {
         let mut cmd = std::process::Command::new(compiler);
         cmd.args(extra);
-        cmd.args([std_flag, "-Wall", "-Wextra", "-Werror", "-pedantic", "-fsyntax-only", "-I", include])
-            .arg(&source);
+        cmd.args([
+            std_flag,
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-pedantic",
+            "-fsyntax-only",
+            "-I",
+            include,
+        ])
+        .arg(&source);
         let out = cmd.output().expect(compiler);
         assert!(
             out.status.success(),

@@ -13,8 +13,8 @@
 //! BENCH_PY_REQUESTS, BENCH_WINDOW, BENCH_CONNECTS. `BENCH_SERVE=1` only starts the broker and
 //! the responder and floods on demand, to profile one client by hand (see `serve`).
 
+// tests/support/mod.rs allows its own dead code (`#![allow(dead_code, unused_imports)]`).
 #[path = "../../tests/support/mod.rs"]
-#[allow(dead_code)]
 mod support;
 
 mod raw_mqtt;
@@ -644,6 +644,9 @@ struct Row {
     met: Option<bool>,
 }
 
+/// Formats one measured value for the report.
+type Format = fn(f64) -> String;
+
 fn rate(v: f64) -> String {
     if v >= 100.0 {
         let n = v.round() as u64;
@@ -1027,7 +1030,7 @@ fn main() {
     let _ = writeln!(w, "```");
     let _ = writeln!(w, "\n## Every run\n");
     let _ = writeln!(w, "| series | value | runs |\n|---|---|---|");
-    let detail: &[(&str, &str, fn(f64) -> String)] = &[
+    let detail: &[(&str, &str, Format)] = &[
         ("mosquitto_sub", "rate", rate),
         ("c_struct", "rate", rate),
         ("c_json", "rate", rate),

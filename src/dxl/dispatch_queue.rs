@@ -17,8 +17,9 @@ use super::message::Message;
 
 /// What the dispatcher runs.
 pub(crate) enum Work {
-    /// A received message for the registered callbacks.
-    Message(Message),
+    /// A received message for the registered callbacks (boxed: a `Message` is hundreds of bytes,
+    /// and every queue slot would otherwise be that large).
+    Message(Box<Message>),
     /// Internal work that may call user code (an async response callback, a state listener).
     Run(Box<dyn FnOnce(&Handle) + Send>),
     /// Stop the dispatcher.

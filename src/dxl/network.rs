@@ -565,7 +565,7 @@ fn route(inner: &Arc<Inner>, message: Message) {
             return;
         }
     }
-    if let Pushed::DroppedOldest = inner.queue.push(Work::Message(message)) {
+    if let Pushed::DroppedOldest = inner.queue.push(Work::Message(Box::new(message))) {
         Counters::bump(&inner.counters.dropped);
     }
 }

@@ -55,6 +55,8 @@ mod tests {
     use std::ffi::CStr;
 
     fn last_error() -> String {
+        // SAFETY: `dxltie_last_error_message` never returns NULL: it points to this thread's
+        // NUL-terminated last-error string, which stays put until the next failing call here.
         unsafe { CStr::from_ptr(dxltie_last_error_message()) }
             .to_string_lossy()
             .into_owned()

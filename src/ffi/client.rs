@@ -27,8 +27,13 @@ pub struct dxltie_client_t {
 impl dxltie_client_t {
     /// The client behind a handle argument: NULL and a client of the parent process (in a child
     /// made by fork()) are refused here, before anything touches its locks or threads.
+    ///
+    /// Pointers: `client` must be NULL or a live client handle that stays live while the borrow
+    /// is used.
     pub(crate) unsafe fn from_ptr<'a>(client: *const dxltie_client_t) -> Result<&'a dxltie_client_t, FfiError> {
-        let c = client.as_ref().ok_or_else(|| FfiError::null_arg("client"))?;
+        // SAFETY: NULL gives None (refused); otherwise this function's contract makes `client` a
+        // live handle, and `dxltie_client_t` is only ever shared (`&`), never borrowed mutably.
+        let c = unsafe { client.as_ref() }.ok_or_else(|| FfiError::null_arg("client"))?;
         c.tie.ensure_owner().map_err(from_dxl)?;
         Ok(c)
     }
@@ -37,8 +42,8 @@ impl dxltie_client_t {
 /// Creates a client from a configuration (copied: the configuration may be freed afterwards).
 /// Nothing is sent before `dxltie_client_connect`.
 ///
-/// # Safety
-/// `config` must be a live configuration handle; `out_client` valid for a write.
+/// Pointers: `config` must be a live configuration handle; `out_client` must point to writable
+/// memory.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_client_new(
     config: *const dxltie_config_t,
@@ -46,8 +51,11 @@ pub unsafe extern "C" fn dxltie_client_new(
 ) -> dxltie_result_t {
     boundary::call("dxltie_client_new", || {
         super::logging::install();
-        let config = config.as_ref().ok_or_else(|| FfiError::null_arg("config"))?;
-        let out = out_param(out_client, "out_client")?;
+        // SAFETY: `config` is NULL (refused) or a live configuration handle, per the Pointers:
+        // note.
+        let config = unsafe { config.as_ref() }.ok_or_else(|| FfiError::null_arg("config"))?;
+        // SAFETY: `out_client` is NULL (refused) or writable, per the Pointers: note.
+        let out = unsafe { out_param(out_client, "out_client") }?;
         let tie = TieClient::new(config.config.clone()).map_err(from_dxl)?;
         *out = give(
             Box::into_raw(Box::new(dxltie_client_t {
@@ -67,12 +75,12 @@ pub unsafe extern "C" fn dxltie_client_new(
 /// `DXLTIE_E_CONNECT` otherwise, `DXLTIE_E_CONFIG` for an unusable configuration. After a later
 /// loss of the connection the client reconnects by itself, with back-off, and re-subscribes.
 ///
-/// # Safety
-/// `client` must be a live client handle.
+/// Pointers: `client` must be a live client handle.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_client_connect(client: *mut dxltie_client_t, timeout_ms: u32) -> dxltie_result_t {
     boundary::call("dxltie_client_connect", || {
-        let c = dxltie_client_t::from_ptr(client)?;
+        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
+        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
         c.tie
             .connect(Duration::from_millis(u64::from(timeout_ms)))
             .map_err(from_dxl)
@@ -82,24 +90,24 @@ pub unsafe extern "C" fn dxltie_client_connect(client: *mut dxltie_client_t, tim
 /// Disconnects (waiting requests fail with `DXLTIE_E_NOT_CONNECTED`). Callbacks stay
 /// registered and are subscribed again at the next connect.
 ///
-/// # Safety
-/// `client` must be a live client handle.
+/// Pointers: `client` must be a live client handle.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_client_disconnect(client: *mut dxltie_client_t) -> dxltie_result_t {
     boundary::call("dxltie_client_disconnect", || {
-        let c = dxltie_client_t::from_ptr(client)?;
+        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
+        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
         c.tie.disconnect().map_err(from_dxl)
     })
 }
 
 /// Whether the client is connected with every subscription confirmed.
 ///
-/// # Safety
-/// `client` must be NULL or a live client handle.
+/// Pointers: `client` must be NULL or a live client handle.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_client_is_connected(client: *const dxltie_client_t) -> bool {
     boundary::call_or("dxltie_client_is_connected", false, || {
-        client.as_ref().is_some_and(|c| c.tie.is_connected())
+        // SAFETY: `client` is NULL (None) or a live client handle, per the Pointers: note.
+        unsafe { client.as_ref() }.is_some_and(|c| c.tie.is_connected())
     })
 }
 
@@ -110,8 +118,8 @@ pub unsafe extern "C" fn dxltie_client_is_connected(client: *const dxltie_client
 /// only and returns `DXLTIE_OK`: the threads and the connection belong to the parent, and no
 /// `free_user_data` runs (the user data belongs to the parent too).
 ///
-/// # Safety
-/// `client` must be NULL or a live client handle not used after this returns `DXLTIE_OK`.
+/// Pointers: `client` must be NULL or a live client handle, not used after this returns
+/// `DXLTIE_OK`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_client_free(client: *mut dxltie_client_t) -> dxltie_result_t {
     boundary::call("dxltie_client_free", || {
@@ -124,7 +132,9 @@ pub unsafe extern "C" fn dxltie_client_free(client: *mut dxltie_client_t) -> dxl
                 "dxltie_client_free: not a live client handle (freed already, or not from this library)",
             ));
         }
-        let c = &*client;
+        // SAFETY: `is_live` just found `client` among the live client handles (a `Box` this
+        // library made and has not freed), and the Pointers: note forbids freeing it meanwhile.
+        let c = unsafe { &*client };
         if c.tie.on_own_dispatcher() {
             return Err(FfiError::new(
                 DXLTIE_E_WOULD_DEADLOCK,
@@ -132,7 +142,10 @@ pub unsafe extern "C" fn dxltie_client_free(client: *mut dxltie_client_t) -> dxl
             ));
         }
         if take_back(client, Kind::Client, "dxltie_client_free") {
-            drop(Box::from_raw(client));
+            // SAFETY: `take_back` found `client` among the live handles `dxltie_client_new` made
+            // with `Box::into_raw` and forgot it, so this is its one and only free; `c` is
+            // not used any more.
+            drop(unsafe { Box::from_raw(client) });
         }
         Ok(())
     })
@@ -169,16 +182,16 @@ pub struct dxltie_stats_t {
 /// Fills `out_stats` with the client's counters, as many as its `struct_size` has room for
 /// (`DXLTIE_E_INVALID_ARG` when `struct_size` is smaller than the first released layout).
 ///
-/// # Safety
-/// `client` must be a live client handle; `out_stats` points to `out_stats->struct_size`
-/// writable bytes.
+/// Pointers: `client` must be a live client handle; `out_stats` must point to
+/// `out_stats->struct_size` writable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_client_stats(
     client: *const dxltie_client_t,
     out_stats: *mut dxltie_stats_t,
 ) -> dxltie_result_t {
     boundary::call("dxltie_client_stats", || {
-        let c = dxltie_client_t::from_ptr(client)?;
+        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
+        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
         let s = c.tie.stats();
         let stats = dxltie_stats_t {
             struct_size: std::mem::size_of::<dxltie_stats_t>(),
@@ -192,7 +205,9 @@ pub unsafe extern "C" fn dxltie_client_stats(
             oversized: s.oversized,
             connect_attempts: s.connect_attempts,
         };
-        write_sized(out_stats, stats, "out_stats")
+        // SAFETY: `out_stats` is NULL (refused) or points to `out_stats->struct_size` writable
+        // bytes, per the Pointers: note; that is what `write_sized` needs.
+        unsafe { write_sized(out_stats, stats, "out_stats") }
     })
 }
 
@@ -217,8 +232,8 @@ pub type dxltie_state_fn = Option<unsafe extern "C" fn(user_data: *mut c_void, s
 /// `free_user_data` (may be NULL) runs once, when the callback is replaced or the client freed,
 /// after its last call.
 ///
-/// # Safety
-/// `client` must be a live client handle; `callback` callable with `user_data` until then.
+/// Pointers: `client` must be a live client handle; `callback` must stay callable with
+/// `user_data` until then.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_client_set_state_callback(
     client: *mut dxltie_client_t,
@@ -227,7 +242,8 @@ pub unsafe extern "C" fn dxltie_client_set_state_callback(
     free_user_data: dxltie_free_fn,
 ) -> dxltie_result_t {
     boundary::call("dxltie_client_set_state_callback", || {
-        let c = dxltie_client_t::from_ptr(client)?;
+        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
+        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
         let callback = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
         let user = Arc::new(UserCallback::new(callback, user_data, free_user_data));
         let id = c.tie.add_state_listener(Arc::new(move |state| {
@@ -236,7 +252,8 @@ pub unsafe extern "C" fn dxltie_client_set_state_callback(
                 ConnectionState::Connecting => DXLTIE_STATE_CONNECTING,
                 ConnectionState::Connected => DXLTIE_STATE_CONNECTED,
             };
-            // SAFETY: registered by the caller for this user data.
+            // SAFETY: the C caller registered `function` for `user_data` and keeps it callable
+            // until it is replaced or the client freed (Pointers: note); `user` holds both.
             unsafe { (user.function)(user.user_data, state) };
         }));
         let mut installed = c.state_listener.lock().unwrap_or_else(|e| e.into_inner());

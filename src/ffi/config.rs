@@ -85,16 +85,18 @@ unsafe impl SizedStruct for dxltie_broker_t {
 /// `[General]` and `[Proxy]` are read. Errors: `DXLTIE_E_IO` (file unreadable),
 /// `DXLTIE_E_CONFIG` (with a message naming the file, section and key).
 ///
-/// # Safety
-/// `path` must be a NUL-terminated string; `out_config` must be valid for a write.
+/// Pointers: `path` must be a NUL-terminated string; `out_config` must point to writable memory.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_config_from_file(
     path: *const c_char,
     out_config: *mut *mut dxltie_config_t,
 ) -> dxltie_result_t {
     boundary::call("dxltie_config_from_file", || {
-        let path = required_str(path, "path")?;
-        let out = out_param(out_config, "out_config")?;
+        // SAFETY: `path` is NULL (refused) or a NUL-terminated string that outlives this
+        // call, per the Pointers: note.
+        let path = unsafe { required_str(path, "path") }?;
+        // SAFETY: `out_config` is NULL (refused) or writable, per the Pointers: note.
+        let out = unsafe { out_param(out_config, "out_config") }?;
         let config = ClientConfig::from_file(path)?;
         *out = give(Box::into_raw(Box::new(dxltie_config_t::new(config))), Kind::Config);
         Ok(())
@@ -103,61 +105,64 @@ pub unsafe extern "C" fn dxltie_config_from_file(
 
 /// Frees a configuration. NULL is a no-op. A client created from it keeps its own copy.
 ///
-/// # Safety
-/// `config` must be NULL or a handle from this library not freed before.
+/// Pointers: `config` must be NULL or a handle from this library not freed before.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_config_free(config: *mut dxltie_config_t) {
     boundary::call_or("dxltie_config_free", (), || {
         if !config.is_null() && take_back(config, Kind::Config, "dxltie_config_free") {
-            drop(Box::from_raw(config));
+            // SAFETY: `take_back` found `config` among the live configurations this library
+            // made with `Box::into_raw` and forgot it, so this is its one and only free.
+            drop(unsafe { Box::from_raw(config) });
         }
     })
 }
 
 /// The client id, valid as long as the configuration; NULL if `config` is NULL.
 ///
-/// # Safety
-/// `config` must be NULL or a live handle.
+/// Pointers: `config` must be NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_config_client_id(config: *const dxltie_config_t) -> *const c_char {
-    boundary::call_or("dxltie_config_client_id", ptr::null(), || match config.as_ref() {
-        Some(c) => c.client_id.as_ptr(),
-        None => ptr::null(),
+    boundary::call_or("dxltie_config_client_id", ptr::null(), || {
+        // SAFETY: `config` is NULL (None) or a live handle, per the Pointers: note.
+        match unsafe { config.as_ref() } {
+            Some(c) => c.client_id.as_ptr(),
+            None => ptr::null(),
+        }
     })
 }
 
 /// Whether the client will use the WebSocket broker list.
 ///
-/// # Safety
-/// `config` must be NULL or a live handle.
+/// Pointers: `config` must be NULL or a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_config_use_websockets(config: *const dxltie_config_t) -> bool {
     boundary::call_or("dxltie_config_use_websockets", false, || {
-        config.as_ref().is_some_and(|c| c.config.use_websockets)
+        // SAFETY: `config` is NULL (None) or a live handle, per the Pointers: note.
+        unsafe { config.as_ref() }.is_some_and(|c| c.config.use_websockets)
     })
 }
 
 /// The number of brokers the client will use (the WebSocket list when WebSockets are on).
 ///
-/// # Safety
-/// `config` must be NULL or a live handle; `out_count` valid for a write.
+/// Pointers: `config` must be NULL or a live handle; `out_count` must point to writable memory.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_config_broker_count(
     config: *const dxltie_config_t,
     out_count: *mut usize,
 ) -> dxltie_result_t {
     boundary::call("dxltie_config_broker_count", || {
-        let c = config.as_ref().ok_or_else(|| FfiError::null_arg("config"))?;
-        *out_param(out_count, "out_count")? = c.brokers.len();
+        // SAFETY: `config` is NULL (refused) or a live handle, per the Pointers: note.
+        let c = unsafe { config.as_ref() }.ok_or_else(|| FfiError::null_arg("config"))?;
+        // SAFETY: `out_count` is NULL (refused) or writable, per the Pointers: note.
+        *unsafe { out_param(out_count, "out_count") }? = c.brokers.len();
         Ok(())
     })
 }
 
 /// Broker `index` (0-based, in file order); its strings belong to the configuration.
 ///
-/// # Safety
-/// `config` must be NULL or a live handle; `out_broker` points to `out_broker->struct_size`
-/// writable bytes.
+/// Pointers: `config` must be NULL or a live handle; `out_broker` must point to
+/// `out_broker->struct_size` writable bytes.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_config_broker(
     config: *const dxltie_config_t,
@@ -165,7 +170,8 @@ pub unsafe extern "C" fn dxltie_config_broker(
     out_broker: *mut dxltie_broker_t,
 ) -> dxltie_result_t {
     boundary::call("dxltie_config_broker", || {
-        let c = config.as_ref().ok_or_else(|| FfiError::null_arg("config"))?;
+        // SAFETY: `config` is NULL (refused) or a live handle, per the Pointers: note.
+        let c = unsafe { config.as_ref() }.ok_or_else(|| FfiError::null_arg("config"))?;
         let b = c.brokers.get(index).ok_or_else(|| {
             FfiError::new(
                 DXLTIE_E_INVALID_ARG,
@@ -179,23 +185,31 @@ pub unsafe extern "C" fn dxltie_config_broker(
             host_name: b.host_name.as_ptr(),
             ip_address: b.ip_address.as_ref().map_or(ptr::null(), |s| s.as_ptr()),
         };
-        write_sized(out_broker, broker, "out_broker")
+        // SAFETY: `out_broker` is NULL (refused) or points to `out_broker->struct_size` writable
+        // bytes, per the Pointers: note; that is what `write_sized` needs.
+        unsafe { write_sized(out_broker, broker, "out_broker") }
     })
 }
 
+/// The configuration behind a handle argument of a setter; NULL is refused.
+///
+/// Pointers: `config` must be NULL or a live handle that no other code uses while the borrow
+/// lives (a configuration is changed from one thread at a time).
 unsafe fn config_mut<'a>(config: *mut dxltie_config_t) -> Result<&'a mut dxltie_config_t, FfiError> {
-    config.as_mut().ok_or_else(|| FfiError::null_arg("config"))
+    // SAFETY: NULL gives None (refused); otherwise this function's contract makes `config` a
+    // live handle borrowed by no one else, so a unique borrow is sound.
+    unsafe { config.as_mut() }.ok_or_else(|| FfiError::null_arg("config"))
 }
 
 /// Creates an empty configuration: no brokers, no certificates, a random `{uuid}` client id
 /// and the Python client's defaults. Add certificates and brokers with the setters.
 ///
-/// # Safety
-/// `out_config` must be valid for a write.
+/// Pointers: `out_config` must point to writable memory.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_config_new(out_config: *mut *mut dxltie_config_t) -> dxltie_result_t {
     boundary::call("dxltie_config_new", || {
-        let out = out_param(out_config, "out_config")?;
+        // SAFETY: `out_config` is NULL (refused) or writable, per the Pointers: note.
+        let out = unsafe { out_param(out_config, "out_config") }?;
         let empty = || PemSource::Pem(Vec::new());
         *out = give(
             Box::into_raw(Box::new(dxltie_config_t::new(ClientConfig::new(
@@ -212,8 +226,7 @@ pub unsafe extern "C" fn dxltie_config_new(out_config: *mut *mut dxltie_config_t
 /// Sets the three PEM files: the CA chain trusted for the broker, the client certificate and its
 /// unencrypted private key (PKCS#1, PKCS#8 or SEC1). The files are read at each connect.
 ///
-/// # Safety
-/// `config` must be a live handle; the paths NUL-terminated strings.
+/// Pointers: `config` must be a live handle; the paths must be NUL-terminated strings.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_config_set_certificate_files(
     config: *mut dxltie_config_t,
@@ -222,10 +235,16 @@ pub unsafe extern "C" fn dxltie_config_set_certificate_files(
     private_key_path: *const c_char,
 ) -> dxltie_result_t {
     boundary::call("dxltie_config_set_certificate_files", || {
-        let c = config_mut(config)?;
-        let ca = required_str(broker_ca_path, "broker_ca_path")?;
-        let cert = required_str(cert_path, "cert_path")?;
-        let key = required_str(private_key_path, "private_key_path")?;
+        // SAFETY: `config` is NULL (refused) or a live handle that only this thread changes, as
+        // the Pointers: note and the header's thread rule for configurations require.
+        let c = unsafe { config_mut(config) }?;
+        // SAFETY: `broker_ca_path` is NULL (refused) or a NUL-terminated string that outlives this
+        // call, per the Pointers: note.
+        let ca = unsafe { required_str(broker_ca_path, "broker_ca_path") }?;
+        // SAFETY: as for `broker_ca_path`: NULL (refused) or a NUL-terminated string.
+        let cert = unsafe { required_str(cert_path, "cert_path") }?;
+        // SAFETY: as for `broker_ca_path`: NULL (refused) or a NUL-terminated string.
+        let key = unsafe { required_str(private_key_path, "private_key_path") }?;
         c.config.broker_ca = PemSource::File(ca.into());
         c.config.client_cert = PemSource::File(cert.into());
         c.config.private_key = PemSource::File(key.into());
@@ -236,8 +255,7 @@ pub unsafe extern "C" fn dxltie_config_set_certificate_files(
 /// Sets the three PEM documents from memory (NUL-terminated PEM text), for agents that keep
 /// their keys out of the file system.
 ///
-/// # Safety
-/// `config` must be a live handle; the PEM arguments NUL-terminated strings.
+/// Pointers: `config` must be a live handle; the PEM arguments must be NUL-terminated strings.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_config_set_certificate_pems(
     config: *mut dxltie_config_t,
@@ -246,10 +264,16 @@ pub unsafe extern "C" fn dxltie_config_set_certificate_pems(
     private_key_pem: *const c_char,
 ) -> dxltie_result_t {
     boundary::call("dxltie_config_set_certificate_pems", || {
-        let c = config_mut(config)?;
-        let ca = required_str(broker_ca_pem, "broker_ca_pem")?;
-        let cert = required_str(cert_pem, "cert_pem")?;
-        let key = required_str(private_key_pem, "private_key_pem")?;
+        // SAFETY: `config` is NULL (refused) or a live handle that only this thread changes, as
+        // the Pointers: note and the header's thread rule for configurations require.
+        let c = unsafe { config_mut(config) }?;
+        // SAFETY: `broker_ca_pem` is NULL (refused) or a NUL-terminated string that outlives this
+        // call, per the Pointers: note.
+        let ca = unsafe { required_str(broker_ca_pem, "broker_ca_pem") }?;
+        // SAFETY: as for `broker_ca_pem`: NULL (refused) or a NUL-terminated string.
+        let cert = unsafe { required_str(cert_pem, "cert_pem") }?;
+        // SAFETY: as for `broker_ca_pem`: NULL (refused) or a NUL-terminated string.
+        let key = unsafe { required_str(private_key_pem, "private_key_pem") }?;
         c.config.broker_ca = PemSource::Pem(ca.as_bytes().to_vec());
         c.config.client_cert = PemSource::Pem(cert.as_bytes().to_vec());
         c.config.private_key = PemSource::Pem(key.as_bytes().to_vec());
@@ -260,16 +284,19 @@ pub unsafe extern "C" fn dxltie_config_set_certificate_pems(
 /// Adds a broker, written as a `dxlclient.config` line (`id;port;host[;ip]`, `port;host[;ip]`)
 /// or as a URL (`ssl://host:port`, IPv6 as `[::1]:8883`).
 ///
-/// # Safety
-/// `config` must be a live handle; `broker` a NUL-terminated string.
+/// Pointers: `config` must be a live handle; `broker` must be a NUL-terminated string.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_config_add_broker(
     config: *mut dxltie_config_t,
     broker: *const c_char,
 ) -> dxltie_result_t {
     boundary::call("dxltie_config_add_broker", || {
-        let c = config_mut(config)?;
-        let text = required_str(broker, "broker")?;
+        // SAFETY: `config` is NULL (refused) or a live handle that only this thread changes, as
+        // the Pointers: note and the header's thread rule for configurations require.
+        let c = unsafe { config_mut(config) }?;
+        // SAFETY: `broker` is NULL (refused) or a NUL-terminated string that outlives this
+        // call, per the Pointers: note.
+        let text = unsafe { required_str(broker, "broker") }?;
         let parsed = if text.contains(';') {
             Broker::parse_config_line(text)
         } else {
@@ -285,16 +312,19 @@ pub unsafe extern "C" fn dxltie_config_add_broker(
 
 /// Sets the MQTT client id (default: a random `{uuid}`); the reply topic follows from it.
 ///
-/// # Safety
-/// `config` must be a live handle; `client_id` a NUL-terminated string.
+/// Pointers: `config` must be a live handle; `client_id` must be a NUL-terminated string.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_config_set_client_id(
     config: *mut dxltie_config_t,
     client_id: *const c_char,
 ) -> dxltie_result_t {
     boundary::call("dxltie_config_set_client_id", || {
-        let c = config_mut(config)?;
-        let id = required_str(client_id, "client_id")?;
+        // SAFETY: `config` is NULL (refused) or a live handle that only this thread changes, as
+        // the Pointers: note and the header's thread rule for configurations require.
+        let c = unsafe { config_mut(config) }?;
+        // SAFETY: `client_id` is NULL (refused) or a NUL-terminated string that outlives this
+        // call, per the Pointers: note.
+        let id = unsafe { required_str(client_id, "client_id") }?;
         c.config.set_client_id(id)?;
         c.refresh();
         Ok(())
@@ -304,8 +334,7 @@ pub unsafe extern "C" fn dxltie_config_set_client_id(
 /// Sets the reconnect back-off: first delay, multiplier, largest delay (before jitter) and the
 /// jitter fraction (0.25: up to +25 %). Defaults: 1000 ms, 2, 60000 ms, 0.25.
 ///
-/// # Safety
-/// `config` must be a live handle.
+/// Pointers: `config` must be a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_config_set_reconnect_back_off(
     config: *mut dxltie_config_t,
@@ -315,7 +344,9 @@ pub unsafe extern "C" fn dxltie_config_set_reconnect_back_off(
     jitter: f64,
 ) -> dxltie_result_t {
     boundary::call("dxltie_config_set_reconnect_back_off", || {
-        let c = config_mut(config)?;
+        // SAFETY: `config` is NULL (refused) or a live handle that only this thread changes, as
+        // the Pointers: note and the header's thread rule for configurations require.
+        let c = unsafe { config_mut(config) }?;
         c.config.set_reconnect_back_off(
             Duration::from_millis(u64::from(initial_delay_ms)),
             multiplier,
@@ -329,15 +360,16 @@ pub unsafe extern "C" fn dxltie_config_set_reconnect_back_off(
 /// Passes over the broker list that `dxltie_client_connect` makes before failing; -1 (the
 /// default) keeps trying until its timeout.
 ///
-/// # Safety
-/// `config` must be a live handle.
+/// Pointers: `config` must be a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_config_set_connect_retries(
     config: *mut dxltie_config_t,
     retries: i32,
 ) -> dxltie_result_t {
     boundary::call("dxltie_config_set_connect_retries", || {
-        let c = config_mut(config)?;
+        // SAFETY: `config` is NULL (refused) or a live handle that only this thread changes, as
+        // the Pointers: note and the header's thread rule for configurations require.
+        let c = unsafe { config_mut(config) }?;
         c.config.set_connect_retries(i64::from(retries))?;
         Ok(())
     })
@@ -354,8 +386,7 @@ pub const DXLTIE_OVERFLOW_DROP_OLDEST: dxltie_overflow_policy_t = 1;
 /// Sets the capacity of the queue between the network thread and the dispatcher (default 1000)
 /// and its overflow policy (default block).
 ///
-/// # Safety
-/// `config` must be a live handle.
+/// Pointers: `config` must be a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_config_set_queue(
     config: *mut dxltie_config_t,
@@ -363,7 +394,9 @@ pub unsafe extern "C" fn dxltie_config_set_queue(
     policy: dxltie_overflow_policy_t,
 ) -> dxltie_result_t {
     boundary::call("dxltie_config_set_queue", || {
-        let c = config_mut(config)?;
+        // SAFETY: `config` is NULL (refused) or a live handle that only this thread changes, as
+        // the Pointers: note and the header's thread rule for configurations require.
+        let c = unsafe { config_mut(config) }?;
         let policy = match policy {
             DXLTIE_OVERFLOW_BLOCK => OverflowPolicy::Block,
             DXLTIE_OVERFLOW_DROP_OLDEST => OverflowPolicy::DropOldest,
@@ -382,12 +415,13 @@ pub unsafe extern "C" fn dxltie_config_set_queue(
 /// Sets the MQTT keep-alive interval, 1 to 65535 seconds (MQTT's 16-bit field; larger values
 /// are refused with `DXLTIE_E_INVALID_ARG`). Default 1800 s, as the Python client.
 ///
-/// # Safety
-/// `config` must be a live handle.
+/// Pointers: `config` must be a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_config_set_keep_alive(config: *mut dxltie_config_t, seconds: u32) -> dxltie_result_t {
     boundary::call("dxltie_config_set_keep_alive", || {
-        let c = config_mut(config)?;
+        // SAFETY: `config` is NULL (refused) or a live handle that only this thread changes, as
+        // the Pointers: note and the header's thread rule for configurations require.
+        let c = unsafe { config_mut(config) }?;
         c.config.set_keep_alive(u64::from(seconds))?;
         Ok(())
     })

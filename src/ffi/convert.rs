@@ -6,23 +6,25 @@ use super::result::{FfiError, DXLTIE_E_UTF8};
 
 /// Borrows a required NUL-terminated UTF-8 string argument.
 ///
-/// # Safety
-/// `ptr` must be NULL or point to a NUL-terminated string that outlives the returned borrow.
+/// Pointers: `ptr` must be NULL or point to a NUL-terminated string that outlives the returned borrow.
 pub unsafe fn required_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, FfiError> {
     if ptr.is_null() {
         return Err(FfiError::null_arg(name));
     }
-    CStr::from_ptr(ptr)
+    // SAFETY: `ptr` is not NULL (checked above), so by this function's contract it points to a
+    // NUL-terminated string that outlives the returned borrow.
+    unsafe { CStr::from_ptr(ptr) }
         .to_str()
         .map_err(|e| FfiError::new(DXLTIE_E_UTF8, format!("argument {name} is not UTF-8: {e}")))
 }
 
 /// Checks that an out-parameter pointer is not NULL and gives it back as a reference.
 ///
-/// # Safety
-/// `ptr` must be NULL or valid for writes.
+/// Pointers: `ptr` must be NULL or valid for writes.
 pub unsafe fn out_param<'a, T>(ptr: *mut T, name: &str) -> Result<&'a mut T, FfiError> {
-    ptr.as_mut().ok_or_else(|| FfiError::null_arg(name))
+    // SAFETY: by this function's contract `ptr` is NULL (`as_mut` gives None: refused) or
+    // aligned and valid for writes of a `T` for as long as the caller uses the borrow.
+    unsafe { ptr.as_mut() }.ok_or_else(|| FfiError::null_arg(name))
 }
 
 /// A C string copy of `text`; interior NULs (never valid in ids, topics or JSON) are escaped.

@@ -24,16 +24,19 @@ pub struct dxltie_server_version_t {
 /// Unpacks a packed version attribute value (`"73183493944770750"` → 1.4.0.190).
 /// `DXLTIE_E_INVALID_ARG` if the text is not a number.
 ///
-/// # Safety
-/// `packed` must be a NUL-terminated string; `out_version` valid for a write.
+/// Pointers: `packed` must be a NUL-terminated string; `out_version` must point to writable
+/// memory.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_to_version(
     packed: *const c_char,
     out_version: *mut dxltie_server_version_t,
 ) -> dxltie_result_t {
     boundary::call("dxltie_to_version", || {
-        let text = required_str(packed, "packed")?;
-        let out = out_param(out_version, "out_version")?;
+        // SAFETY: `packed` is NULL (refused) or a NUL-terminated string that outlives this
+        // call, per the Pointers: note.
+        let text = unsafe { required_str(packed, "packed") }?;
+        // SAFETY: `out_version` is NULL (refused) or writable, per the Pointers: note.
+        let out = unsafe { out_param(out_version, "out_version") }?;
         let (major, minor, patch, build) = helpers::to_version_tuple(text).map_err(from_tie)?;
         *out = dxltie_server_version_t {
             major,
@@ -60,16 +63,19 @@ pub struct dxltie_aggregate_t {
 /// Decodes an aggregate attribute value (base64 of little-endian u16s); values after the fifth
 /// are ignored. `DXLTIE_E_INVALID_ARG` for fewer than five values or an odd byte count.
 ///
-/// # Safety
-/// `base64` must be a NUL-terminated string; `out_aggregate` valid for a write.
+/// Pointers: `base64` must be a NUL-terminated string; `out_aggregate` must point to writable
+/// memory.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_to_aggregate(
     base64: *const c_char,
     out_aggregate: *mut dxltie_aggregate_t,
 ) -> dxltie_result_t {
     boundary::call("dxltie_to_aggregate", || {
-        let text = required_str(base64, "base64")?;
-        let out = out_param(out_aggregate, "out_aggregate")?;
+        // SAFETY: `base64` is NULL (refused) or a NUL-terminated string that outlives this
+        // call, per the Pointers: note.
+        let text = unsafe { required_str(base64, "base64") }?;
+        // SAFETY: `out_aggregate` is NULL (refused) or writable, per the Pointers: note.
+        let out = unsafe { out_param(out_aggregate, "out_aggregate") }?;
         let values = helpers::to_aggregate_tuple(text).map_err(from_tie)?;
         let int = |i: usize| values[i].as_f64() as u16;
         *out = dxltie_aggregate_t {
@@ -86,8 +92,8 @@ pub unsafe extern "C" fn dxltie_to_aggregate(
 /// Formats an epoch (seconds) in the process's local time zone with a `strftime` format
 /// (NULL: `"%Y-%m-%d %H:%M:%S"`). Free the result with `dxltie_string_free`.
 ///
-/// # Safety
-/// `format` must be NULL or a NUL-terminated string; `out_text` valid for a write.
+/// Pointers: `format` must be NULL or a NUL-terminated string; `out_text` must point to
+/// writable memory.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_to_localtime_string(
     epoch: i64,
@@ -98,9 +104,12 @@ pub unsafe extern "C" fn dxltie_to_localtime_string(
         let format = if format.is_null() {
             "%Y-%m-%d %H:%M:%S"
         } else {
-            required_str(format, "format")?
+            // SAFETY: `format` is not NULL here, so it is a NUL-terminated string that outlives
+            // this call, per the Pointers: note.
+            unsafe { required_str(format, "format") }?
         };
-        let out = out_param(out_text, "out_text")?;
+        // SAFETY: `out_text` is NULL (refused) or writable, per the Pointers: note.
+        let out = unsafe { out_param(out_text, "out_text") }?;
         let text = helpers::to_localtime_string(epoch, format).map_err(from_tie)?;
         *out = give_string(to_cstring(&text));
         Ok(())
@@ -128,19 +137,23 @@ pub extern "C" fn dxltie_is_valid_file_type(file_type: u64) -> bool {
 ///
 /// Reads only the list's public fields: a copy of the struct works as well as the original.
 ///
-/// # Safety
-/// `reputations` must be NULL or point to a list whose `items` holds `count` reputations.
+/// Pointers: `reputations` must be NULL or point to a list whose `items` holds `count`
+/// reputations.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_has_definitive_reputation(reputations: *const dxltie_reputations_t) -> bool {
     boundary::call_or("dxltie_has_definitive_reputation", false, || {
-        let Some(list) = reputations.as_ref() else {
+        // SAFETY: `reputations` is NULL (false) or points to a readable list, per the Pointers:
+        // note (a copy of a handed-out list is fine: only its fields are read).
+        let Some(list) = (unsafe { reputations.as_ref() }) else {
             return false;
         };
         if list.items.is_null() || list.count == 0 {
             return false;
         }
         let present = |v: i64| (v != DXLTIE_ABSENT).then_some(v);
-        std::slice::from_raw_parts(list.items, list.count)
+        // SAFETY: `items` is not NULL and `count` is not 0 (checked above), and the Pointers:
+        // note makes `items` point to `count` readable reputations for the duration of the call.
+        unsafe { std::slice::from_raw_parts(list.items, list.count) }
             .iter()
             .any(|r| helpers::is_definitive(present(r.trust_level), present(r.provider_id)))
     })
@@ -150,13 +163,15 @@ pub unsafe extern "C" fn dxltie_has_definitive_reputation(reputations: *const dx
 /// indent=4)`): keys sorted, four-space indentation. Free the result with `dxltie_string_free`.
 /// `DXLTIE_E_INVALID_ARG` if `json` is not JSON.
 ///
-/// # Safety
-/// `json` must be a NUL-terminated string; `out_text` valid for a write.
+/// Pointers: `json` must be a NUL-terminated string; `out_text` must point to writable memory.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_json_pretty(json: *const c_char, out_text: *mut *mut c_char) -> dxltie_result_t {
     boundary::call("dxltie_json_pretty", || {
-        let text = required_str(json, "json")?;
-        let out = out_param(out_text, "out_text")?;
+        // SAFETY: `json` is NULL (refused) or a NUL-terminated string that outlives this
+        // call, per the Pointers: note.
+        let text = unsafe { required_str(json, "json") }?;
+        // SAFETY: `out_text` is NULL (refused) or writable, per the Pointers: note.
+        let out = unsafe { out_param(out_text, "out_text") }?;
         let value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| super::result::FfiError::new(super::result::DXLTIE_E_INVALID_ARG, format!("not JSON: {e}")))?;
         *out = give_string(to_cstring(&crate::tie::encoding::python_json_dumps_pretty(&value)));

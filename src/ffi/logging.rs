@@ -63,7 +63,9 @@ impl log::Log for Logger {
             if let Some(s) = sink.as_ref().filter(|s| record.level() <= s.max_level) {
                 let target = CString::new(record.target().replace('\0', "")).unwrap_or_default();
                 let message = CString::new(record.args().to_string().replace('\0', "\\0")).unwrap_or_default();
-                // SAFETY: the caller registered this function for exactly this call shape.
+                // SAFETY: `dxltie_set_log_callback`'s caller keeps `callback` callable with
+                // `user_data` until replaced or removed, and the sink is read-locked, so it is
+                // neither; `target` and `message` are NUL-terminated and live through the call.
                 unsafe {
                     (s.callback)(
                         s.user_data as *mut c_void,
@@ -111,8 +113,7 @@ pub(crate) fn install() {
 /// them, whatever `max_level` says. Process-wide; the last call wins. Without a callback nothing is printed unless the
 /// environment variable `DXLTIE_LOG` is `error`, `warn`, `info`, `debug` or `trace` (stderr).
 ///
-/// # Safety
-/// `callback` must stay callable with `user_data` until it is replaced or removed.
+/// Pointers: `callback` must stay callable with `user_data` until it is replaced or removed.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_set_log_callback(
     callback: dxltie_log_fn,

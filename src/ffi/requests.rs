@@ -32,6 +32,9 @@ fn timeout_of(ms: u32) -> Duration {
 }
 
 /// Copies the C hash array into owned (type, hex) pairs.
+///
+/// Pointers: `hashes` must be NULL or point to `count` hashes whose strings are NULL or
+/// NUL-terminated.
 unsafe fn hash_args(hashes: *const dxltie_hash_t, count: usize) -> Result<Vec<(String, String)>, FfiError> {
     if count == 0 {
         return Ok(Vec::new());
@@ -39,12 +42,16 @@ unsafe fn hash_args(hashes: *const dxltie_hash_t, count: usize) -> Result<Vec<(S
     if hashes.is_null() {
         return Err(FfiError::null_arg("hashes"));
     }
-    std::slice::from_raw_parts(hashes, count)
+    // SAFETY: `hashes` is not NULL and `count` is not 0 (checked above); by this function's
+    // contract it points to `count` readable hashes that outlive this call.
+    unsafe { std::slice::from_raw_parts(hashes, count) }
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            let t = required_str(h.hash_type, &format!("hashes[{i}].hash_type"))?;
-            let v = required_str(h.value, &format!("hashes[{i}].value"))?;
+            // SAFETY: NULL (refused) or NUL-terminated, by this function's contract.
+            let t = unsafe { required_str(h.hash_type, &format!("hashes[{i}].hash_type")) }?;
+            // SAFETY: NULL (refused) or NUL-terminated, by this function's contract.
+            let v = unsafe { required_str(h.value, &format!("hashes[{i}].value")) }?;
             if t.is_empty() {
                 return Err(FfiError::new(
                     DXLTIE_E_INVALID_ARG,
@@ -60,16 +67,25 @@ fn borrow_pairs(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
     pairs.iter().map(|(t, v)| (t.as_str(), v.as_str())).collect()
 }
 
+/// An optional string argument: NULL and "" give None.
+///
+/// Pointers: `ptr` must be NULL or a NUL-terminated string.
 unsafe fn optional(ptr: *const c_char, name: &str) -> Result<Option<String>, FfiError> {
     if ptr.is_null() {
         Ok(None)
     } else {
-        Ok(Some(required_str(ptr, name)?.to_owned()).filter(|s| !s.is_empty()))
+        // SAFETY: `ptr` is not NULL (checked above), so by this function's contract it is a
+        // NUL-terminated string; it is copied before returning.
+        Ok(Some(unsafe { required_str(ptr, name) }?.to_owned()).filter(|s| !s.is_empty()))
     }
 }
 
+/// An optional string argument, NULL read as "".
+///
+/// Pointers: `ptr` must be NULL or a NUL-terminated string.
 unsafe fn text_or_empty(ptr: *const c_char, name: &str) -> Result<String, FfiError> {
-    Ok(optional(ptr, name)?.unwrap_or_default())
+    // SAFETY: this function's contract is `optional`'s.
+    Ok(unsafe { optional(ptr, name) }?.unwrap_or_default())
 }
 
 // -------------------------------------------------------------------------------------------
@@ -158,14 +174,16 @@ fn owned_first_references(agents: &Value) -> Box<OwnedFirstReferences> {
 /// reputation list, or already freed (a copy of the struct is not the list), is not freed: an
 /// error is logged and nothing else happens.
 ///
-/// # Safety
-/// `reputations` must be NULL or a pointer; it is only compared, never followed, unless this
-/// library handed it out.
+/// Pointers: `reputations` must be NULL or a pointer; it is only compared, never followed,
+/// unless this library handed it out.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_reputations_free(reputations: *mut dxltie_reputations_t) {
     boundary::call_or("dxltie_reputations_free", (), || {
         if !reputations.is_null() && take_back(reputations, Kind::Reputations, "dxltie_reputations_free") {
-            drop(Box::from_raw(reputations.cast::<OwnedReputations>()));
+            // SAFETY: `take_back` found `reputations` among the live lists `give_reputations`
+            // made from a `Box<OwnedReputations>` (`view` first in the #[repr(C)] struct) and
+            // forgot it, so this is its one and only free.
+            drop(unsafe { Box::from_raw(reputations.cast::<OwnedReputations>()) });
         }
     })
 }
@@ -173,13 +191,15 @@ pub unsafe extern "C" fn dxltie_reputations_free(reputations: *mut dxltie_reputa
 /// Frees a first-references list. NULL is a no-op; anything else not handed out by this
 /// library as a first-references list is refused as in `dxltie_reputations_free`.
 ///
-/// # Safety
-/// As `dxltie_reputations_free`.
+/// Pointers: as in `dxltie_reputations_free`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_first_references_free(references: *mut dxltie_first_references_t) {
     boundary::call_or("dxltie_first_references_free", (), || {
         if !references.is_null() && take_back(references, Kind::FirstReferences, "dxltie_first_references_free") {
-            drop(Box::from_raw(references.cast::<OwnedFirstReferences>()));
+            // SAFETY: `take_back` found `references` among the live lists `give_first_references`
+            // made from a `Box<OwnedFirstReferences>` (`view` first in the #[repr(C)] struct) and
+            // forgot it, so this is its one and only free.
+            drop(unsafe { Box::from_raw(references.cast::<OwnedFirstReferences>()) });
         }
     })
 }
@@ -187,13 +207,14 @@ pub unsafe extern "C" fn dxltie_first_references_free(references: *mut dxltie_fi
 /// Frees a string returned by this library. NULL is a no-op; anything else not handed out by
 /// this library as a string is refused as in `dxltie_reputations_free`.
 ///
-/// # Safety
-/// As `dxltie_reputations_free`.
+/// Pointers: as in `dxltie_reputations_free`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_string_free(text: *mut c_char) {
     boundary::call_or("dxltie_string_free", (), || {
         if !text.is_null() && take_back(text, Kind::String, "dxltie_string_free") {
-            drop(CString::from_raw(text));
+            // SAFETY: `take_back` found `text` among the live strings `give_string` made with
+            // `CString::into_raw` and forgot it, so this is its one and only free.
+            drop(unsafe { CString::from_raw(text) });
         }
     })
 }
@@ -213,18 +234,26 @@ fn send(client: &dxltie_client_t, request: &PreparedRequest, timeout_ms: u32) ->
     client.tie.request(request, timeout_of(timeout_ms)).map_err(from_tie)
 }
 
+/// Hands `value` to C as JSON text through `out`.
+///
+/// Pointers: `out` must be NULL or writable.
 unsafe fn write_json(out: *mut *mut c_char, value: &Value) -> Result<(), FfiError> {
-    let out = out_param(out, "out_json")?;
+    // SAFETY: `out` is NULL (refused) or writable, by this function's contract.
+    let out = unsafe { out_param(out, "out_json") }?;
     *out = give_string(to_cstring(&python_json_dumps(value)));
     Ok(())
 }
 
 /// Prepares the request of each operation from C arguments.
+///
+/// Pointers (every function): `hashes` must be NULL or point to `count` hashes; every string
+/// must be NULL or NUL-terminated; as the C functions they serve document.
 struct Args;
 
 impl Args {
     unsafe fn file_reputation(hashes: *const dxltie_hash_t, count: usize) -> Result<PreparedRequest, FfiError> {
-        let pairs = hash_args(hashes, count)?;
+        // SAFETY: `Args`'s contract is `hash_args`'s.
+        let pairs = unsafe { hash_args(hashes, count) }?;
         PreparedRequest::get_file_reputation(&borrow_pairs(&pairs)).map_err(from_tie)
     }
 
@@ -233,7 +262,8 @@ impl Args {
         count: usize,
         query_limit: i64,
     ) -> Result<PreparedRequest, FfiError> {
-        let pairs = hash_args(hashes, count)?;
+        // SAFETY: `Args`'s contract is `hash_args`'s.
+        let pairs = unsafe { hash_args(hashes, count) }?;
         PreparedRequest::get_file_first_references(&borrow_pairs(&pairs), query_limit).map_err(from_tie)
     }
 
@@ -241,8 +271,10 @@ impl Args {
         sha1: *const c_char,
         public_key_sha1: *const c_char,
     ) -> Result<PreparedRequest, FfiError> {
-        let sha1 = required_str(sha1, "sha1")?;
-        let pk = optional(public_key_sha1, "public_key_sha1")?;
+        // SAFETY: `sha1` is NULL (refused) or NUL-terminated, by `Args`'s contract.
+        let sha1 = unsafe { required_str(sha1, "sha1") }?;
+        // SAFETY: `public_key_sha1` is NULL or NUL-terminated, by `Args`'s contract.
+        let pk = unsafe { optional(public_key_sha1, "public_key_sha1") }?;
         PreparedRequest::get_certificate_reputation(sha1, pk.as_deref()).map_err(from_tie)
     }
 
@@ -251,8 +283,10 @@ impl Args {
         public_key_sha1: *const c_char,
         query_limit: i64,
     ) -> Result<PreparedRequest, FfiError> {
-        let sha1 = required_str(sha1, "sha1")?;
-        let pk = optional(public_key_sha1, "public_key_sha1")?;
+        // SAFETY: `sha1` is NULL (refused) or NUL-terminated, by `Args`'s contract.
+        let sha1 = unsafe { required_str(sha1, "sha1") }?;
+        // SAFETY: `public_key_sha1` is NULL or NUL-terminated, by `Args`'s contract.
+        let pk = unsafe { optional(public_key_sha1, "public_key_sha1") }?;
         PreparedRequest::get_certificate_first_references(sha1, pk.as_deref(), query_limit).map_err(from_tie)
     }
 
@@ -263,9 +297,12 @@ impl Args {
         filename: *const c_char,
         comment: *const c_char,
     ) -> Result<PreparedRequest, FfiError> {
-        let pairs = hash_args(hashes, count)?;
-        let filename = text_or_empty(filename, "filename")?;
-        let comment = text_or_empty(comment, "comment")?;
+        // SAFETY: `Args`'s contract is `hash_args`'s.
+        let pairs = unsafe { hash_args(hashes, count) }?;
+        // SAFETY: `filename` is NULL or NUL-terminated, by `Args`'s contract.
+        let filename = unsafe { text_or_empty(filename, "filename") }?;
+        // SAFETY: `comment` is NULL or NUL-terminated, by `Args`'s contract.
+        let comment = unsafe { text_or_empty(comment, "comment") }?;
         PreparedRequest::set_file_reputation(i64::from(trust_level), &borrow_pairs(&pairs), &filename, &comment)
             .map_err(from_tie)
     }
@@ -276,9 +313,12 @@ impl Args {
         public_key_sha1: *const c_char,
         comment: *const c_char,
     ) -> Result<PreparedRequest, FfiError> {
-        let sha1 = required_str(sha1, "sha1")?;
-        let pk = optional(public_key_sha1, "public_key_sha1")?;
-        let comment = text_or_empty(comment, "comment")?;
+        // SAFETY: `sha1` is NULL (refused) or NUL-terminated, by `Args`'s contract.
+        let sha1 = unsafe { required_str(sha1, "sha1") }?;
+        // SAFETY: `public_key_sha1` is NULL or NUL-terminated, by `Args`'s contract.
+        let pk = unsafe { optional(public_key_sha1, "public_key_sha1") }?;
+        // SAFETY: `comment` is NULL or NUL-terminated, by `Args`'s contract.
+        let comment = unsafe { text_or_empty(comment, "comment") }?;
         PreparedRequest::set_certificate_reputation(i64::from(trust_level), sha1, pk.as_deref(), &comment)
             .map_err(from_tie)
     }
@@ -289,8 +329,7 @@ impl Args {
 /// `dxltie_last_service_error_code`), no answer `DXLTIE_E_TIMEOUT`, bad hex
 /// `DXLTIE_E_INVALID_ARG` before anything is sent.
 ///
-/// # Safety
-/// Pointers must be valid as documented; `hashes` points to `hash_count` elements.
+/// Pointers: each must be valid as documented; `hashes` must point to `hash_count` elements.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_get_file_reputation(
     client: *mut dxltie_client_t,
@@ -300,9 +339,14 @@ pub unsafe extern "C" fn dxltie_get_file_reputation(
     out_reputations: *mut *mut dxltie_reputations_t,
 ) -> dxltie_result_t {
     boundary::call("dxltie_get_file_reputation", || {
-        let c = dxltie_client_t::from_ptr(client)?;
-        let out = out_param(out_reputations, "out_reputations")?;
-        let map = send(c, &Args::file_reputation(hashes, hash_count)?, timeout_ms)?;
+        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
+        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
+        // SAFETY: `out_reputations` is NULL (refused) or writable, per the Pointers: note.
+        let out = unsafe { out_param(out_reputations, "out_reputations") }?;
+        // SAFETY: `hashes` is NULL or points to `hash_count` hashes whose strings are NULL or
+        // NUL-terminated, per the Pointers: note.
+        let request = unsafe { Args::file_reputation(hashes, hash_count) }?;
+        let map = send(c, &request, timeout_ms)?;
         *out = give_reputations(&map);
         Ok(())
     })
@@ -311,8 +355,7 @@ pub unsafe extern "C" fn dxltie_get_file_reputation(
 /// `dxltie_get_file_reputation` returning the providerId map as JSON; free it with
 /// `dxltie_string_free`.
 ///
-/// # Safety
-/// As `dxltie_get_file_reputation`.
+/// Pointers: as in `dxltie_get_file_reputation`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_get_file_reputation_json(
     client: *mut dxltie_client_t,
@@ -322,18 +365,23 @@ pub unsafe extern "C" fn dxltie_get_file_reputation_json(
     out_json: *mut *mut c_char,
 ) -> dxltie_result_t {
     boundary::call("dxltie_get_file_reputation_json", || {
-        let c = dxltie_client_t::from_ptr(client)?;
-        out_param(out_json, "out_json")?;
-        let map = send(c, &Args::file_reputation(hashes, hash_count)?, timeout_ms)?;
-        write_json(out_json, &map)
+        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
+        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
+        // SAFETY: `out_json` is NULL (refused) or writable, per the Pointers: note.
+        unsafe { out_param(out_json, "out_json") }?;
+        // SAFETY: `hashes` is NULL or points to `hash_count` hashes whose strings are NULL or
+        // NUL-terminated, per the Pointers: note.
+        let request = unsafe { Args::file_reputation(hashes, hash_count) }?;
+        let map = send(c, &request, timeout_ms)?;
+        // SAFETY: `out_json` is NULL (refused) or writable, per the Pointers: note.
+        unsafe { write_json(out_json, &map) }
     })
 }
 
 /// Sets the Enterprise reputation of a file (`set_file_reputation`); `filename` and `comment`
 /// may be NULL (sent as ""). The trust level is not validated, as in Python.
 ///
-/// # Safety
-/// As `dxltie_get_file_reputation`.
+/// Pointers: as in `dxltie_get_file_reputation`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_set_file_reputation(
     client: *mut dxltie_client_t,
@@ -345,13 +393,12 @@ pub unsafe extern "C" fn dxltie_set_file_reputation(
     timeout_ms: u32,
 ) -> dxltie_result_t {
     boundary::call("dxltie_set_file_reputation", || {
-        let c = dxltie_client_t::from_ptr(client)?;
-        send(
-            c,
-            &Args::set_file_reputation(trust_level, hashes, hash_count, filename, comment)?,
-            timeout_ms,
-        )
-        .map(|_| ())
+        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
+        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
+        // SAFETY: `hashes` points to `hash_count` hashes and every string argument is NULL or
+        // NUL-terminated, per the Pointers: note.
+        let request = unsafe { Args::set_file_reputation(trust_level, hashes, hash_count, filename, comment) }?;
+        send(c, &request, timeout_ms).map(|_| ())
     })
 }
 
@@ -359,8 +406,7 @@ pub unsafe extern "C" fn dxltie_set_file_reputation(
 /// no response. Validated as Python does: trust level not 0 and one of the trust levels, a
 /// known file type, at least one hash (`DXLTIE_E_INVALID_ARG` with Python's message).
 ///
-/// # Safety
-/// As `dxltie_get_file_reputation`.
+/// Pointers: as in `dxltie_get_file_reputation`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_set_external_file_reputation(
     client: *mut dxltie_client_t,
@@ -372,10 +418,15 @@ pub unsafe extern "C" fn dxltie_set_external_file_reputation(
     comment: *const c_char,
 ) -> dxltie_result_t {
     boundary::call("dxltie_set_external_file_reputation", || {
-        let c = dxltie_client_t::from_ptr(client)?;
-        let pairs = hash_args(hashes, hash_count)?;
-        let filename = text_or_empty(filename, "filename")?;
-        let comment = text_or_empty(comment, "comment")?;
+        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
+        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
+        // SAFETY: `hashes` is NULL or points to `hash_count` hashes whose strings are NULL or
+        // NUL-terminated, per the Pointers: note.
+        let pairs = unsafe { hash_args(hashes, hash_count) }?;
+        // SAFETY: `filename` is NULL or NUL-terminated, per the Pointers: note.
+        let filename = unsafe { text_or_empty(filename, "filename") }?;
+        // SAFETY: `comment` is NULL or NUL-terminated, per the Pointers: note.
+        let comment = unsafe { text_or_empty(comment, "comment") }?;
         c.tie
             .set_external_file_reputation(
                 i64::from(trust_level),
@@ -391,8 +442,7 @@ pub unsafe extern "C" fn dxltie_set_external_file_reputation(
 /// The systems that first referenced a file (`get_file_first_references`), at most
 /// `query_limit` (Python's default is 500). Free with `dxltie_first_references_free`.
 ///
-/// # Safety
-/// As `dxltie_get_file_reputation`.
+/// Pointers: as in `dxltie_get_file_reputation`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_get_file_first_references(
     client: *mut dxltie_client_t,
@@ -403,13 +453,14 @@ pub unsafe extern "C" fn dxltie_get_file_first_references(
     out_references: *mut *mut dxltie_first_references_t,
 ) -> dxltie_result_t {
     boundary::call("dxltie_get_file_first_references", || {
-        let c = dxltie_client_t::from_ptr(client)?;
-        let out = out_param(out_references, "out_references")?;
-        let agents = send(
-            c,
-            &Args::file_first_references(hashes, hash_count, query_limit)?,
-            timeout_ms,
-        )?;
+        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
+        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
+        // SAFETY: `out_references` is NULL (refused) or writable, per the Pointers: note.
+        let out = unsafe { out_param(out_references, "out_references") }?;
+        // SAFETY: `hashes` is NULL or points to `hash_count` hashes whose strings are NULL or
+        // NUL-terminated, per the Pointers: note.
+        let request = unsafe { Args::file_first_references(hashes, hash_count, query_limit) }?;
+        let agents = send(c, &request, timeout_ms)?;
         *out = give_first_references(&agents);
         Ok(())
     })
@@ -417,8 +468,7 @@ pub unsafe extern "C" fn dxltie_get_file_first_references(
 
 /// `dxltie_get_file_first_references` returning the `agents` list as JSON.
 ///
-/// # Safety
-/// As `dxltie_get_file_reputation`.
+/// Pointers: as in `dxltie_get_file_reputation`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_get_file_first_references_json(
     client: *mut dxltie_client_t,
@@ -429,22 +479,23 @@ pub unsafe extern "C" fn dxltie_get_file_first_references_json(
     out_json: *mut *mut c_char,
 ) -> dxltie_result_t {
     boundary::call("dxltie_get_file_first_references_json", || {
-        let c = dxltie_client_t::from_ptr(client)?;
-        out_param(out_json, "out_json")?;
-        let agents = send(
-            c,
-            &Args::file_first_references(hashes, hash_count, query_limit)?,
-            timeout_ms,
-        )?;
-        write_json(out_json, &agents)
+        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
+        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
+        // SAFETY: `out_json` is NULL (refused) or writable, per the Pointers: note.
+        unsafe { out_param(out_json, "out_json") }?;
+        // SAFETY: `hashes` is NULL or points to `hash_count` hashes whose strings are NULL or
+        // NUL-terminated, per the Pointers: note.
+        let request = unsafe { Args::file_first_references(hashes, hash_count, query_limit) }?;
+        let agents = send(c, &request, timeout_ms)?;
+        // SAFETY: `out_json` is NULL (refused) or writable, per the Pointers: note.
+        unsafe { write_json(out_json, &agents) }
     })
 }
 
 /// The reputations of a certificate (`get_certificate_reputation`): `sha1` as hex,
 /// `public_key_sha1` as hex or NULL.
 ///
-/// # Safety
-/// As `dxltie_get_file_reputation`.
+/// Pointers: as in `dxltie_get_file_reputation`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_get_certificate_reputation(
     client: *mut dxltie_client_t,
@@ -454,9 +505,14 @@ pub unsafe extern "C" fn dxltie_get_certificate_reputation(
     out_reputations: *mut *mut dxltie_reputations_t,
 ) -> dxltie_result_t {
     boundary::call("dxltie_get_certificate_reputation", || {
-        let c = dxltie_client_t::from_ptr(client)?;
-        let out = out_param(out_reputations, "out_reputations")?;
-        let map = send(c, &Args::certificate_reputation(sha1, public_key_sha1)?, timeout_ms)?;
+        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
+        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
+        // SAFETY: `out_reputations` is NULL (refused) or writable, per the Pointers: note.
+        let out = unsafe { out_param(out_reputations, "out_reputations") }?;
+        // SAFETY: `sha1` and `public_key_sha1` are NULL or NUL-terminated strings, per the
+        // Pointers: note.
+        let request = unsafe { Args::certificate_reputation(sha1, public_key_sha1) }?;
+        let map = send(c, &request, timeout_ms)?;
         *out = give_reputations(&map);
         Ok(())
     })
@@ -464,8 +520,7 @@ pub unsafe extern "C" fn dxltie_get_certificate_reputation(
 
 /// `dxltie_get_certificate_reputation` returning the providerId map as JSON.
 ///
-/// # Safety
-/// As `dxltie_get_file_reputation`.
+/// Pointers: as in `dxltie_get_file_reputation`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_get_certificate_reputation_json(
     client: *mut dxltie_client_t,
@@ -475,17 +530,22 @@ pub unsafe extern "C" fn dxltie_get_certificate_reputation_json(
     out_json: *mut *mut c_char,
 ) -> dxltie_result_t {
     boundary::call("dxltie_get_certificate_reputation_json", || {
-        let c = dxltie_client_t::from_ptr(client)?;
-        out_param(out_json, "out_json")?;
-        let map = send(c, &Args::certificate_reputation(sha1, public_key_sha1)?, timeout_ms)?;
-        write_json(out_json, &map)
+        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
+        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
+        // SAFETY: `out_json` is NULL (refused) or writable, per the Pointers: note.
+        unsafe { out_param(out_json, "out_json") }?;
+        // SAFETY: `sha1` and `public_key_sha1` are NULL or NUL-terminated strings, per the
+        // Pointers: note.
+        let request = unsafe { Args::certificate_reputation(sha1, public_key_sha1) }?;
+        let map = send(c, &request, timeout_ms)?;
+        // SAFETY: `out_json` is NULL (refused) or writable, per the Pointers: note.
+        unsafe { write_json(out_json, &map) }
     })
 }
 
 /// Sets the Enterprise reputation of a certificate (`set_certificate_reputation`).
 ///
-/// # Safety
-/// As `dxltie_get_file_reputation`.
+/// Pointers: as in `dxltie_get_file_reputation`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_set_certificate_reputation(
     client: *mut dxltie_client_t,
@@ -496,21 +556,19 @@ pub unsafe extern "C" fn dxltie_set_certificate_reputation(
     timeout_ms: u32,
 ) -> dxltie_result_t {
     boundary::call("dxltie_set_certificate_reputation", || {
-        let c = dxltie_client_t::from_ptr(client)?;
-        send(
-            c,
-            &Args::set_certificate_reputation(trust_level, sha1, public_key_sha1, comment)?,
-            timeout_ms,
-        )
-        .map(|_| ())
+        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
+        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
+        // SAFETY: `sha1`, `public_key_sha1` and `comment` are NULL or NUL-terminated strings,
+        // per the Pointers: note.
+        let request = unsafe { Args::set_certificate_reputation(trust_level, sha1, public_key_sha1, comment) }?;
+        send(c, &request, timeout_ms).map(|_| ())
     })
 }
 
 /// The systems that first referenced files signed by a certificate
 /// (`get_certificate_first_references`).
 ///
-/// # Safety
-/// As `dxltie_get_file_reputation`.
+/// Pointers: as in `dxltie_get_file_reputation`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_get_certificate_first_references(
     client: *mut dxltie_client_t,
@@ -521,13 +579,14 @@ pub unsafe extern "C" fn dxltie_get_certificate_first_references(
     out_references: *mut *mut dxltie_first_references_t,
 ) -> dxltie_result_t {
     boundary::call("dxltie_get_certificate_first_references", || {
-        let c = dxltie_client_t::from_ptr(client)?;
-        let out = out_param(out_references, "out_references")?;
-        let agents = send(
-            c,
-            &Args::certificate_first_references(sha1, public_key_sha1, query_limit)?,
-            timeout_ms,
-        )?;
+        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
+        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
+        // SAFETY: `out_references` is NULL (refused) or writable, per the Pointers: note.
+        let out = unsafe { out_param(out_references, "out_references") }?;
+        // SAFETY: `sha1` and `public_key_sha1` are NULL or NUL-terminated strings, per the
+        // Pointers: note.
+        let request = unsafe { Args::certificate_first_references(sha1, public_key_sha1, query_limit) }?;
+        let agents = send(c, &request, timeout_ms)?;
         *out = give_first_references(&agents);
         Ok(())
     })
@@ -535,8 +594,7 @@ pub unsafe extern "C" fn dxltie_get_certificate_first_references(
 
 /// `dxltie_get_certificate_first_references` returning the `agents` list as JSON.
 ///
-/// # Safety
-/// As `dxltie_get_file_reputation`.
+/// Pointers: as in `dxltie_get_file_reputation`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_get_certificate_first_references_json(
     client: *mut dxltie_client_t,
@@ -547,14 +605,16 @@ pub unsafe extern "C" fn dxltie_get_certificate_first_references_json(
     out_json: *mut *mut c_char,
 ) -> dxltie_result_t {
     boundary::call("dxltie_get_certificate_first_references_json", || {
-        let c = dxltie_client_t::from_ptr(client)?;
-        out_param(out_json, "out_json")?;
-        let agents = send(
-            c,
-            &Args::certificate_first_references(sha1, public_key_sha1, query_limit)?,
-            timeout_ms,
-        )?;
-        write_json(out_json, &agents)
+        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
+        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
+        // SAFETY: `out_json` is NULL (refused) or writable, per the Pointers: note.
+        unsafe { out_param(out_json, "out_json") }?;
+        // SAFETY: `sha1` and `public_key_sha1` are NULL or NUL-terminated strings, per the
+        // Pointers: note.
+        let request = unsafe { Args::certificate_first_references(sha1, public_key_sha1, query_limit) }?;
+        let agents = send(c, &request, timeout_ms)?;
+        // SAFETY: `out_json` is NULL (refused) or writable, per the Pointers: note.
+        unsafe { write_json(out_json, &agents) }
     })
 }
 
@@ -590,6 +650,10 @@ enum ResultShape {
     Nothing,
 }
 
+/// Sends `request` and calls the C `callback` with its outcome, once, on the dispatcher.
+///
+/// Pointers: `client` must be NULL or a live client handle; `callback` must stay callable with
+/// `user_data` until it has fired.
 unsafe fn send_async(
     client: *mut dxltie_client_t,
     request: PreparedRequest,
@@ -599,7 +663,8 @@ unsafe fn send_async(
     user_data: *mut c_void,
     free_user_data: dxltie_free_fn,
 ) -> Result<(), FfiError> {
-    let c = dxltie_client_t::from_ptr(client)?;
+    // SAFETY: `client` is NULL (refused) or a live client handle, by this function's contract.
+    let c = unsafe { dxltie_client_t::from_ptr(client) }?;
     let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
     let user = Arc::new(UserCallback::new(f, user_data, free_user_data));
     let held = user.clone();
@@ -640,6 +705,8 @@ unsafe fn send_async(
                     response.error_message = message.as_ptr();
                 }
             }
+            // SAFETY: the C caller keeps `function` callable with `user_data` until it has fired
+            // (this runs once); `response` and everything it points to live through the call.
             unsafe { (held.function)(held.user_data, &response) };
         }),
     );
@@ -654,8 +721,8 @@ unsafe fn send_async(
 /// shutdown, and `free_user_data` (may be NULL) runs after it. If this returns an error,
 /// neither runs and the caller keeps its user data.
 ///
-/// # Safety
-/// As `dxltie_get_file_reputation`; `callback` callable with `user_data` until it has fired.
+/// Pointers: as in `dxltie_get_file_reputation`; `callback` must stay callable with `user_data`
+/// until it has fired.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_get_file_reputation_async(
     client: *mut dxltie_client_t,
@@ -667,23 +734,28 @@ pub unsafe extern "C" fn dxltie_get_file_reputation_async(
     free_user_data: dxltie_free_fn,
 ) -> dxltie_result_t {
     boundary::call("dxltie_get_file_reputation_async", || {
-        let request = Args::file_reputation(hashes, hash_count)?;
-        send_async(
-            client,
-            request,
-            ResultShape::Reputations,
-            timeout_ms,
-            callback,
-            user_data,
-            free_user_data,
-        )
+        // SAFETY: `hashes` is NULL or points to `hash_count` hashes whose strings are NULL or
+        // NUL-terminated, per the Pointers: note.
+        let request = unsafe { Args::file_reputation(hashes, hash_count) }?;
+        // SAFETY: `client` is NULL (refused) or a live client handle, and `callback` stays callable
+        // with `user_data` until it has fired, per the Pointers: note.
+        unsafe {
+            send_async(
+                client,
+                request,
+                ResultShape::Reputations,
+                timeout_ms,
+                callback,
+                user_data,
+                free_user_data,
+            )
+        }
     })
 }
 
 /// The asynchronous form (see `dxltie_get_file_reputation_async`).
 ///
-/// # Safety
-/// As `dxltie_get_file_reputation_async`.
+/// Pointers: as in `dxltie_get_file_reputation_async`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_set_file_reputation_async(
     client: *mut dxltie_client_t,
@@ -698,23 +770,28 @@ pub unsafe extern "C" fn dxltie_set_file_reputation_async(
     free_user_data: dxltie_free_fn,
 ) -> dxltie_result_t {
     boundary::call("dxltie_set_file_reputation_async", || {
-        let request = Args::set_file_reputation(trust_level, hashes, hash_count, filename, comment)?;
-        send_async(
-            client,
-            request,
-            ResultShape::Nothing,
-            timeout_ms,
-            callback,
-            user_data,
-            free_user_data,
-        )
+        // SAFETY: `hashes` points to `hash_count` hashes and every string argument is NULL or
+        // NUL-terminated, per the Pointers: note.
+        let request = unsafe { Args::set_file_reputation(trust_level, hashes, hash_count, filename, comment) }?;
+        // SAFETY: `client` is NULL (refused) or a live client handle, and `callback` stays callable
+        // with `user_data` until it has fired, per the Pointers: note.
+        unsafe {
+            send_async(
+                client,
+                request,
+                ResultShape::Nothing,
+                timeout_ms,
+                callback,
+                user_data,
+                free_user_data,
+            )
+        }
     })
 }
 
 /// The asynchronous form (see `dxltie_get_file_reputation_async`).
 ///
-/// # Safety
-/// As `dxltie_get_file_reputation_async`.
+/// Pointers: as in `dxltie_get_file_reputation_async`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_get_file_first_references_async(
     client: *mut dxltie_client_t,
@@ -727,23 +804,28 @@ pub unsafe extern "C" fn dxltie_get_file_first_references_async(
     free_user_data: dxltie_free_fn,
 ) -> dxltie_result_t {
     boundary::call("dxltie_get_file_first_references_async", || {
-        let request = Args::file_first_references(hashes, hash_count, query_limit)?;
-        send_async(
-            client,
-            request,
-            ResultShape::FirstReferences,
-            timeout_ms,
-            callback,
-            user_data,
-            free_user_data,
-        )
+        // SAFETY: `hashes` is NULL or points to `hash_count` hashes whose strings are NULL or
+        // NUL-terminated, per the Pointers: note.
+        let request = unsafe { Args::file_first_references(hashes, hash_count, query_limit) }?;
+        // SAFETY: `client` is NULL (refused) or a live client handle, and `callback` stays callable
+        // with `user_data` until it has fired, per the Pointers: note.
+        unsafe {
+            send_async(
+                client,
+                request,
+                ResultShape::FirstReferences,
+                timeout_ms,
+                callback,
+                user_data,
+                free_user_data,
+            )
+        }
     })
 }
 
 /// The asynchronous form (see `dxltie_get_file_reputation_async`).
 ///
-/// # Safety
-/// As `dxltie_get_file_reputation_async`.
+/// Pointers: as in `dxltie_get_file_reputation_async`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_get_certificate_reputation_async(
     client: *mut dxltie_client_t,
@@ -755,23 +837,28 @@ pub unsafe extern "C" fn dxltie_get_certificate_reputation_async(
     free_user_data: dxltie_free_fn,
 ) -> dxltie_result_t {
     boundary::call("dxltie_get_certificate_reputation_async", || {
-        let request = Args::certificate_reputation(sha1, public_key_sha1)?;
-        send_async(
-            client,
-            request,
-            ResultShape::Reputations,
-            timeout_ms,
-            callback,
-            user_data,
-            free_user_data,
-        )
+        // SAFETY: `sha1` and `public_key_sha1` are NULL or NUL-terminated strings, per the
+        // Pointers: note.
+        let request = unsafe { Args::certificate_reputation(sha1, public_key_sha1) }?;
+        // SAFETY: `client` is NULL (refused) or a live client handle, and `callback` stays callable
+        // with `user_data` until it has fired, per the Pointers: note.
+        unsafe {
+            send_async(
+                client,
+                request,
+                ResultShape::Reputations,
+                timeout_ms,
+                callback,
+                user_data,
+                free_user_data,
+            )
+        }
     })
 }
 
 /// The asynchronous form (see `dxltie_get_file_reputation_async`).
 ///
-/// # Safety
-/// As `dxltie_get_file_reputation_async`.
+/// Pointers: as in `dxltie_get_file_reputation_async`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_set_certificate_reputation_async(
     client: *mut dxltie_client_t,
@@ -785,23 +872,28 @@ pub unsafe extern "C" fn dxltie_set_certificate_reputation_async(
     free_user_data: dxltie_free_fn,
 ) -> dxltie_result_t {
     boundary::call("dxltie_set_certificate_reputation_async", || {
-        let request = Args::set_certificate_reputation(trust_level, sha1, public_key_sha1, comment)?;
-        send_async(
-            client,
-            request,
-            ResultShape::Nothing,
-            timeout_ms,
-            callback,
-            user_data,
-            free_user_data,
-        )
+        // SAFETY: `sha1`, `public_key_sha1` and `comment` are NULL or NUL-terminated strings,
+        // per the Pointers: note.
+        let request = unsafe { Args::set_certificate_reputation(trust_level, sha1, public_key_sha1, comment) }?;
+        // SAFETY: `client` is NULL (refused) or a live client handle, and `callback` stays callable
+        // with `user_data` until it has fired, per the Pointers: note.
+        unsafe {
+            send_async(
+                client,
+                request,
+                ResultShape::Nothing,
+                timeout_ms,
+                callback,
+                user_data,
+                free_user_data,
+            )
+        }
     })
 }
 
 /// The asynchronous form (see `dxltie_get_file_reputation_async`).
 ///
-/// # Safety
-/// As `dxltie_get_file_reputation_async`.
+/// Pointers: as in `dxltie_get_file_reputation_async`.
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_get_certificate_first_references_async(
     client: *mut dxltie_client_t,
@@ -814,15 +906,21 @@ pub unsafe extern "C" fn dxltie_get_certificate_first_references_async(
     free_user_data: dxltie_free_fn,
 ) -> dxltie_result_t {
     boundary::call("dxltie_get_certificate_first_references_async", || {
-        let request = Args::certificate_first_references(sha1, public_key_sha1, query_limit)?;
-        send_async(
-            client,
-            request,
-            ResultShape::FirstReferences,
-            timeout_ms,
-            callback,
-            user_data,
-            free_user_data,
-        )
+        // SAFETY: `sha1` and `public_key_sha1` are NULL or NUL-terminated strings, per the
+        // Pointers: note.
+        let request = unsafe { Args::certificate_first_references(sha1, public_key_sha1, query_limit) }?;
+        // SAFETY: `client` is NULL (refused) or a live client handle, and `callback` stays callable
+        // with `user_data` until it has fired, per the Pointers: note.
+        unsafe {
+            send_async(
+                client,
+                request,
+                ResultShape::FirstReferences,
+                timeout_ms,
+                callback,
+                user_data,
+                free_user_data,
+            )
+        }
     })
 }

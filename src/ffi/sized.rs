@@ -13,9 +13,11 @@ use super::result::{FfiError, DXLTIE_E_INVALID_ARG};
 
 /// A struct that follows the convention: `#[repr(C)]`, `struct_size: usize` first.
 ///
-/// # Safety
-/// Implementors must be `#[repr(C)]` with a `usize` as their first field, and `MIN_SIZE` must
+/// Implementors: must be `#[repr(C)]` with a `usize` as their first field, and `MIN_SIZE` must
 /// be at most `size_of::<Self>()`.
+// The contract is the "Implementors:" paragraph above: src/ffi writes contracts as plain
+// paragraphs ("Pointers:", for C readers), never as `# Safety` headings.
+#[allow(clippy::missing_safety_doc)]
 pub(crate) unsafe trait SizedStruct: Copy {
     /// The size of the struct's first released layout: a smaller `struct_size` is refused.
     const MIN_SIZE: usize;
@@ -24,14 +26,14 @@ pub(crate) unsafe trait SizedStruct: Copy {
 /// Writes `value` into the caller's struct at `out`, as much of it as the caller's
 /// `struct_size` says it has room for.
 ///
-/// # Safety
-/// `out` must be NULL or point to at least `(*out).struct_size` writable bytes, the caller's
-/// promise that comes with the convention.
+/// Pointers: `out` must be NULL or point to at least `(*out).struct_size` writable bytes, the
+/// caller's promise that comes with the convention.
 pub(crate) unsafe fn write_sized<T: SizedStruct>(out: *mut T, value: T, name: &str) -> Result<(), FfiError> {
     if out.is_null() {
         return Err(FfiError::null_arg(name));
     }
-    // SAFETY: `out` is not NULL and, by the convention, starts with the caller's usize.
+    // SAFETY: `out` is not NULL (checked above) and, by this function's contract, points to at
+    // least its own `struct_size` bytes, which start with the caller's usize (read unaligned).
     let caller_size = unsafe { out.cast::<usize>().read_unaligned() };
     if caller_size < T::MIN_SIZE {
         return Err(FfiError::new(

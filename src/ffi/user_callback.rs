@@ -22,6 +22,9 @@ pub(crate) struct UserCallback<F: Copy> {
 // SAFETY: the C API documents that callbacks and their user data are used from the library's
 // dispatcher thread; the caller guarantees the user data may be used there.
 unsafe impl<F: Copy> Send for UserCallback<F> {}
+// SAFETY: shared references only read `function` and `user_data` (plain values) and the atomic
+// `armed`; the callback itself runs on one dispatcher thread at a time, which the C caller
+// accepted when registering it (as for `Send` above).
 unsafe impl<F: Copy> Sync for UserCallback<F> {}
 
 impl<F: Copy> UserCallback<F> {
@@ -43,7 +46,8 @@ impl<F: Copy> UserCallback<F> {
 impl<F: Copy> Drop for UserCallback<F> {
     fn drop(&mut self) {
         if let Some(free) = self.free.filter(|_| self.armed.load(Ordering::SeqCst)) {
-            // SAFETY: registered by the caller for this user data; runs once (Drop).
+            // SAFETY: the caller registered `free` for this user data; `armed` says the
+            // registration took ownership of it, and Drop runs once, after the last call.
             unsafe { free(self.user_data) };
         }
     }
