@@ -5,37 +5,101 @@
 //   client.connect();
 //   auto reputations = client.get_file_reputation({{"md5", "f2c7bb8acc97f92e987a2d4087d021b1"}});
 //   dxltie::Registration r = client.on_file_detection([](const dxltie::Detection& d) { ... });
+//   client.get_file_reputation_async(hashes, [](dxltie::Response r) { ... });
+//
+// or, without exceptions (see "Errors"):
+//
+//   dxltie::Result<dxltie::Config> config = dxltie::Config::try_from_file(path);
+//   if (!config) return report(config.status().to_string());
+//   dxltie::Result<dxltie::Client> client = dxltie::Client::try_create(*config);
+//   dxltie::Status connected = client ? client->try_connect() : client.status();
+//
+// Coverage. Every function of the C API has a C++ form: Config and Client (their handles and
+// every request, synchronous and asynchronous), event and state callbacks, the helpers
+// (json_pretty, to_version, to_aggregate, to_localtime_string, is_valid_trust_level,
+// is_valid_file_type, has_definitive_reputation), the log callback (set_log_callback) and the
+// versions (version, version_major/minor/patch). The free functions are called by destructors;
+// dxltie_result_str is result_str() and Status::code_text(); the last error's message and service
+// code are read into every failed Status.
 //
 // Ownership. Config and Client own their C handle (move-only; the destructor frees it). A
 // Registration unregisters its callback when destroyed (or reset); it may outlive its Client,
-// then it does nothing. Every callback is a std::function copied to the heap and deleted by the
-// library's free function, exactly once, after its last call.
+// then it does nothing. Every event callback is a std::function copied to the heap and deleted by
+// the library's free function, exactly once, after its last call.
 //
-// Errors. Every failure throws dxltie::Error, carrying the DXLTIE_E_* code, the library's
-// message and, for DXLTIE_E_SERVICE_ERROR, the fabric's or service's code.
+// Asynchronous requests. get_file_reputation_async and the five others return at once and take
+// any callable invocable with a dxltie::Response&& (a lambda, std::function, a move-only
+// functor), placed right after the request's required arguments:
 //
-// Threads. As in C: every member function is thread-safe except moving and destroying an object
-// (do that from one thread). Callbacks run on the client's dispatcher thread, one at a time, in
-// arrival order; they receive copies (std::string, std::vector) of the borrowed C data. An
-// exception escaping a callback never reaches the library: it goes to the handler set with
-// set_callback_exception_handler() (default: a line on stderr). Inside a callback you may make
-// requests and drop registrations (even the running one), but do not destroy the Client there:
-// the library refuses to free a client on its own dispatcher thread, so the handle would leak.
+//   client.get_certificate_reputation_async(sha1, [](dxltie::Response r) { ... }, public_key_sha1);
+//
+// The callable is moved (or copied) to the heap; when the call succeeds it is called exactly
+// once, on the client's dispatcher thread, with a Response (status, JSON, and the reputations or
+// first references as the synchronous forms return them, all copies), and destroyed right after
+// that call by the library's free_user_data. If the client is destroyed first, it is called
+// (with DXLTIE_E_NOT_CONNECTED or DXLTIE_E_SHUTDOWN) and destroyed before the Client's destructor
+// returns. When the call fails (bad argument, not connected, moved-from client) it is
+// never called and the wrapper destroys it before returning.
+//
+// Errors. Two forms of every operation that can fail:
+//
+//   * The error-returning form, always declared: try_<name>() returns a dxltie::Status (code,
+//     the library's message and, for DXLTIE_E_SERVICE_ERROR, the fabric's or service's code)
+//     or a dxltie::Result<T> (a Status plus the value on success). Constructors have static
+//     try_create() counterparts (Config::try_create, Config::try_from_file, Client::try_create).
+//     Status and Result are [[nodiscard]]. Arguments the C API cannot hold (a duration beyond
+//     uint32_t) give DXLTIE_E_INVALID_ARG.
+//   * The throwing form, the plain name: it throws dxltie::Error (std::runtime_error) on a library
+//     failure, std::out_of_range for a duration the C API cannot hold and std::invalid_argument
+//     for a response timeout below 30 s. Result<T>::value() on a failed result throws the same.
+//
+// Without exceptions. When the compiler has exceptions off (-fno-exceptions: neither
+// __cpp_exceptions nor __EXCEPTIONS nor _CPPUNWIND is defined), or when DXLTIE_HPP_NO_EXCEPTIONS
+// is defined before this header is included, DXLTIE_HPP_EXCEPTIONS is 0 and only the
+// error-returning form exists: the throwing member functions, the throwing constructors
+// (Config(), Client(const Config&)), dxltie::Error and set_callback_exception_handler are not
+// declared, so a call to one is a compile-time error rather than a run-time abort. The one
+// remaining way to fail loudly is Result<T>::value() on a failed result, which prints the status
+// on stderr and calls std::abort() (check ok() first, or use operator* / value_or). The wrapper
+// needs no RTTI (-fno-rtti works). Include the header the same way (with or without
+// DXLTIE_HPP_NO_EXCEPTIONS) in every translation unit of a program: the classes differ.
+//
+// Threads. As in C: every Client function is thread-safe, a Config is not (change one from one
+// thread at a time); move and destroy an object from one thread. Callbacks run on the client's dispatcher thread, one at a time, in
+// arrival order; they receive copies (std::string, std::vector) of the borrowed C data. With
+// exceptions on, an exception escaping a callback never reaches the library: it goes to the
+// handler set with set_callback_exception_handler() (default: a line on stderr). Inside a
+// callback you may make requests (synchronous or asynchronous) and drop registrations (even the
+// running one), but do not destroy the Client there: the library refuses to free a client on its
+// own dispatcher thread, so the handle would leak. The log callback runs on whichever library
+// thread logs: keep it short and call no dxltie function from it.
 #ifndef DXLTIE_HPP
 #define DXLTIE_HPP
+
+#if defined(DXLTIE_HPP_NO_EXCEPTIONS)
+#define DXLTIE_HPP_EXCEPTIONS 0
+#elif defined(__cpp_exceptions) || defined(__EXCEPTIONS) || defined(_CPPUNWIND)
+#define DXLTIE_HPP_EXCEPTIONS 1
+#else
+#define DXLTIE_HPP_EXCEPTIONS 0
+#endif
 
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <exception>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
+#if DXLTIE_HPP_EXCEPTIONS
+#include <exception>
+#include <stdexcept>
+#endif
 
 #include "dxltie.h"
 
@@ -45,65 +109,203 @@ namespace dxltie {
 // Errors
 // ---------------------------------------------------------------------------------------------
 
-/// A failed library call.
-class Error : public std::runtime_error {
-public:
-    Error(dxltie_result_t code, std::string message, uint32_t service_error_code = 0)
-        : std::runtime_error(describe(code, message, service_error_code)),
-          code_(code),
-          message_(std::move(message)),
-          service_error_code_(service_error_code) {}
+namespace detail {
+/// Which exception the throwing form raises for a failure (a library error unless the wrapper
+/// refused an argument itself).
+enum class Raise : uint8_t { error, out_of_range, invalid_argument };
+struct StatusAccess;
+}  // namespace detail
 
-    /// The DXLTIE_E_* code.
+/// The outcome of a call: DXLTIE_OK, or a DXLTIE_E_* code with the library's message and, for
+/// DXLTIE_E_SERVICE_ERROR, the fabric's or service's code. Converts to true on success.
+class [[nodiscard]] Status {
+public:
+    /// Success.
+    Status() = default;
+    Status(dxltie_result_t code, std::string message, uint32_t service_error_code = 0)
+        : code_(code), message_(std::move(message)), service_error_code_(service_error_code) {}
+
+    /// The failure `code` with this thread's detail from the library (its last error message and,
+    /// for DXLTIE_E_SERVICE_ERROR, its last service error code); read it right after the call.
+    static Status last(dxltie_result_t code) {
+        if (code == DXLTIE_OK) return Status();
+        const char* message = dxltie_last_error_message();
+        uint32_t service = code == DXLTIE_E_SERVICE_ERROR ? dxltie_last_service_error_code() : 0;
+        return Status(code, message ? message : "", service);
+    }
+
+    bool ok() const noexcept { return code_ == DXLTIE_OK; }
+    explicit operator bool() const noexcept { return ok(); }
+
+    /// DXLTIE_OK or the DXLTIE_E_* code.
     dxltie_result_t code() const noexcept { return code_; }
     /// The library's static text for the code ("no response arrived within the timeout", ...).
     const char* code_text() const noexcept { return dxltie_result_str(code_); }
-    /// The library's detail (for a service error: the service's own message).
+    /// The library's detail (for a service error: the service's own message); "" on success.
     const std::string& message() const noexcept { return message_; }
     /// With DXLTIE_E_SERVICE_ERROR: the fabric's or service's code (e.g. 0x80000001), else 0.
     uint32_t service_error_code() const noexcept { return service_error_code_; }
     /// The service code as Python shows it (signed: 0x80000001 is -2147483647).
-    int32_t signed_service_error_code() const noexcept {
-        return static_cast<int32_t>(service_error_code_);
-    }
+    int32_t signed_service_error_code() const noexcept { return static_cast<int32_t>(service_error_code_); }
     bool is_timeout() const noexcept { return code_ == DXLTIE_E_TIMEOUT; }
     bool is_service_error() const noexcept { return code_ == DXLTIE_E_SERVICE_ERROR; }
 
-private:
-    static std::string describe(dxltie_result_t code, const std::string& message, uint32_t service) {
-        if (code == DXLTIE_E_SERVICE_ERROR) {
-            // dxltieclient's text: "Error: <message> (<signed code>)"
-            return "Error: " + message + " (" + std::to_string(static_cast<int32_t>(service)) + ")";
-        }
-        std::string text = dxltie_result_str(code);
-        return message.empty() ? text : text + ": " + message;
+    /// One line: for a service error dxltieclient's "Error: <message> (<signed code>)", else
+    /// "<code text>: <message>" (what() of the matching dxltie::Error).
+    std::string to_string() const {
+        if (code_ == DXLTIE_E_SERVICE_ERROR)
+            return "Error: " + message_ + " (" + std::to_string(signed_service_error_code()) + ")";
+        std::string text = dxltie_result_str(code_);
+        return message_.empty() ? text : text + ": " + message_;
     }
 
-    dxltie_result_t code_;
+private:
+    friend struct detail::StatusAccess;
+    dxltie_result_t code_ = DXLTIE_OK;
     std::string message_;
-    uint32_t service_error_code_;
+    uint32_t service_error_code_ = 0;
+    detail::Raise raise_ = detail::Raise::error;
 };
 
 namespace detail {
+struct StatusAccess {
+    static Status refused(std::string message, Raise raise) {
+        Status status(DXLTIE_E_INVALID_ARG, std::move(message));
+        status.raise_ = raise;
+        return status;
+    }
+    static Raise raise(const Status& status) noexcept { return status.raise_; }
+};
+}  // namespace detail
 
-[[noreturn]] inline void throw_last(dxltie_result_t code) {
-    const char* message = dxltie_last_error_message();  // this thread's, read right away
-    uint32_t service = code == DXLTIE_E_SERVICE_ERROR ? dxltie_last_service_error_code() : 0;
-    throw Error(code, message ? message : "", service);
+#if DXLTIE_HPP_EXCEPTIONS
+/// A failed library call (the throwing form of the API).
+class Error : public std::runtime_error {
+public:
+    Error(dxltie_result_t code, std::string message, uint32_t service_error_code = 0)
+        : Error(Status(code, std::move(message), service_error_code)) {}
+    explicit Error(Status status) : std::runtime_error(status.to_string()), status_(std::move(status)) {}
+
+    /// The DXLTIE_E_* code.
+    dxltie_result_t code() const noexcept { return status_.code(); }
+    /// The library's static text for the code ("no response arrived within the timeout", ...).
+    const char* code_text() const noexcept { return status_.code_text(); }
+    /// The library's detail (for a service error: the service's own message).
+    const std::string& message() const noexcept { return status_.message(); }
+    /// With DXLTIE_E_SERVICE_ERROR: the fabric's or service's code (e.g. 0x80000001), else 0.
+    uint32_t service_error_code() const noexcept { return status_.service_error_code(); }
+    /// The service code as Python shows it (signed: 0x80000001 is -2147483647).
+    int32_t signed_service_error_code() const noexcept { return status_.signed_service_error_code(); }
+    bool is_timeout() const noexcept { return status_.is_timeout(); }
+    bool is_service_error() const noexcept { return status_.is_service_error(); }
+    /// The same failure as a Status.
+    const Status& status() const noexcept { return status_; }
+
+private:
+    Status status_;
+};
+#endif
+
+namespace detail {
+
+/// Throws what the throwing form throws for `status` (with exceptions), or prints it and aborts.
+[[noreturn]] inline void fail(const Status& status) {
+#if DXLTIE_HPP_EXCEPTIONS
+    switch (StatusAccess::raise(status)) {
+        case Raise::out_of_range: throw std::out_of_range(status.message());
+        case Raise::invalid_argument: throw std::invalid_argument(status.message());
+        case Raise::error: break;
+    }
+    throw Error(status);
+#else
+    std::fprintf(stderr, "dxltie: value() of a failed dxltie::Result: %s\n", status.to_string().c_str());
+    std::abort();
+#endif
 }
+
+}  // namespace detail
+
+/// A value or the Status of the failure that prevented it. Converts to true on success.
+template <typename T>
+class [[nodiscard]] Result {
+public:
+    using value_type = T;
+
+    Result(T value) : value_(std::move(value)) {}
+    Result(Status status) : status_(std::move(status)) {
+        if (status_.ok()) status_ = Status(DXLTIE_E_PANIC, "dxltie::Result made of a success Status without a value");
+    }
+
+    bool ok() const noexcept { return status_.ok(); }
+    explicit operator bool() const noexcept { return ok(); }
+    /// Success, or the failure.
+    const Status& status() const noexcept { return status_; }
+    dxltie_result_t code() const noexcept { return status_.code(); }
+    const std::string& message() const noexcept { return status_.message(); }
+
+    /// The value. On a failed result: with exceptions, throws as the throwing form would
+    /// (dxltie::Error, ...); without, prints the status on stderr and aborts.
+    T& value() & {
+        if (!ok()) detail::fail(status_);
+        return *value_;
+    }
+    const T& value() const& {
+        if (!ok()) detail::fail(status_);
+        return *value_;
+    }
+    T&& value() && {
+        if (!ok()) detail::fail(status_);
+        return std::move(*value_);
+    }
+    /// The value, or `fallback` on a failed result.
+    template <typename U = T>
+    T value_or(U&& fallback) const& {
+        return ok() ? *value_ : static_cast<T>(std::forward<U>(fallback));
+    }
+    template <typename U = T>
+    T value_or(U&& fallback) && {
+        return ok() ? std::move(*value_) : static_cast<T>(std::forward<U>(fallback));
+    }
+    /// The value without a check: only after ok() returned true.
+    T& operator*() & noexcept { return *value_; }
+    const T& operator*() const& noexcept { return *value_; }
+    T&& operator*() && noexcept { return std::move(*value_); }
+    T* operator->() noexcept { return &*value_; }
+    const T* operator->() const noexcept { return &*value_; }
+
+private:
+    Status status_;
+    std::optional<T> value_;
+};
+
+/// The library's static text for a result code; never NULL.
+inline const char* result_str(dxltie_result_t code) noexcept { return dxltie_result_str(code); }
+
+namespace detail {
+
+#if DXLTIE_HPP_EXCEPTIONS
+inline void raise_if(const Status& status) {
+    if (!status.ok()) fail(status);
+}
+template <typename T>
+T unwrap(Result<T>&& result) {
+    return std::move(result).value();
+}
+#endif
 
 /// A count of seconds or milliseconds as the uint32_t the C API takes: a value it cannot hold
-/// is refused (std::out_of_range naming `what`), never truncated or clamped.
+/// is refused (DXLTIE_E_INVALID_ARG naming `what`; std::out_of_range in the throwing form), never
+/// truncated or clamped.
 template <typename Count>
-inline uint32_t to_u32(Count count, const char* what) {
+inline Status to_u32(Count count, const char* what, uint32_t& out) {
     if (count < 0 || static_cast<unsigned long long>(count) > UINT32_MAX)
-        throw std::out_of_range(std::string(what) + " out of range (0 to 4294967295): " + std::to_string(count));
-    return static_cast<uint32_t>(count);
+        return StatusAccess::refused(
+            std::string(what) + " out of range (0 to 4294967295): " + std::to_string(count), Raise::out_of_range);
+    out = static_cast<uint32_t>(count);
+    return Status();
 }
 
-inline void check(dxltie_result_t code) {
-    if (code != DXLTIE_OK) throw_last(code);
-}
+inline Status check(dxltie_result_t code) { return Status::last(code); }
 
 inline std::string str(const char* text) { return text ? std::string(text) : std::string(); }
 
@@ -122,6 +324,7 @@ inline std::string take(char* text) {
 
 }  // namespace detail
 
+#if DXLTIE_HPP_EXCEPTIONS
 /// Receives every exception that escapes a callback (the library must never see one).
 using CallbackExceptionHandler = std::function<void(std::exception_ptr)>;
 
@@ -159,11 +362,28 @@ inline void report_callback_exception(std::exception_ptr error) noexcept {
 }  // namespace detail
 
 /// Sets the handler of exceptions that escape callbacks (an empty function restores the
-/// default, a line on stderr). The handler runs on the dispatcher thread.
+/// default, a line on stderr). The handler runs on the thread of the callback that threw.
 inline void set_callback_exception_handler(CallbackExceptionHandler handler) {
     std::lock_guard<std::mutex> lock(detail::handler_mutex());
     detail::handler_slot() = std::move(handler);
 }
+#endif
+
+namespace detail {
+/// Runs user code called by the library: no exception may cross into it.
+template <typename F>
+inline void guarded(F&& fn) noexcept {
+#if DXLTIE_HPP_EXCEPTIONS
+    try {
+        fn();
+    } catch (...) {
+        report_callback_exception(std::current_exception());
+    }
+#else
+    fn();
+#endif
+}
+}  // namespace detail
 
 // ---------------------------------------------------------------------------------------------
 // Values (copies of the C structs)
@@ -203,6 +423,21 @@ struct Reputation {
 struct FirstReference {
     std::optional<std::string> agent_guid;
     int64_t date = absent;
+};
+
+/// The outcome of an asynchronous request (a copy of dxltie_response_t), given to its callable.
+struct Response {
+    /// Success, or DXLTIE_E_SERVICE_ERROR (with the service's code and message),
+    /// DXLTIE_E_TIMEOUT, DXLTIE_E_BAD_RESPONSE, DXLTIE_E_NOT_CONNECTED or DXLTIE_E_SHUTDOWN.
+    Status status;
+    /// On success: the result as JSON ("null" for the two set operations); "" on failure.
+    std::string json;
+    /// On success of a reputation request: what get_*_reputation returns; empty otherwise.
+    std::vector<Reputation> reputations;
+    /// On success of a first-references request: what get_*_first_references returns.
+    std::vector<FirstReference> first_references;
+
+    bool ok() const noexcept { return status.ok(); }
 };
 
 /// The DXL message an event arrived in (Python's `original_event`).
@@ -300,6 +535,13 @@ inline std::vector<Reputation> copy(const dxltie_reputation_t* items, size_t cou
     return out;
 }
 
+inline std::vector<FirstReference> copy(const dxltie_first_reference_t* items, size_t count) {
+    std::vector<FirstReference> out;
+    out.reserve(count);
+    for (size_t i = 0; i < count; i++) out.push_back({opt(items[i].agent_guid), items[i].date});
+    return out;
+}
+
 inline Detection copy(const dxltie_detection_t& e) {
     return Detection{copy(e.message), str(e.json), opt(e.agent_guid), e.detection_time,
                      copy(e.hashes, e.hash_count), e.local_reputation, opt(e.name), e.remediation_action};
@@ -326,6 +568,18 @@ inline ReputationChange copy(const dxltie_reputation_change_t& e) {
 
 inline JsonEvent copy(const dxltie_json_event_t& e) { return JsonEvent{copy(e.message), e.kind, str(e.json)}; }
 
+inline Response copy(const dxltie_response_t& r) {
+    Response out;
+    if (r.status != DXLTIE_OK) {
+        out.status = Status(r.status, str(r.error_message), r.service_error_code);
+        return out;
+    }
+    out.json = str(r.json);
+    if (r.reputations) out.reputations = copy(r.reputations->items, r.reputations->count);
+    if (r.first_references) out.first_references = copy(r.first_references->items, r.first_references->count);
+    return out;
+}
+
 /// The C view of a hash list; valid while `hashes` lives.
 inline std::vector<dxltie_hash_t> view(const Hashes& hashes) {
     std::vector<dxltie_hash_t> out;
@@ -339,11 +593,7 @@ template <typename E, typename CEvent>
 struct Trampoline {
     using Function = std::function<void(const E&)>;
     static void call(void* user_data, const CEvent* event) noexcept {
-        try {
-            (*static_cast<Function*>(user_data))(copy(*event));
-        } catch (...) {
-            report_callback_exception(std::current_exception());
-        }
+        guarded([&] { (*static_cast<Function*>(user_data))(copy(*event)); });
     }
     static void free(void* user_data) noexcept { delete static_cast<Function*>(user_data); }
 };
@@ -351,25 +601,32 @@ struct Trampoline {
 struct StateTrampoline {
     using Function = std::function<void(dxltie_connection_state_t)>;
     static void call(void* user_data, dxltie_connection_state_t state) noexcept {
-        try {
-            (*static_cast<Function*>(user_data))(state);
-        } catch (...) {
-            report_callback_exception(std::current_exception());
-        }
+        guarded([&] { (*static_cast<Function*>(user_data))(state); });
     }
     static void free(void* user_data) noexcept { delete static_cast<Function*>(user_data); }
+};
+
+/// The user data of an asynchronous request: the caller's callable, called once with the
+/// Response and deleted by the library's free_user_data after that call.
+template <typename F>
+struct AsyncCall {
+    F function;
+    static void call(void* user_data, const dxltie_response_t* response) noexcept {
+        guarded([&] { static_cast<AsyncCall*>(user_data)->function(copy(*response)); });
+    }
+    static void free(void* user_data) noexcept { delete static_cast<AsyncCall*>(user_data); }
 };
 
 /// The client handle, shared by the Client and (weakly) by its Registrations.
 struct ClientState {
     dxltie_client_t* handle = nullptr;
-    explicit ClientState(dxltie_client_t* h) : handle(h) {}
+    ClientState() = default;
     ClientState(const ClientState&) = delete;
     ClientState& operator=(const ClientState&) = delete;
     ~ClientState() {
         // DXLTIE_E_WOULD_DEADLOCK when the last owner lets go inside one of the client's own
         // callbacks: nothing can be done from a destructor but leak the handle.
-        if (handle) dxltie_client_free(handle);
+        if (handle) (void)dxltie_client_free(handle);
     }
 };
 
@@ -381,10 +638,7 @@ inline std::vector<Reputation> take(dxltie_reputations_t* list) {
 inline std::vector<FirstReference> take(dxltie_first_references_t* list) {
     std::unique_ptr<dxltie_first_references_t, void (*)(dxltie_first_references_t*)> owned(
         list, dxltie_first_references_free);
-    std::vector<FirstReference> out;
-    out.reserve(owned->count);
-    for (size_t i = 0; i < owned->count; i++) out.push_back({opt(owned->items[i].agent_guid), owned->items[i].date});
-    return out;
+    return copy(owned->items, owned->count);
 }
 
 }  // namespace detail
@@ -393,18 +647,29 @@ inline std::vector<FirstReference> take(dxltie_first_references_t* list) {
 // Config
 // ---------------------------------------------------------------------------------------------
 
-/// A client configuration (owns a dxltie_config_t).
+/// A client configuration (owns a dxltie_config_t). Move-only.
 class Config {
 public:
     /// An empty configuration: no brokers or certificates, a random client id.
-    Config() { detail::check(dxltie_config_new(&handle_)); }
-
-    /// Reads a dxlclient.config file as the Python client does.
-    static Config from_file(const std::string& path) {
+    static Result<Config> try_create() {
         dxltie_config_t* handle = nullptr;
-        detail::check(dxltie_config_from_file(path.c_str(), &handle));
+        Status status = detail::check(dxltie_config_new(&handle));
+        if (!status) return status;
         return Config(handle);
     }
+    /// Reads a dxlclient.config file as the Python client does.
+    static Result<Config> try_from_file(const std::string& path) {
+        dxltie_config_t* handle = nullptr;
+        Status status = detail::check(dxltie_config_from_file(path.c_str(), &handle));
+        if (!status) return status;
+        return Config(handle);
+    }
+#if DXLTIE_HPP_EXCEPTIONS
+    /// An empty configuration (throws dxltie::Error; see try_create).
+    Config() : Config(detail::unwrap(try_create())) {}
+    /// Reads a dxlclient.config file (throws dxltie::Error; see try_from_file).
+    static Config from_file(const std::string& path) { return detail::unwrap(try_from_file(path)); }
+#endif
 
     Config(Config&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
     Config& operator=(Config&& other) noexcept {
@@ -418,57 +683,101 @@ public:
     Config& operator=(const Config&) = delete;
     ~Config() { dxltie_config_free(handle_); }
 
-    Config& set_certificate_files(const std::string& broker_ca, const std::string& cert, const std::string& key) {
-        detail::check(dxltie_config_set_certificate_files(handle_, broker_ca.c_str(), cert.c_str(), key.c_str()));
-        return *this;
+    // -- error-returning setters --------------------------------------------------------------
+
+    Status try_set_certificate_files(const std::string& broker_ca, const std::string& cert, const std::string& key) {
+        return detail::check(
+            dxltie_config_set_certificate_files(handle_, broker_ca.c_str(), cert.c_str(), key.c_str()));
     }
-    Config& set_certificate_pems(const std::string& broker_ca, const std::string& cert, const std::string& key) {
-        detail::check(dxltie_config_set_certificate_pems(handle_, broker_ca.c_str(), cert.c_str(), key.c_str()));
-        return *this;
+    Status try_set_certificate_pems(const std::string& broker_ca, const std::string& cert, const std::string& key) {
+        return detail::check(dxltie_config_set_certificate_pems(handle_, broker_ca.c_str(), cert.c_str(), key.c_str()));
     }
     /// A dxlclient.config broker line ("id;port;host[;ip]") or a URL ("ssl://host:port").
-    Config& add_broker(const std::string& broker) {
-        detail::check(dxltie_config_add_broker(handle_, broker.c_str()));
-        return *this;
+    Status try_add_broker(const std::string& broker) {
+        return detail::check(dxltie_config_add_broker(handle_, broker.c_str()));
     }
-    Config& set_client_id(const std::string& client_id) {
-        detail::check(dxltie_config_set_client_id(handle_, client_id.c_str()));
-        return *this;
+    Status try_set_client_id(const std::string& client_id) {
+        return detail::check(dxltie_config_set_client_id(handle_, client_id.c_str()));
     }
-    Config& set_connect_retries(int32_t retries) {
-        detail::check(dxltie_config_set_connect_retries(handle_, retries));
-        return *this;
+    Status try_set_connect_retries(int32_t retries) {
+        return detail::check(dxltie_config_set_connect_retries(handle_, retries));
     }
-    Config& set_keep_alive(std::chrono::seconds interval) {
-        detail::check(dxltie_config_set_keep_alive(handle_, detail::to_u32(interval.count(), "keep-alive seconds")));
-        return *this;
+    Status try_set_keep_alive(std::chrono::seconds interval) {
+        uint32_t seconds = 0;
+        Status status = detail::to_u32(interval.count(), "keep-alive seconds", seconds);
+        if (!status) return status;
+        return detail::check(dxltie_config_set_keep_alive(handle_, seconds));
     }
-    Config& set_queue(size_t capacity, bool drop_oldest = false) {
-        detail::check(dxltie_config_set_queue(handle_, capacity,
-                                              drop_oldest ? DXLTIE_OVERFLOW_DROP_OLDEST : DXLTIE_OVERFLOW_BLOCK));
-        return *this;
+    Status try_set_queue(size_t capacity, bool drop_oldest = false) {
+        const dxltie_overflow_policy_t policy = drop_oldest ? DXLTIE_OVERFLOW_DROP_OLDEST : DXLTIE_OVERFLOW_BLOCK;
+        return detail::check(dxltie_config_set_queue(handle_, capacity, policy));
     }
-    Config& set_reconnect_back_off(std::chrono::milliseconds initial, uint32_t multiplier,
-                                   std::chrono::milliseconds max, double jitter) {
-        detail::check(dxltie_config_set_reconnect_back_off(handle_, detail::to_u32(initial.count(), "initial delay ms"),
-                                                           multiplier, detail::to_u32(max.count(), "max delay ms"),
-                                                           jitter));
-        return *this;
+    Status try_set_reconnect_back_off(std::chrono::milliseconds initial, uint32_t multiplier,
+                                      std::chrono::milliseconds max, double jitter) {
+        uint32_t initial_ms = 0, max_ms = 0;
+        Status status = detail::to_u32(initial.count(), "initial delay ms", initial_ms);
+        if (status) status = detail::to_u32(max.count(), "max delay ms", max_ms);
+        if (!status) return status;
+        return detail::check(dxltie_config_set_reconnect_back_off(handle_, initial_ms, multiplier, max_ms, jitter));
     }
-
-    std::string client_id() const { return detail::str(dxltie_config_client_id(handle_)); }
-    bool use_websockets() const { return dxltie_config_use_websockets(handle_); }
-    std::vector<Broker> brokers() const {
+    Result<std::vector<Broker>> try_brokers() const {
         size_t count = 0;
-        detail::check(dxltie_config_broker_count(handle_, &count));
+        Status status = detail::check(dxltie_config_broker_count(handle_, &count));
+        if (!status) return status;
         std::vector<Broker> out;
+        out.reserve(count);
         for (size_t i = 0; i < count; i++) {
             dxltie_broker_t b = dxltie_broker_init();
-            detail::check(dxltie_config_broker(handle_, i, &b));
+            status = detail::check(dxltie_config_broker(handle_, i, &b));
+            if (!status) return status;
             out.push_back({detail::str(b.unique_id), b.port, detail::str(b.host_name), detail::opt(b.ip_address)});
         }
         return out;
     }
+
+#if DXLTIE_HPP_EXCEPTIONS
+    // -- throwing setters (chainable) ---------------------------------------------------------
+
+    Config& set_certificate_files(const std::string& broker_ca, const std::string& cert, const std::string& key) {
+        detail::raise_if(try_set_certificate_files(broker_ca, cert, key));
+        return *this;
+    }
+    Config& set_certificate_pems(const std::string& broker_ca, const std::string& cert, const std::string& key) {
+        detail::raise_if(try_set_certificate_pems(broker_ca, cert, key));
+        return *this;
+    }
+    /// A dxlclient.config broker line ("id;port;host[;ip]") or a URL ("ssl://host:port").
+    Config& add_broker(const std::string& broker) {
+        detail::raise_if(try_add_broker(broker));
+        return *this;
+    }
+    Config& set_client_id(const std::string& client_id) {
+        detail::raise_if(try_set_client_id(client_id));
+        return *this;
+    }
+    Config& set_connect_retries(int32_t retries) {
+        detail::raise_if(try_set_connect_retries(retries));
+        return *this;
+    }
+    /// Throws std::out_of_range for a value beyond uint32_t, dxltie::Error beyond 65535 s.
+    Config& set_keep_alive(std::chrono::seconds interval) {
+        detail::raise_if(try_set_keep_alive(interval));
+        return *this;
+    }
+    Config& set_queue(size_t capacity, bool drop_oldest = false) {
+        detail::raise_if(try_set_queue(capacity, drop_oldest));
+        return *this;
+    }
+    Config& set_reconnect_back_off(std::chrono::milliseconds initial, uint32_t multiplier,
+                                   std::chrono::milliseconds max, double jitter) {
+        detail::raise_if(try_set_reconnect_back_off(initial, multiplier, max, jitter));
+        return *this;
+    }
+    std::vector<Broker> brokers() const { return detail::unwrap(try_brokers()); }
+#endif
+
+    std::string client_id() const { return detail::str(dxltie_config_client_id(handle_)); }
+    bool use_websockets() const { return dxltie_config_use_websockets(handle_); }
 
     const dxltie_config_t* get() const noexcept { return handle_; }
     dxltie_config_t* get() noexcept { return handle_; }
@@ -506,7 +815,7 @@ public:
     /// after this returns.
     void reset() noexcept {
         if (id_ == 0) return;
-        if (auto client = client_.lock()) dxltie_remove_callback(client->handle, id_);
+        if (auto client = client_.lock()) (void)dxltie_remove_callback(client->handle, id_);
         client_.reset();
         id_ = 0;
     }
@@ -541,193 +850,460 @@ public:
     static constexpr std::chrono::seconds minimum_response_timeout{DXLTIE_RESPONSE_TIMEOUT_MINIMUM_SECS};
 
     /// Creates a client from `config` (copied; nothing is sent before connect()).
-    explicit Client(const Config& config) {
-        dxltie_client_t* handle = nullptr;
-        detail::check(dxltie_client_new(config.get(), &handle));
-        state_ = std::make_shared<detail::ClientState>(handle);
+    static Result<Client> try_create(const Config& config) {
+        auto state = std::make_shared<detail::ClientState>();
+        // On failure the out-parameter is not written: the state then holds no handle.
+        Status status = detail::check(dxltie_client_new(config.get(), &state->handle));
+        if (!status) return status;
+        return Client(std::move(state));
     }
+#if DXLTIE_HPP_EXCEPTIONS
+    /// Creates a client from `config` (throws dxltie::Error; see try_create).
+    explicit Client(const Config& config) : Client(detail::unwrap(try_create(config))) {}
+#endif
 
     Client(Client&&) noexcept = default;
     Client& operator=(Client&&) noexcept = default;
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;
-    /// Frees the handle: disconnects, stops the client's threads and deletes every callback
-    /// still registered. (Should a Registration be resetting on another thread at that moment,
-    /// the handle is freed when that reset returns.)
+    /// Frees the handle: disconnects (the callables of asynchronous requests still waiting are
+    /// called with the failure, then destroyed), stops the client's threads and deletes every
+    /// callback still registered.
+    /// (Should a Registration be resetting on another thread at that moment, the handle is freed
+    /// when that reset returns.)
     ~Client() = default;
 
+    // -- connection (error-returning) ---------------------------------------------------------
+
     /// Connects and waits until every subscription is confirmed (at most `timeout`).
-    void connect(std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-        detail::check(dxltie_client_connect(handle(), ms(timeout)));
+    Status try_connect(std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+        uint32_t ms = 0;
+        Status status = live();
+        if (status) status = detail::to_u32(timeout.count(), "timeout ms", ms);
+        if (!status) return status;
+        return detail::check(dxltie_client_connect(state_->handle, ms));
     }
-    void disconnect() { detail::check(dxltie_client_disconnect(handle())); }
-    bool connected() const { return state_ && dxltie_client_is_connected(state_->handle); }
-    Stats stats() const {
-        Stats out{};
-        out.struct_size = sizeof out;
-        detail::check(dxltie_client_stats(handle(), &out));
+    Status try_disconnect() {
+        Status status = live();
+        if (!status) return status;
+        return detail::check(dxltie_client_disconnect(state_->handle));
+    }
+    bool connected() const noexcept { return state_ && dxltie_client_is_connected(state_->handle); }
+    Result<Stats> try_stats() const {
+        Status status = live();
+        if (!status) return status;
+        Stats out = dxltie_stats_init();
+        status = detail::check(dxltie_client_stats(state_->handle, &out));
+        if (!status) return status;
         return out;
     }
 
     /// The timeout of every request that does not give its own (default 30 s). Like
-    /// dxltieclient's response_timeout, values below 30 s are refused (std::invalid_argument);
-    /// a shorter wait can still be passed to a single request.
+    /// dxltieclient's response_timeout, values below 30 s are refused (DXLTIE_E_INVALID_ARG;
+    /// std::invalid_argument in the throwing form); a shorter wait can still be passed to a
+    /// single request.
     std::chrono::milliseconds response_timeout() const noexcept { return response_timeout_; }
-    void set_response_timeout(std::chrono::milliseconds timeout) {
+    Status try_set_response_timeout(std::chrono::milliseconds timeout) {
         if (timeout < minimum_response_timeout)
-            throw std::invalid_argument("Response timeout must be greater than or equal to 30");
+            return detail::StatusAccess::refused("Response timeout must be greater than or equal to 30",
+                                                 detail::Raise::invalid_argument);
         response_timeout_ = timeout;
+        return Status();
     }
 
-    // -- TIE requests -------------------------------------------------------------------------
+    // -- TIE requests (error-returning) -------------------------------------------------------
+    // `timeout` empty: response_timeout(). A timeout beyond uint32_t ms: DXLTIE_E_INVALID_ARG.
 
-    std::vector<Reputation> get_file_reputation(const Hashes& hashes, Timeout timeout = {}) {
-        auto view = detail::view(hashes);
-        dxltie_reputations_t* out = nullptr;
-        detail::check(dxltie_get_file_reputation(handle(), view.data(), view.size(), wait(timeout), &out));
-        return detail::take(out);
+    Result<std::vector<Reputation>> try_get_file_reputation(const Hashes& hashes, Timeout timeout = {}) {
+        return request<dxltie_reputations_t>(timeout, [&](dxltie_client_t* c, uint32_t ms, dxltie_reputations_t** out) {
+            auto view = detail::view(hashes);
+            return dxltie_get_file_reputation(c, view.data(), view.size(), ms, out);
+        });
     }
     /// The providerId map as JSON (keys "1", "3", ...).
-    std::string get_file_reputation_json(const Hashes& hashes, Timeout timeout = {}) {
-        auto view = detail::view(hashes);
-        char* out = nullptr;
-        detail::check(dxltie_get_file_reputation_json(handle(), view.data(), view.size(), wait(timeout), &out));
-        return detail::take(out);
+    Result<std::string> try_get_file_reputation_json(const Hashes& hashes, Timeout timeout = {}) {
+        return request<char>(timeout, [&](dxltie_client_t* c, uint32_t ms, char** out) {
+            auto view = detail::view(hashes);
+            return dxltie_get_file_reputation_json(c, view.data(), view.size(), ms, out);
+        });
     }
-    void set_file_reputation(int32_t trust_level, const Hashes& hashes, const std::string& filename = "",
-                             const std::string& comment = "", Timeout timeout = {}) {
-        auto view = detail::view(hashes);
-        detail::check(dxltie_set_file_reputation(handle(), trust_level, view.data(), view.size(), filename.c_str(),
-                                                 comment.c_str(), wait(timeout)));
+    Status try_set_file_reputation(int32_t trust_level, const Hashes& hashes, const std::string& filename = "",
+                                   const std::string& comment = "", Timeout timeout = {}) {
+        return call(timeout, [&](dxltie_client_t* c, uint32_t ms) {
+            auto view = detail::view(hashes);
+            return dxltie_set_file_reputation(c, trust_level, view.data(), view.size(), filename.c_str(),
+                                              comment.c_str(), ms);
+        });
     }
     /// An External provider reputation (a DXL event: no response, no timeout).
-    void set_external_file_reputation(int32_t trust_level, const Hashes& hashes, uint64_t file_type = 0,
-                                      const std::string& filename = "", const std::string& comment = "") {
+    Status try_set_external_file_reputation(int32_t trust_level, const Hashes& hashes, uint64_t file_type = 0,
+                                            const std::string& filename = "", const std::string& comment = "") {
+        Status status = live();
+        if (!status) return status;
         auto view = detail::view(hashes);
-        detail::check(dxltie_set_external_file_reputation(handle(), trust_level, view.data(), view.size(), file_type,
-                                                          filename.c_str(), comment.c_str()));
+        return detail::check(dxltie_set_external_file_reputation(state_->handle, trust_level, view.data(), view.size(),
+                                                                 file_type, filename.c_str(), comment.c_str()));
     }
-    std::vector<FirstReference> get_file_first_references(const Hashes& hashes, int64_t query_limit = 500,
-                                                          Timeout timeout = {}) {
-        auto view = detail::view(hashes);
-        dxltie_first_references_t* out = nullptr;
-        detail::check(dxltie_get_file_first_references(handle(), view.data(), view.size(), query_limit, wait(timeout),
-                                                       &out));
-        return detail::take(out);
+    Result<std::vector<FirstReference>> try_get_file_first_references(const Hashes& hashes, int64_t query_limit = 500,
+                                                                      Timeout timeout = {}) {
+        return request<dxltie_first_references_t>(
+            timeout, [&](dxltie_client_t* c, uint32_t ms, dxltie_first_references_t** out) {
+                auto view = detail::view(hashes);
+                return dxltie_get_file_first_references(c, view.data(), view.size(), query_limit, ms, out);
+            });
     }
     /// The `agents` list as JSON.
-    std::string get_file_first_references_json(const Hashes& hashes, int64_t query_limit = 500,
-                                               Timeout timeout = {}) {
-        auto view = detail::view(hashes);
-        char* out = nullptr;
-        detail::check(dxltie_get_file_first_references_json(handle(), view.data(), view.size(), query_limit,
-                                                            wait(timeout), &out));
-        return detail::take(out);
+    Result<std::string> try_get_file_first_references_json(const Hashes& hashes, int64_t query_limit = 500,
+                                                           Timeout timeout = {}) {
+        return request<char>(timeout, [&](dxltie_client_t* c, uint32_t ms, char** out) {
+            auto view = detail::view(hashes);
+            return dxltie_get_file_first_references_json(c, view.data(), view.size(), query_limit, ms, out);
+        });
     }
     /// `public_key_sha1` empty: absent.
-    std::vector<Reputation> get_certificate_reputation(const std::string& sha1, const std::string& public_key_sha1 = "",
-                                                       Timeout timeout = {}) {
-        dxltie_reputations_t* out = nullptr;
-        detail::check(dxltie_get_certificate_reputation(handle(), sha1.c_str(), detail::c_or_null(public_key_sha1),
-                                                        wait(timeout), &out));
-        return detail::take(out);
+    Result<std::vector<Reputation>> try_get_certificate_reputation(const std::string& sha1,
+                                                                   const std::string& public_key_sha1 = "",
+                                                                   Timeout timeout = {}) {
+        return request<dxltie_reputations_t>(timeout, [&](dxltie_client_t* c, uint32_t ms, dxltie_reputations_t** out) {
+            return dxltie_get_certificate_reputation(c, sha1.c_str(), detail::c_or_null(public_key_sha1), ms, out);
+        });
     }
-    std::string get_certificate_reputation_json(const std::string& sha1, const std::string& public_key_sha1 = "",
-                                                Timeout timeout = {}) {
-        char* out = nullptr;
-        detail::check(dxltie_get_certificate_reputation_json(handle(), sha1.c_str(),
-                                                             detail::c_or_null(public_key_sha1), wait(timeout), &out));
-        return detail::take(out);
+    Result<std::string> try_get_certificate_reputation_json(const std::string& sha1,
+                                                            const std::string& public_key_sha1 = "",
+                                                            Timeout timeout = {}) {
+        return request<char>(timeout, [&](dxltie_client_t* c, uint32_t ms, char** out) {
+            return dxltie_get_certificate_reputation_json(c, sha1.c_str(), detail::c_or_null(public_key_sha1), ms,
+                                                          out);
+        });
     }
-    void set_certificate_reputation(int32_t trust_level, const std::string& sha1,
-                                    const std::string& public_key_sha1 = "", const std::string& comment = "",
-                                    Timeout timeout = {}) {
-        detail::check(dxltie_set_certificate_reputation(handle(), trust_level, sha1.c_str(),
-                                                        detail::c_or_null(public_key_sha1), comment.c_str(),
-                                                        wait(timeout)));
+    Status try_set_certificate_reputation(int32_t trust_level, const std::string& sha1,
+                                          const std::string& public_key_sha1 = "", const std::string& comment = "",
+                                          Timeout timeout = {}) {
+        return call(timeout, [&](dxltie_client_t* c, uint32_t ms) {
+            return dxltie_set_certificate_reputation(c, trust_level, sha1.c_str(), detail::c_or_null(public_key_sha1),
+                                                     comment.c_str(), ms);
+        });
     }
-    std::vector<FirstReference> get_certificate_first_references(const std::string& sha1,
-                                                                 const std::string& public_key_sha1 = "",
-                                                                 int64_t query_limit = 500, Timeout timeout = {}) {
-        dxltie_first_references_t* out = nullptr;
-        detail::check(dxltie_get_certificate_first_references(
-            handle(), sha1.c_str(), detail::c_or_null(public_key_sha1), query_limit, wait(timeout), &out));
-        return detail::take(out);
+    Result<std::vector<FirstReference>> try_get_certificate_first_references(const std::string& sha1,
+                                                                             const std::string& public_key_sha1 = "",
+                                                                             int64_t query_limit = 500,
+                                                                             Timeout timeout = {}) {
+        return request<dxltie_first_references_t>(
+            timeout, [&](dxltie_client_t* c, uint32_t ms, dxltie_first_references_t** out) {
+                return dxltie_get_certificate_first_references(c, sha1.c_str(), detail::c_or_null(public_key_sha1),
+                                                               query_limit, ms, out);
+            });
     }
-    /// The `agents` list as JSON (the C API has no _json form of this one: taken from the list).
-    std::string get_certificate_first_references_json(const std::string& sha1, const std::string& public_key_sha1 = "",
+    /// The `agents` list as JSON.
+    Result<std::string> try_get_certificate_first_references_json(const std::string& sha1,
+                                                                  const std::string& public_key_sha1 = "",
+                                                                  int64_t query_limit = 500, Timeout timeout = {}) {
+        return request<char>(timeout, [&](dxltie_client_t* c, uint32_t ms, char** out) {
+            return dxltie_get_certificate_first_references_json(c, sha1.c_str(), detail::c_or_null(public_key_sha1),
+                                                                query_limit, ms, out);
+        });
+    }
+
+    // -- asynchronous TIE requests (error-returning) ------------------------------------------
+    // `callback`: any callable invocable with a dxltie::Response&& (see "Asynchronous requests"
+    // at the top). On success it is called exactly once on the dispatcher thread, then
+    // destroyed; on failure it is destroyed before this returns and never called.
+
+    template <typename F>
+    Status try_get_file_reputation_async(const Hashes& hashes, F&& callback, Timeout timeout = {}) {
+        return send(std::forward<F>(callback), timeout,
+                    [&](dxltie_client_t* c, uint32_t ms, dxltie_response_fn fn, void* data, dxltie_free_fn free_fn) {
+                        auto view = detail::view(hashes);
+                        return dxltie_get_file_reputation_async(c, view.data(), view.size(), ms, fn, data, free_fn);
+                    });
+    }
+    template <typename F>
+    Status try_set_file_reputation_async(int32_t trust_level, const Hashes& hashes, F&& callback,
+                                         const std::string& filename = "", const std::string& comment = "",
+                                         Timeout timeout = {}) {
+        return send(std::forward<F>(callback), timeout,
+                    [&](dxltie_client_t* c, uint32_t ms, dxltie_response_fn fn, void* data, dxltie_free_fn free_fn) {
+                        auto view = detail::view(hashes);
+                        return dxltie_set_file_reputation_async(c, trust_level, view.data(), view.size(),
+                                                                filename.c_str(), comment.c_str(), ms, fn, data,
+                                                                free_fn);
+                    });
+    }
+    template <typename F>
+    Status try_get_file_first_references_async(const Hashes& hashes, F&& callback, int64_t query_limit = 500,
+                                               Timeout timeout = {}) {
+        return send(std::forward<F>(callback), timeout,
+                    [&](dxltie_client_t* c, uint32_t ms, dxltie_response_fn fn, void* data, dxltie_free_fn free_fn) {
+                        auto view = detail::view(hashes);
+                        return dxltie_get_file_first_references_async(c, view.data(), view.size(), query_limit, ms,
+                                                                      fn, data, free_fn);
+                    });
+    }
+    template <typename F>
+    Status try_get_certificate_reputation_async(const std::string& sha1, F&& callback,
+                                                const std::string& public_key_sha1 = "", Timeout timeout = {}) {
+        return send(std::forward<F>(callback), timeout,
+                    [&](dxltie_client_t* c, uint32_t ms, dxltie_response_fn fn, void* data, dxltie_free_fn free_fn) {
+                        return dxltie_get_certificate_reputation_async(c, sha1.c_str(),
+                                                                       detail::c_or_null(public_key_sha1), ms, fn,
+                                                                       data, free_fn);
+                    });
+    }
+    template <typename F>
+    Status try_set_certificate_reputation_async(int32_t trust_level, const std::string& sha1, F&& callback,
+                                                const std::string& public_key_sha1 = "",
+                                                const std::string& comment = "", Timeout timeout = {}) {
+        return send(std::forward<F>(callback), timeout,
+                    [&](dxltie_client_t* c, uint32_t ms, dxltie_response_fn fn, void* data, dxltie_free_fn free_fn) {
+                        return dxltie_set_certificate_reputation_async(c, trust_level, sha1.c_str(),
+                                                                       detail::c_or_null(public_key_sha1),
+                                                                       comment.c_str(), ms, fn, data, free_fn);
+                    });
+    }
+    template <typename F>
+    Status try_get_certificate_first_references_async(const std::string& sha1, F&& callback,
+                                                      const std::string& public_key_sha1 = "",
                                                       int64_t query_limit = 500, Timeout timeout = {}) {
-        dxltie_first_references_t* out = nullptr;
-        detail::check(dxltie_get_certificate_first_references(
-            handle(), sha1.c_str(), detail::c_or_null(public_key_sha1), query_limit, wait(timeout), &out));
-        std::unique_ptr<dxltie_first_references_t, void (*)(dxltie_first_references_t*)> owned(
-            out, dxltie_first_references_free);
-        return detail::str(owned->json);
+        return send(std::forward<F>(callback), timeout,
+                    [&](dxltie_client_t* c, uint32_t ms, dxltie_response_fn fn, void* data, dxltie_free_fn free_fn) {
+                        return dxltie_get_certificate_first_references_async(c, sha1.c_str(),
+                                                                             detail::c_or_null(public_key_sha1),
+                                                                             query_limit, ms, fn, data, free_fn);
+                    });
     }
 
-    // -- event callbacks ----------------------------------------------------------------------
+    // -- event callbacks (error-returning) ----------------------------------------------------
 
-    Registration on_file_detection(std::function<void(const Detection&)> callback) {
+    Result<Registration> try_on_file_detection(std::function<void(const Detection&)> callback) {
         return add<Detection, dxltie_detection_t>(dxltie_add_file_detection_callback, std::move(callback));
     }
-    Registration on_file_first_instance(std::function<void(const FirstInstance&)> callback) {
+    Result<Registration> try_on_file_first_instance(std::function<void(const FirstInstance&)> callback) {
         return add<FirstInstance, dxltie_first_instance_t>(dxltie_add_file_first_instance_callback,
                                                            std::move(callback));
     }
-    Registration on_file_reputation_change(std::function<void(const ReputationChange&)> callback) {
+    Result<Registration> try_on_file_reputation_change(std::function<void(const ReputationChange&)> callback) {
         return add<ReputationChange, dxltie_reputation_change_t>(dxltie_add_file_reputation_change_callback,
                                                                  std::move(callback));
     }
-    Registration on_certificate_reputation_change(std::function<void(const ReputationChange&)> callback) {
+    Result<Registration> try_on_certificate_reputation_change(std::function<void(const ReputationChange&)> callback) {
         return add<ReputationChange, dxltie_reputation_change_t>(dxltie_add_certificate_reputation_change_callback,
                                                                  std::move(callback));
     }
     /// Events of `kind` (DXLTIE_EVENT_KIND_*) as the JSON of the dictionary Python receives.
+    Result<Registration> try_on_json_event(dxltie_event_kind_t kind, std::function<void(const JsonEvent&)> callback) {
+        return add<JsonEvent, dxltie_json_event_t>(
+            [kind](dxltie_client_t* c, dxltie_json_fn fn, void* data, dxltie_free_fn free_fn, uint64_t* id) {
+                return dxltie_add_json_callback(c, kind, fn, data, free_fn, id);
+            },
+            std::move(callback));
+    }
+    /// Observes connection state changes (DXLTIE_STATE_*) until the client is freed, replacing
+    /// the function an earlier call set (which is deleted after its last call).
+    Status try_on_state_change(std::function<void(dxltie_connection_state_t)> callback) {
+        Status status = live();
+        if (!status) return status;
+        using T = detail::StateTrampoline;
+        std::unique_ptr<T::Function> user_data(new T::Function(std::move(callback)));
+        status = detail::check(dxltie_client_set_state_callback(state_->handle, &T::call, user_data.get(), &T::free));
+        if (status) user_data.release();  // the library frees it; on failure the caller keeps it
+        return status;
+    }
+
+#if DXLTIE_HPP_EXCEPTIONS
+    // -- the throwing form (not declared without exceptions) ----------------------------------
+
+    /// Connects and waits until every subscription is confirmed (at most `timeout`).
+    void connect(std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+        detail::raise_if(try_connect(timeout));
+    }
+    void disconnect() { detail::raise_if(try_disconnect()); }
+    Stats stats() const { return detail::unwrap(try_stats()); }
+    void set_response_timeout(std::chrono::milliseconds timeout) {
+        detail::raise_if(try_set_response_timeout(timeout));
+    }
+
+    std::vector<Reputation> get_file_reputation(const Hashes& hashes, Timeout timeout = {}) {
+        return detail::unwrap(try_get_file_reputation(hashes, timeout));
+    }
+    /// The providerId map as JSON (keys "1", "3", ...).
+    std::string get_file_reputation_json(const Hashes& hashes, Timeout timeout = {}) {
+        return detail::unwrap(try_get_file_reputation_json(hashes, timeout));
+    }
+    void set_file_reputation(int32_t trust_level, const Hashes& hashes, const std::string& filename = "",
+                             const std::string& comment = "", Timeout timeout = {}) {
+        detail::raise_if(try_set_file_reputation(trust_level, hashes, filename, comment, timeout));
+    }
+    /// An External provider reputation (a DXL event: no response, no timeout).
+    void set_external_file_reputation(int32_t trust_level, const Hashes& hashes, uint64_t file_type = 0,
+                                      const std::string& filename = "", const std::string& comment = "") {
+        detail::raise_if(try_set_external_file_reputation(trust_level, hashes, file_type, filename, comment));
+    }
+    std::vector<FirstReference> get_file_first_references(const Hashes& hashes, int64_t query_limit = 500,
+                                                          Timeout timeout = {}) {
+        return detail::unwrap(try_get_file_first_references(hashes, query_limit, timeout));
+    }
+    /// The `agents` list as JSON.
+    std::string get_file_first_references_json(const Hashes& hashes, int64_t query_limit = 500,
+                                               Timeout timeout = {}) {
+        return detail::unwrap(try_get_file_first_references_json(hashes, query_limit, timeout));
+    }
+    /// `public_key_sha1` empty: absent.
+    std::vector<Reputation> get_certificate_reputation(const std::string& sha1, const std::string& public_key_sha1 = "",
+                                                       Timeout timeout = {}) {
+        return detail::unwrap(try_get_certificate_reputation(sha1, public_key_sha1, timeout));
+    }
+    std::string get_certificate_reputation_json(const std::string& sha1, const std::string& public_key_sha1 = "",
+                                                Timeout timeout = {}) {
+        return detail::unwrap(try_get_certificate_reputation_json(sha1, public_key_sha1, timeout));
+    }
+    void set_certificate_reputation(int32_t trust_level, const std::string& sha1,
+                                    const std::string& public_key_sha1 = "", const std::string& comment = "",
+                                    Timeout timeout = {}) {
+        detail::raise_if(try_set_certificate_reputation(trust_level, sha1, public_key_sha1, comment, timeout));
+    }
+    std::vector<FirstReference> get_certificate_first_references(const std::string& sha1,
+                                                                 const std::string& public_key_sha1 = "",
+                                                                 int64_t query_limit = 500, Timeout timeout = {}) {
+        return detail::unwrap(try_get_certificate_first_references(sha1, public_key_sha1, query_limit, timeout));
+    }
+    /// The `agents` list as JSON.
+    std::string get_certificate_first_references_json(const std::string& sha1, const std::string& public_key_sha1 = "",
+                                                      int64_t query_limit = 500, Timeout timeout = {}) {
+        return detail::unwrap(try_get_certificate_first_references_json(sha1, public_key_sha1, query_limit, timeout));
+    }
+
+    /// The asynchronous requests: as the try_ forms, throwing dxltie::Error (std::out_of_range
+    /// for a timeout beyond uint32_t ms) when the request cannot be sent; the callable has then
+    /// been destroyed, never called.
+    template <typename F>
+    void get_file_reputation_async(const Hashes& hashes, F&& callback, Timeout timeout = {}) {
+        detail::raise_if(try_get_file_reputation_async(hashes, std::forward<F>(callback), timeout));
+    }
+    template <typename F>
+    void set_file_reputation_async(int32_t trust_level, const Hashes& hashes, F&& callback,
+                                   const std::string& filename = "", const std::string& comment = "",
+                                   Timeout timeout = {}) {
+        detail::raise_if(
+            try_set_file_reputation_async(trust_level, hashes, std::forward<F>(callback), filename, comment, timeout));
+    }
+    template <typename F>
+    void get_file_first_references_async(const Hashes& hashes, F&& callback, int64_t query_limit = 500,
+                                         Timeout timeout = {}) {
+        detail::raise_if(try_get_file_first_references_async(hashes, std::forward<F>(callback), query_limit, timeout));
+    }
+    template <typename F>
+    void get_certificate_reputation_async(const std::string& sha1, F&& callback,
+                                          const std::string& public_key_sha1 = "", Timeout timeout = {}) {
+        detail::raise_if(
+            try_get_certificate_reputation_async(sha1, std::forward<F>(callback), public_key_sha1, timeout));
+    }
+    template <typename F>
+    void set_certificate_reputation_async(int32_t trust_level, const std::string& sha1, F&& callback,
+                                          const std::string& public_key_sha1 = "", const std::string& comment = "",
+                                          Timeout timeout = {}) {
+        detail::raise_if(try_set_certificate_reputation_async(trust_level, sha1, std::forward<F>(callback),
+                                                              public_key_sha1, comment, timeout));
+    }
+    template <typename F>
+    void get_certificate_first_references_async(const std::string& sha1, F&& callback,
+                                                const std::string& public_key_sha1 = "", int64_t query_limit = 500,
+                                                Timeout timeout = {}) {
+        detail::raise_if(try_get_certificate_first_references_async(sha1, std::forward<F>(callback), public_key_sha1,
+                                                                    query_limit, timeout));
+    }
+
+    Registration on_file_detection(std::function<void(const Detection&)> callback) {
+        return detail::unwrap(try_on_file_detection(std::move(callback)));
+    }
+    Registration on_file_first_instance(std::function<void(const FirstInstance&)> callback) {
+        return detail::unwrap(try_on_file_first_instance(std::move(callback)));
+    }
+    Registration on_file_reputation_change(std::function<void(const ReputationChange&)> callback) {
+        return detail::unwrap(try_on_file_reputation_change(std::move(callback)));
+    }
+    Registration on_certificate_reputation_change(std::function<void(const ReputationChange&)> callback) {
+        return detail::unwrap(try_on_certificate_reputation_change(std::move(callback)));
+    }
+    /// Events of `kind` (DXLTIE_EVENT_KIND_*) as the JSON of the dictionary Python receives.
     Registration on_json_event(dxltie_event_kind_t kind, std::function<void(const JsonEvent&)> callback) {
-        using T = detail::Trampoline<JsonEvent, dxltie_json_event_t>;
-        auto* user_data = new T::Function(std::move(callback));
-        uint64_t id = 0;
-        dxltie_result_t rc = dxltie_add_json_callback(handle(), kind, &T::call, user_data, &T::free, &id);
-        if (rc != DXLTIE_OK) {
-            delete user_data;  // on failure the caller keeps its user data
-            detail::throw_last(rc);
-        }
-        return Registration(state_, id);
+        return detail::unwrap(try_on_json_event(kind, std::move(callback)));
     }
     /// Observes connection state changes (DXLTIE_STATE_*) until the client is freed.
     void on_state_change(std::function<void(dxltie_connection_state_t)> callback) {
-        auto* user_data = new detail::StateTrampoline::Function(std::move(callback));
-        dxltie_result_t rc = dxltie_client_set_state_callback(handle(), &detail::StateTrampoline::call, user_data,
-                                                              &detail::StateTrampoline::free);
-        if (rc != DXLTIE_OK) {
-            delete user_data;
-            detail::throw_last(rc);
-        }
+        detail::raise_if(try_on_state_change(std::move(callback)));
     }
+#endif
 
     dxltie_client_t* get() const noexcept { return state_ ? state_->handle : nullptr; }
 
 private:
+    explicit Client(std::shared_ptr<detail::ClientState> state) : state_(std::move(state)) {}
+
+    Status live() const {
+        if (!state_) return Status(DXLTIE_E_NULL_ARG, "use of a moved-from dxltie::Client");
+        return Status();
+    }
+
+    Status wait_ms(const Timeout& timeout, uint32_t& ms) const {
+        return detail::to_u32((timeout ? *timeout : response_timeout_).count(), "timeout ms", ms);
+    }
+
+    /// A request without a result: `fn(handle, timeout_ms)`.
+    template <typename Fn>
+    Status call(const Timeout& timeout, Fn fn) {
+        uint32_t ms = 0;
+        Status status = live();
+        if (status) status = wait_ms(timeout, ms);
+        if (!status) return status;
+        return detail::check(fn(state_->handle, ms));
+    }
+
+    /// A request with a result the library allocates: `fn(handle, timeout_ms, &out)`; the result is
+    /// copied and freed.
+    template <typename Out, typename Fn>
+    auto request(const Timeout& timeout, Fn fn) -> Result<decltype(detail::take(static_cast<Out*>(nullptr)))> {
+        uint32_t ms = 0;
+        Status status = live();
+        if (status) status = wait_ms(timeout, ms);
+        if (!status) return status;
+        Out* out = nullptr;
+        status = detail::check(fn(state_->handle, ms, &out));
+        if (!status) return status;
+        return detail::take(out);
+    }
+
+    /// An asynchronous request: `send_fn(handle, timeout_ms, callback, user_data, free_user_data)`.
+    template <typename F, typename SendFn>
+    Status send(F&& callback, const Timeout& timeout, SendFn send_fn) {
+        using Function = std::decay_t<F>;
+        static_assert(std::is_invocable_v<Function&, Response&&>,
+                      "the callback of an asynchronous request must be callable with a dxltie::Response&&");
+        using Call = detail::AsyncCall<Function>;
+        // The callable is taken either way: on failure it is destroyed here, never called.
+        std::unique_ptr<Call> user_data(new Call{std::forward<F>(callback)});
+        uint32_t ms = 0;
+        Status status = live();
+        if (status) status = wait_ms(timeout, ms);
+        if (status) status = detail::check(send_fn(state_->handle, ms, &Call::call, user_data.get(), &Call::free));
+        // Sent: the library owns it now and frees it through Call::free after the one call.
+        // Not sent: the library neither calls nor frees it; the unique_ptr deletes it, after the
+        // library's message was read (the callable's destructor may call the library).
+        if (status) user_data.release();
+        return status;
+    }
+
     template <typename E, typename CEvent, typename AddFn>
-    Registration add(AddFn add_fn, std::function<void(const E&)> callback) {
+    Result<Registration> add(AddFn add_fn, std::function<void(const E&)> callback) {
+        Status status = live();
+        if (!status) return status;
         using T = detail::Trampoline<E, CEvent>;
-        auto* user_data = new typename T::Function(std::move(callback));
+        std::unique_ptr<typename T::Function> user_data(new typename T::Function(std::move(callback)));
         uint64_t id = 0;
-        dxltie_result_t rc = add_fn(handle(), &T::call, user_data, &T::free, &id);
-        if (rc != DXLTIE_OK) {
-            delete user_data;
-            detail::throw_last(rc);
-        }
+        status = detail::check(add_fn(state_->handle, &T::call, user_data.get(), &T::free, &id));
+        if (!status) return status;  // on failure the caller keeps its user data: deleted here
+        user_data.release();
         return Registration(state_, id);
     }
-
-    dxltie_client_t* handle() const {
-        if (!state_) throw Error(DXLTIE_E_NULL_ARG, "use of a moved-from dxltie::Client");
-        return state_->handle;
-    }
-
-    static uint32_t ms(std::chrono::milliseconds timeout) { return detail::to_u32(timeout.count(), "timeout ms"); }
-    uint32_t wait(const Timeout& timeout) const { return ms(timeout ? *timeout : response_timeout_); }
 
     std::shared_ptr<detail::ClientState> state_;
     std::chrono::milliseconds response_timeout_ = default_response_timeout;
@@ -739,37 +1315,140 @@ private:
 
 /// "dxltie <version>" of the loaded library.
 inline std::string version() { return dxltie_version(); }
+/// The loaded library's version numbers (DXLTIE_VERSION_MAJOR/MINOR/PATCH are the header's: a
+/// field or function added in minor M is there when version_minor() >= M, same major).
+inline uint32_t version_major() noexcept { return dxltie_version_major(); }
+inline uint32_t version_minor() noexcept { return dxltie_version_minor(); }
+inline uint32_t version_patch() noexcept { return dxltie_version_patch(); }
 
 /// JSON re-formatted as the Python samples print it (sorted keys, four-space indentation).
-inline std::string json_pretty(const std::string& json) {
+inline Result<std::string> try_json_pretty(const std::string& json) {
     char* out = nullptr;
-    detail::check(dxltie_json_pretty(json.c_str(), &out));
+    Status status = detail::check(dxltie_json_pretty(json.c_str(), &out));
+    if (!status) return status;
     return detail::take(out);
 }
 
 /// A packed server version attribute ("73183493944770750" → 1.4.0.190).
-inline ServerVersion to_version(const std::string& packed) {
+inline Result<ServerVersion> try_to_version(const std::string& packed) {
     dxltie_server_version_t v;
-    detail::check(dxltie_to_version(packed.c_str(), &v));
+    Status status = detail::check(dxltie_to_version(packed.c_str(), &v));
+    if (!status) return status;
     return ServerVersion{v.major, v.minor, v.patch, v.build};
 }
 
 /// An aggregate attribute (CHILD_FILE_REPS, PARENT_FILE_REPS).
-inline dxltie_aggregate_t to_aggregate(const std::string& base64) {
+inline Result<dxltie_aggregate_t> try_to_aggregate(const std::string& base64) {
     dxltie_aggregate_t out;
-    detail::check(dxltie_to_aggregate(base64.c_str(), &out));
+    Status status = detail::check(dxltie_to_aggregate(base64.c_str(), &out));
+    if (!status) return status;
     return out;
 }
 
 /// An epoch in local time ("%Y-%m-%d %H:%M:%S" unless `format` is given).
-inline std::string to_localtime_string(int64_t epoch, const std::string& format = "") {
+inline Result<std::string> try_to_localtime_string(int64_t epoch, const std::string& format = "") {
     char* out = nullptr;
-    detail::check(dxltie_to_localtime_string(epoch, format.empty() ? nullptr : format.c_str(), &out));
+    Status status = detail::check(dxltie_to_localtime_string(epoch, format.empty() ? nullptr : format.c_str(), &out));
+    if (!status) return status;
     return detail::take(out);
 }
 
 inline bool is_valid_trust_level(int64_t trust_level) { return dxltie_is_valid_trust_level(trust_level); }
 inline bool is_valid_file_type(uint64_t file_type) { return dxltie_is_valid_file_type(file_type); }
+
+/// The "definitive reputation" check of the external-reputation sample: true when a provider
+/// other than External gives a trust level other than NOT_SET and UNKNOWN.
+inline bool has_definitive_reputation(const std::vector<Reputation>& reputations) {
+    std::vector<std::vector<dxltie_attribute_t>> attributes;
+    std::vector<dxltie_reputation_t> items;
+    attributes.reserve(reputations.size());
+    items.reserve(reputations.size());
+    for (const auto& r : reputations) {
+        std::vector<dxltie_attribute_t>& views = attributes.emplace_back();
+        for (const auto& a : r.attributes) views.push_back({a.id.c_str(), a.value.c_str()});
+        items.push_back({r.provider_id, r.trust_level, r.create_date, views.data(), views.size()});
+    }
+    const dxltie_reputations_t list{items.data(), items.size(), nullptr};
+    return dxltie_has_definitive_reputation(&list);
+}
+
+#if DXLTIE_HPP_EXCEPTIONS
+inline std::string json_pretty(const std::string& json) { return detail::unwrap(try_json_pretty(json)); }
+inline ServerVersion to_version(const std::string& packed) { return detail::unwrap(try_to_version(packed)); }
+inline dxltie_aggregate_t to_aggregate(const std::string& base64) { return detail::unwrap(try_to_aggregate(base64)); }
+inline std::string to_localtime_string(int64_t epoch, const std::string& format = "") {
+    return detail::unwrap(try_to_localtime_string(epoch, format));
+}
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Logging
+// ---------------------------------------------------------------------------------------------
+
+/// Receives one log record of the library: its level (DXLTIE_LOG_*), the module it comes from
+/// and the message (copies). Runs on whichever library thread logs.
+using LogFunction =
+    std::function<void(dxltie_log_level_t level, const std::string& target, const std::string& message)>;
+
+namespace detail {
+struct LogSlot {
+    std::mutex setting;  // one set_log_callback at a time
+    std::mutex mutex;    // guards `function` (never held while calling into the library)
+    std::shared_ptr<const LogFunction> function;
+};
+inline LogSlot& log_slot() {
+    // Never destroyed: a library thread may log while the process runs its static destructors.
+    static LogSlot* slot = new LogSlot;
+    return *slot;
+}
+inline void log_trampoline(void*, dxltie_log_level_t level, const char* target, const char* message) noexcept {
+    std::shared_ptr<const LogFunction> function;
+    {
+        std::lock_guard<std::mutex> lock(log_slot().mutex);
+        function = log_slot().function;
+    }
+    // A replaced function finishes the calls it started and is deleted after the last one.
+    if (function && *function) guarded([&] { (*function)(level, str(target), str(message)); });
+}
+}  // namespace detail
+
+/// Sends the library's log records up to `max_level` (DXLTIE_LOG_ERROR ... DXLTIE_LOG_TRACE) to
+/// `function`, process-wide, replacing the previous one; an empty function stops them. Keep it
+/// short, and call no dxltie function from it (not even set_log_callback). An unknown level gives
+/// DXLTIE_E_INVALID_ARG and changes nothing.
+inline Status try_set_log_callback(LogFunction function, dxltie_log_level_t max_level = DXLTIE_LOG_INFO) {
+    detail::LogSlot& slot = detail::log_slot();
+    std::lock_guard<std::mutex> setting(slot.setting);
+    std::shared_ptr<const LogFunction> next;
+    if (function) next = std::make_shared<const LogFunction>(std::move(function));
+    Status status = detail::check(
+        dxltie_set_log_callback(next ? &detail::log_trampoline : nullptr, nullptr, max_level));
+    if (!status) return status;
+    std::shared_ptr<const LogFunction> previous;
+    {
+        std::lock_guard<std::mutex> lock(slot.mutex);
+        previous = std::exchange(slot.function, std::move(next));
+    }
+    return status;  // `previous` goes here, or after its last running call
+}
+
+/// Stops sending log records to the function set with set_log_callback.
+inline void clear_log_callback() noexcept {
+    detail::LogSlot& slot = detail::log_slot();
+    std::lock_guard<std::mutex> setting(slot.setting);
+    (void)dxltie_set_log_callback(nullptr, nullptr, DXLTIE_LOG_ERROR);
+    std::shared_ptr<const LogFunction> previous;
+    {
+        std::lock_guard<std::mutex> lock(slot.mutex);
+        previous.swap(slot.function);
+    }
+}
+
+#if DXLTIE_HPP_EXCEPTIONS
+inline void set_log_callback(LogFunction function, dxltie_log_level_t max_level = DXLTIE_LOG_INFO) {
+    detail::raise_if(try_set_log_callback(std::move(function), max_level));
+}
+#endif
 
 }  // namespace dxltie
 

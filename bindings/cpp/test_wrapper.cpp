@@ -5,35 +5,23 @@
 // Usage: test_wrapper <dxlclient.config>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <type_traits>
 
 #include "dxltie.hpp"
+#include "test_support.hpp"
+
+static_assert(DXLTIE_HPP_EXCEPTIONS == 1, "test_wrapper is the exceptions-on build");
 
 namespace {
 
-int failures = 0;
-
-#define CHECK(cond)                                                                \
-    do {                                                                           \
-        if (!(cond)) {                                                             \
-            std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-            failures++;                                                            \
-        }                                                                          \
-    } while (0)
-
-const dxltie::Hashes notepad = {
-    {DXLTIE_HASH_TYPE_MD5, "f2c7bb8acc97f92e987a2d4087d021b1"},
-    {DXLTIE_HASH_TYPE_SHA1, "7eb0139d2175739b3ccb0d1110067820be6abd29"},
-    {DXLTIE_HASH_TYPE_SHA256, "142e1d688ef0568370c37187fd9f2351d7ddeda574f8bfa9b0fa4ef42db85aa2"},
-};
-const std::string cert_sha1 = "6eae26db8c13182a7947982991b4321732cc3de2";
-const std::string cert_pk_sha1 = "3b87a2d6f39770160364b79a152fcc73bae27adf";
-const std::string agent_1 = "{3a6f574a-3e6f-436d-acd4-bcde336b054d}";
+using namespace test;
 
 /// Runs `fn`, expecting a dxltie::Error; returns it (code 0 if none was thrown).
 template <typename F>
@@ -45,28 +33,6 @@ dxltie::Error error_of(F fn) {
     }
     return dxltie::Error(DXLTIE_OK, "no error");
 }
-
-/// Counts calls and wakes waiters.
-struct Counter {
-    std::mutex mutex;
-    std::condition_variable changed;
-    int count = 0;
-    void bump() {
-        std::lock_guard<std::mutex> lock(mutex);
-        count++;
-        changed.notify_all();
-    }
-    bool wait_for(int n, std::chrono::seconds timeout = std::chrono::seconds(10)) {
-        std::unique_lock<std::mutex> lock(mutex);
-        return changed.wait_for(lock, timeout, [&] { return count >= n; });
-    }
-    int get() {
-        std::lock_guard<std::mutex> lock(mutex);
-        return count;
-    }
-};
-
-bool starts_with(const std::string& text, const std::string& prefix) { return text.rfind(prefix, 0) == 0; }
 
 void requests(dxltie::Client& client) {
     auto reps = client.get_file_reputation(notepad);
@@ -120,6 +86,316 @@ void requests(dxltie::Client& client) {
     CHECK(refused && client.response_timeout() == std::chrono::seconds(30));
     client.set_response_timeout(std::chrono::seconds(45));
     CHECK(client.response_timeout() == std::chrono::seconds(45));
+}
+
+// Every asynchronous request, in the throwing form: each callback fires exactly once, on the
+// dispatcher thread, with the right result; the callable is destroyed exactly once, after that.
+void async_requests(dxltie::Client& client) {
+    const int constructed = Tracked::constructed, destroyed = Tracked::destroyed;
+    CHECK(Tracked::live() == 0);
+    Responses<op_count> got;
+    client.get_file_reputation_async(notepad, recorder(got, get_file_rep));
+    client.set_file_reputation_async(DXLTIE_TRUST_LEVEL_KNOWN_TRUSTED, notepad, recorder(got, set_file_rep),
+                                     "notepad.exe", "async from C++");
+    client.get_file_first_references_async(notepad, recorder(got, get_file_refs), 7);
+    client.get_certificate_reputation_async(cert_sha1, recorder(got, get_cert_rep), cert_pk_sha1);
+    client.set_certificate_reputation_async(DXLTIE_TRUST_LEVEL_MOST_LIKELY_TRUSTED, cert_sha1,
+                                            recorder(got, set_cert_rep), cert_pk_sha1, "async");
+    client.get_certificate_first_references_async(cert_sha1, recorder(got, get_cert_refs), "", 3,
+                                                  std::chrono::seconds(10));
+    CHECK(got.wait_all());
+    // The library frees each callable right after its call: then no copy is left.
+    CHECK(wait_until([] { return Tracked::live() == 0; }));
+    // A synchronous round trip later, still exactly one call each.
+    CHECK(client.get_file_reputation(notepad).size() == 2);
+    for (size_t op = 0; op < op_count; op++) {
+        CHECK(got.calls_of(op) == 1);
+        if (got.responses[op]) check_success(static_cast<Op>(op), *got.responses[op]);
+        CHECK(got.threads[op] != std::this_thread::get_id());
+        CHECK(got.threads[op] == got.threads[0]);  // the one dispatcher thread
+    }
+    CHECK(Tracked::constructed - constructed == Tracked::destroyed - destroyed);
+    CHECK(Tracked::constructed - constructed >= op_count);
+
+    // Failures reported through the callback: service errors and a timeout.
+    Responses<3> errors;
+    client.get_file_reputation_async(not_found, recorder(errors, 0));
+    client.get_certificate_reputation_async(no_service_sha1, recorder(errors, 1));
+    client.get_certificate_first_references_async(never_answered_sha1, recorder(errors, 2), "", 500,
+                                                  std::chrono::milliseconds(300));
+    CHECK(errors.wait_all());
+    CHECK(wait_until([] { return Tracked::live() == 0; }));
+    CHECK(errors.total_calls() == 3);
+    if (errors.responses[0]) check_not_found(*errors.responses[0]);
+    if (errors.responses[1]) check_no_service(*errors.responses[1]);
+    if (errors.responses[2]) check_timeout(*errors.responses[2]);
+
+    // Other callables: a std::function lvalue (copied: the caller's stays usable), a move-only
+    // lambda, a plain function object taking const Response&.
+    Counter calls;
+    std::function<void(const dxltie::Response&)> function = [&](const dxltie::Response& r) {
+        CHECK(r.ok());
+        calls.bump();
+    };
+    client.get_file_reputation_async(notepad, function);
+    CHECK(static_cast<bool>(function));
+    auto owned = std::make_unique<int>(42);
+    client.get_certificate_reputation_async(cert_sha1, [&, owned = std::move(owned)](dxltie::Response&& r) {
+        CHECK(r.ok() && *owned == 42);
+        calls.bump();
+    });
+    // A request from inside a response callback, and an exception escaping one (reported to
+    // the handler; the callable is still freed once).
+    Counter thrown;
+    dxltie::set_callback_exception_handler([&](std::exception_ptr) { thrown.bump(); });
+    client.get_file_first_references_async(notepad, [&client, &calls, token = Tracked()](dxltie::Response r) {
+        CHECK(r.ok());
+        client.get_file_reputation_async(notepad, [&calls, token = Tracked()](dxltie::Response inner) {
+            CHECK(inner.ok() && inner.reputations.size() == 2);
+            calls.bump();
+            throw std::runtime_error("from a response callback");
+        });
+        calls.bump();
+    });
+    CHECK(calls.wait_for(4) && thrown.wait_for(1));
+    CHECK(wait_until([] { return Tracked::live() == 0; }));
+    dxltie::set_callback_exception_handler(nullptr);
+}
+
+// A request that cannot be sent: the callable is never called and destroyed before the call
+// returns (the throwing form throws, the try_ form returns the status).
+void async_failures(dxltie::Client& client, const std::string& config_path) {
+    Responses<op_count> got;
+    const int before = Tracked::live();
+    auto refused = [&](auto send) {
+        dxltie::Error e = error_of(send);
+        CHECK(Tracked::live() == before);  // destroyed by the wrapper already
+        return e.code();
+    };
+    CHECK(refused([&] { client.get_file_reputation_async(bad_hex, recorder(got, get_file_rep)); }) ==
+          DXLTIE_E_INVALID_ARG);
+    CHECK(refused([&] { client.set_file_reputation_async(99, bad_hex, recorder(got, set_file_rep)); }) ==
+          DXLTIE_E_INVALID_ARG);
+    CHECK(refused([&] { client.get_file_first_references_async(bad_hex, recorder(got, get_file_refs)); }) ==
+          DXLTIE_E_INVALID_ARG);
+    CHECK(refused([&] { client.get_certificate_reputation_async("abc", recorder(got, get_cert_rep)); }) ==
+          DXLTIE_E_INVALID_ARG);
+    CHECK(refused([&] { client.set_certificate_reputation_async(99, "abc", recorder(got, set_cert_rep)); }) ==
+          DXLTIE_E_INVALID_ARG);
+    CHECK(refused([&] { client.get_certificate_first_references_async("xyz", recorder(got, get_cert_refs)); }) ==
+          DXLTIE_E_INVALID_ARG);
+    dxltie::Error e = error_of([&] { client.get_file_reputation_async(bad_hex, recorder(got, 0)); });
+    CHECK(e.message() == "Odd-length string");
+
+    // The try_ forms.
+    dxltie::Status s = client.try_get_file_reputation_async(bad_hex, recorder(got, get_file_rep));
+    CHECK(s.code() == DXLTIE_E_INVALID_ARG && s.message() == "Odd-length string" && Tracked::live() == before);
+    s = client.try_get_certificate_first_references_async("abc", recorder(got, get_cert_refs), cert_pk_sha1, 5);
+    CHECK(s.code() == DXLTIE_E_INVALID_ARG && Tracked::live() == before);
+
+    // A timeout the C API cannot hold: std::out_of_range, or DXLTIE_E_INVALID_ARG from try_.
+    bool out_of_range = false;
+    try {
+        client.get_file_reputation_async(notepad, recorder(got, get_file_rep), std::chrono::milliseconds(-1));
+    } catch (const std::out_of_range&) {
+        out_of_range = true;
+    }
+    CHECK(out_of_range && Tracked::live() == before);
+    s = client.try_set_certificate_reputation_async(99, cert_sha1, recorder(got, set_cert_rep), "", "",
+                                                    std::chrono::milliseconds(1LL << 33));
+    CHECK(s.code() == DXLTIE_E_INVALID_ARG && contains(s.message(), "out of range") && Tracked::live() == before);
+
+    // A client that is not connected, and a moved-from one.
+    {
+        dxltie::Client idle(dxltie::Config::from_file(config_path));
+        CHECK(refused([&] { idle.get_file_reputation_async(notepad, recorder(got, get_file_rep)); }) ==
+              DXLTIE_E_NOT_CONNECTED);
+        s = idle.try_set_file_reputation_async(99, notepad, recorder(got, set_file_rep));
+        CHECK(s.code() == DXLTIE_E_NOT_CONNECTED && Tracked::live() == before);
+        dxltie::Client taken = std::move(idle);
+        CHECK(refused([&] { idle.get_certificate_reputation_async(cert_sha1, recorder(got, get_cert_rep)); }) ==
+              DXLTIE_E_NULL_ARG);
+    }
+    // Nothing was called, even later.
+    CHECK(client.get_file_reputation(notepad).size() == 2);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK(got.total_calls() == 0);
+
+    // Requests still waiting when their client goes: each called once, before the destructor
+    // returns, with the connection's end (DXLTIE_E_NOT_CONNECTED or DXLTIE_E_SHUTDOWN), then freed.
+    Responses<2> pending;
+    {
+        dxltie::Client other(dxltie::Config::from_file(config_path));
+        other.connect(std::chrono::seconds(10));
+        other.get_file_reputation_async(never_answered, recorder(pending, 0), std::chrono::minutes(10));
+        other.get_certificate_first_references_async(never_answered_sha1, recorder(pending, 1));
+        CHECK(Tracked::live() == before + 2);
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        CHECK(pending.total_calls() == 0);
+    }
+    CHECK(pending.total_calls() == 2 && pending.calls_of(0) == 1 && Tracked::live() == before);
+    for (size_t i = 0; i < 2; i++)
+        CHECK(pending.responses[i] && (pending.responses[i]->status.code() == DXLTIE_E_NOT_CONNECTED ||
+                                       pending.responses[i]->status.code() == DXLTIE_E_SHUTDOWN));
+}
+
+// The error-returning form next to the throwing one.
+void error_returning(dxltie::Client& client, const std::string& config_path) {
+    dxltie::Result<std::vector<dxltie::Reputation>> reps = client.try_get_file_reputation(notepad);
+    CHECK(reps.ok() && reps && reps.status().ok() && reps->size() == 2 && (*reps)[0].trust_level == 99);
+    CHECK(reps.value().size() == 2);
+    auto missing = client.try_get_file_reputation(not_found);
+    CHECK(!missing && missing.code() == DXLTIE_E_SERVICE_ERROR && missing.message() == "Could not find reputation");
+    CHECK(missing.status().to_string() == "Error: Could not find reputation (0)");
+    CHECK(missing.value_or(std::vector<dxltie::Reputation>{}).empty());
+    dxltie::Error e = error_of([&] { (void)missing.value(); });  // value() throws what the throwing form throws
+    CHECK(e.is_service_error() && e.status().message() == "Could not find reputation" &&
+          std::string(e.what()) == missing.status().to_string());
+
+    CHECK(client.try_get_file_reputation_json(notepad).value_or("") == client.get_file_reputation_json(notepad));
+    auto refs = client.try_get_file_first_references(notepad, 7);
+    CHECK(refs && refs->size() == 2 && (*refs)[0].agent_guid == agent_1);
+    CHECK(contains(client.try_get_file_first_references_json(notepad).value_or(""), agent_1));
+    auto cert = client.try_get_certificate_reputation(no_service_sha1);
+    CHECK(cert.status().service_error_code() == 0x80000001u);
+    CHECK(contains(client.try_get_certificate_reputation_json(cert_sha1, cert_pk_sha1).value_or(""), "\"4\""));
+    CHECK(client.try_get_certificate_first_references(cert_sha1).value_or({}).size() == 2);
+    // Now a function of the C API (it used to be derived from the list).
+    CHECK(contains(client.try_get_certificate_first_references_json(cert_sha1, cert_pk_sha1, 3).value_or(""),
+                   agent_1));
+    auto timeout = client.try_get_certificate_first_references(never_answered_sha1, "", 500,
+                                                               std::chrono::milliseconds(300));
+    CHECK(timeout.status().is_timeout());
+    CHECK(client.try_set_file_reputation(99, notepad, "notepad.exe", "try").ok());
+    CHECK(client.try_set_certificate_reputation(85, cert_sha1, cert_pk_sha1, "try").ok());
+    CHECK(client.try_set_external_file_reputation(DXLTIE_TRUST_LEVEL_MIGHT_BE_TRUSTED, notepad).ok());
+    dxltie::Status s = client.try_set_external_file_reputation(DXLTIE_TRUST_LEVEL_NOT_SET, notepad);
+    CHECK(s.code() == DXLTIE_E_INVALID_ARG && s.message() == "TrustLevel was not specified" && !s);
+    s = client.try_set_file_reputation(99, bad_hex);
+    CHECK(s.code() == DXLTIE_E_INVALID_ARG && s.message() == "Odd-length string");
+    auto stats = client.try_stats();
+    CHECK(stats && stats->struct_size == sizeof(dxltie::Stats) && stats->received > 0);
+
+    // The response timeout: refused below 30 s (std::invalid_argument in the throwing form).
+    s = client.try_set_response_timeout(std::chrono::seconds(29));
+    CHECK(s.code() == DXLTIE_E_INVALID_ARG && contains(s.message(), "30"));
+    bool invalid = false;
+    try {
+        dxltie::Result<int> failed(s);
+        (void)failed.value();
+    } catch (const std::invalid_argument&) {
+        invalid = true;
+    }
+    CHECK(invalid);
+    CHECK(client.try_set_response_timeout(std::chrono::seconds(40)).ok() &&
+          client.response_timeout() == std::chrono::seconds(40));
+
+    // Configurations and clients.
+    auto absent = dxltie::Config::try_from_file("/nonexistent/dxlclient.config");
+    CHECK(!absent && absent.code() == DXLTIE_E_IO && contains(absent.message(), "/nonexistent/dxlclient.config"));
+    e = error_of([&] { (void)absent.value(); });
+    CHECK(e.code() == DXLTIE_E_IO);
+    auto config = dxltie::Config::try_from_file(config_path);
+    CHECK(config && config->try_brokers().value_or({}).size() == 1);
+    auto empty = dxltie::Config::try_create();
+    CHECK(empty.ok());
+    if (empty) {
+        CHECK(empty->try_set_client_id("cpp-try").ok() && empty->client_id() == "cpp-try");
+        CHECK(empty->try_add_broker("abc;def").code() == DXLTIE_E_INVALID_ARG);
+        CHECK(empty->try_set_keep_alive(std::chrono::seconds(65536)).code() == DXLTIE_E_INVALID_ARG);
+        s = empty->try_set_keep_alive(std::chrono::seconds(4294967296LL + 5));
+        CHECK(s.code() == DXLTIE_E_INVALID_ARG && contains(s.message(), "out of range"));
+        s = empty->try_set_reconnect_back_off(std::chrono::milliseconds(10), 2, std::chrono::milliseconds(-1), 0.1);
+        CHECK(s.code() == DXLTIE_E_INVALID_ARG && contains(s.message(), "max delay ms"));
+        CHECK(empty->try_set_queue(10, true).ok() && empty->try_set_connect_retries(1).ok());
+        CHECK(empty->try_set_certificate_files("/nonexistent/ca", "/nonexistent/c", "/nonexistent/k").ok());
+    }
+    if (config) {
+        auto other = dxltie::Client::try_create(*config);
+        CHECK(other.ok());
+        if (other) {
+            CHECK(other->try_connect(std::chrono::seconds(10)).ok() && other->connected());
+            Counter states;
+            CHECK(other->try_on_state_change([&](dxltie_connection_state_t) { states.bump(); }).ok());
+            auto detection = other->try_on_file_detection([](const dxltie::Detection&) {});
+            CHECK(detection && detection->id() != 0);
+            auto json = other->try_on_json_event(DXLTIE_EVENT_KIND_FILE_DETECTION, [](const dxltie::JsonEvent&) {});
+            CHECK(json && json->id() != 0);
+            auto bad_kind = other->try_on_json_event(99, [](const dxltie::JsonEvent&) {});
+            CHECK(!bad_kind && bad_kind.code() == DXLTIE_E_INVALID_ARG);
+            CHECK(other->try_connect(std::chrono::milliseconds(-1)).code() == DXLTIE_E_INVALID_ARG);
+            CHECK(other->try_disconnect().ok() && !other->connected() && states.wait_for(1));
+            dxltie::Client taken = std::move(*other);
+            CHECK(other->try_disconnect().code() == DXLTIE_E_NULL_ARG);
+            CHECK(other->try_get_file_reputation(notepad).code() == DXLTIE_E_NULL_ARG);
+            CHECK(other->try_on_file_first_instance([](const dxltie::FirstInstance&) {}).code() == DXLTIE_E_NULL_ARG);
+            CHECK(!other->try_stats());
+        }
+    }
+
+    // Helpers.
+    CHECK(dxltie::try_to_version("73183493944770750").value_or({}).to_string() == "1.4.0.190");
+    CHECK(dxltie::try_to_version("x").code() == DXLTIE_E_INVALID_ARG);
+    CHECK(dxltie::try_to_aggregate("AgBkADIAZABMHQ==").value_or({}).file_count == 2);
+    CHECK(!dxltie::try_to_aggregate("AA=="));
+    CHECK(dxltie::try_json_pretty("{\"b\":1,\"a\":2}").value_or("") == "{\n    \"a\": 2,\n    \"b\": 1\n}");
+    CHECK(dxltie::try_json_pretty("{").code() == DXLTIE_E_INVALID_ARG);
+    CHECK(!dxltie::try_to_localtime_string(1476902802, "%Y").value_or("").empty());
+    CHECK(std::string(dxltie::result_str(DXLTIE_E_TIMEOUT)) == dxltie::Status(DXLTIE_E_TIMEOUT, "").code_text());
+}
+
+// Functions of the C API the wrapper did not have before: versions, the definitive-reputation
+// check, the log callback.
+void newer_functions(dxltie::Client& client, const std::string& config_path) {
+    CHECK(dxltie::version_major() == DXLTIE_VERSION_MAJOR && dxltie::version_minor() >= DXLTIE_VERSION_MINOR);
+    CHECK(contains(dxltie::version(), std::to_string(dxltie::version_major()) + "." +
+                                          std::to_string(dxltie::version_minor()) + "." +
+                                          std::to_string(dxltie::version_patch())));
+
+    CHECK(dxltie::has_definitive_reputation(client.get_file_reputation(notepad)));  // GTI 99
+    CHECK(!dxltie::has_definitive_reputation({}));
+    dxltie::Reputation external;
+    external.provider_id = DXLTIE_FILE_PROVIDER_EXTERNAL;
+    external.trust_level = DXLTIE_TRUST_LEVEL_KNOWN_TRUSTED;
+    dxltie::Reputation unknown;
+    unknown.provider_id = DXLTIE_FILE_PROVIDER_GTI;
+    unknown.trust_level = DXLTIE_TRUST_LEVEL_UNKNOWN;
+    unknown.attributes = {{"2101652", "1"}};
+    CHECK(!dxltie::has_definitive_reputation({external, unknown}));
+    unknown.trust_level = DXLTIE_TRUST_LEVEL_MIGHT_BE_MALICIOUS;
+    CHECK(dxltie::has_definitive_reputation({external, unknown}));
+
+    // The log callback: "connected to ..." at INFO when a client connects.
+    std::mutex mutex;
+    std::vector<std::string> records;
+    Counter connected;
+    dxltie::set_log_callback(
+        [&](dxltie_log_level_t level, const std::string& target, const std::string& message) {
+            std::lock_guard<std::mutex> lock(mutex);
+            records.push_back(target + ": " + message);
+            if (level == DXLTIE_LOG_INFO && starts_with(message, "connected to")) connected.bump();
+        },
+        DXLTIE_LOG_INFO);
+    // An unknown level is refused and changes nothing.
+    dxltie::Error e = error_of([] { dxltie::set_log_callback([](auto, const auto&, const auto&) {}, 99); });
+    CHECK(e.code() == DXLTIE_E_INVALID_ARG);
+    {
+        dxltie::Client other(dxltie::Config::from_file(config_path));
+        other.connect(std::chrono::seconds(10));
+        CHECK(connected.wait_for(1));
+    }
+    dxltie::clear_log_callback();
+    {
+        dxltie::Client other(dxltie::Config::from_file(config_path));
+        other.connect(std::chrono::seconds(10));
+    }
+    CHECK(connected.get() == 1);
+    // Replaced while records arrive: the replaced function is deleted after its last call.
+    int log_constructed = Tracked::constructed;
+    dxltie::set_log_callback([token = Tracked()](dxltie_log_level_t, const std::string&, const std::string&) {},
+                             DXLTIE_LOG_TRACE);
+    dxltie::set_log_callback(nullptr);
+    CHECK(Tracked::constructed > log_constructed && Tracked::live() == 0);
 }
 
 void callbacks(dxltie::Client& client, const std::string& config_path) {
@@ -240,6 +516,10 @@ int main(int argc, char** argv) {
         client.connect(std::chrono::seconds(10));
         CHECK(client.connected());
         requests(client);
+        async_requests(client);
+        async_failures(client, argv[1]);
+        error_returning(client, argv[1]);
+        newer_functions(client, argv[1]);
         callbacks(client, argv[1]);
         CHECK(client.stats().received >= 8);
         dxltie::Client moved = std::move(client);

@@ -1,6 +1,8 @@
 """The C++ wrapper (bindings/cpp): built with its Makefile (-std=c++17 -Wall -Wextra -Werror), its
-test program run against the broker and the responder, and its detection example checked to
-print what the Python sample prints."""
+two test programs run against the broker and the responder (test_wrapper with exceptions, both
+forms of the API, every asynchronous request; test_noexcept built with -fno-exceptions -fno-rtti,
+the error-returning form only), and its detection example checked to print what the Python
+sample prints."""
 
 import os
 import shutil
@@ -37,6 +39,34 @@ def test_wrapper_program(cpp_build, dxl_config, responder):
                           stderr=subprocess.PIPE, timeout=60)
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout.decode() == "OK\n"
+
+
+def test_noexcept_program(cpp_build, dxl_config, responder):
+    """The wrapper without exceptions or RTTI: only the error-returning API (try_*, Status, Result)."""
+    done = subprocess.run([os.path.join(cpp_build, "test_noexcept"), dxl_config], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, timeout=60)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode() == "OK\n"
+
+
+@pytest.mark.skipif(not shutil.which("nm"), reason="nm (binutils) is needed")
+def test_noexcept_program_has_no_exception_machinery(cpp_build):
+    """Built with -fno-exceptions -fno-rtti indeed: it neither throws nor catches (no reference to
+    the C++ runtime's throw, catch or personality routine) and carries no type_info; the
+    exceptions-on test program does reference them, which shows the check can see them."""
+    def undefined(program):
+        done = subprocess.run(["nm", "-u", os.path.join(cpp_build, program)], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, timeout=60)
+        assert done.returncode == 0, done.stdout.decode()
+        return {line.split()[-1].split("@")[0] for line in done.stdout.decode().splitlines() if line.strip()}
+
+    machinery = {"__cxa_throw", "__cxa_begin_catch", "__gxx_personality_v0"}
+    assert machinery <= undefined("test_wrapper")
+    assert not machinery & undefined("test_noexcept")
+    done = subprocess.run(["nm", os.path.join(cpp_build, "test_noexcept")], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, timeout=60)
+    assert done.returncode == 0
+    assert not [line for line in done.stdout.decode().splitlines() if " _ZTI" in line]
 
 
 def test_detection_example_prints_what_the_python_sample_prints(cpp_build, dxl_config, responder):
