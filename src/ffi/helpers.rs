@@ -174,7 +174,7 @@ pub unsafe extern "C" fn dxltie_json_pretty(json: *const c_char, out_text: *mut 
         let out = unsafe { out_param(out_text, "out_text") }?;
         let value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| super::result::FfiError::new(super::result::DXLTIE_E_INVALID_ARG, format!("not JSON: {e}")))?;
-        *out = give_string(to_cstring(&crate::tie::encoding::python_json_dumps_pretty(&value)));
+        *out = give_string(to_cstring(&crate::tie::python::python_json_dumps_pretty(&value)));
         Ok(())
     })
 }

@@ -10,8 +10,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::constants::{file_provider, file_type, response_timeout, trust_level};
-use super::encoding::{base64_decode_lenient, python_repr_str};
+use super::encoding::base64_decode_lenient;
 use super::error::{Result, TieError};
+use super::python::python_repr_str;
 
 /// The Python package version this crate reproduces (`dxltieclient.get_version()`).
 pub const PYTHON_API_VERSION: &str = "0.3.0";

@@ -21,12 +21,12 @@ pub mod events;
 pub mod helpers;
 pub mod model;
 pub mod payloads;
-mod python_json_errors;
+pub mod python;
 pub mod responses;
 pub mod transforms;
 
 pub use client::{EventHandler, PreparedRequest, TieClient, TieEvent, TieResponseCallback, DEFAULT_RESPONSE_TIMEOUT};
-pub use encoding::{base64_to_hex, hex_to_base64, python_json_dumps};
+pub use encoding::{base64_to_hex, hex_to_base64};
 pub use error::{Result, TieError};
 pub use events::{
     decode_event, deliver_event, transform_event, DecodedEvent, Detection, EventKind, FirstInstance, ReputationChange,
@@ -39,5 +39,6 @@ pub use helpers::{
 };
 pub use model::{FirstReference, HashPairs, OverriddenFiles, Reputation};
 pub use payloads::Operation;
+pub use python::python_json_dumps;
 pub use responses::transform_response;
 pub use transforms::{parse_payload, transform_hashes, transform_reputations};

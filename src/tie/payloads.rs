@@ -11,9 +11,10 @@
 use serde_json::{json, Map, Value};
 
 use super::constants::{file_provider, topics, SCAN_TYPE_ON_DEMAND};
-use super::encoding::{hex_to_base64, python_json_dumps};
+use super::encoding::hex_to_base64;
 use super::error::{Result, TieError};
 use super::helpers::{is_valid_file_type, is_valid_trust_level};
+use super::python::python_json_dumps;
 
 /// The `providerId` `set_file_reputation` sends (Enterprise file provider).
 const FILE_ENTERPRISE_PROVIDER: i64 = file_provider::ENTERPRISE;

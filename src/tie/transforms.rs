@@ -14,9 +14,10 @@
 
 use serde_json::{Map, Value};
 
-use super::encoding::{base64_decode_lenient, hex_lower, python_float_repr, python_repr_str};
+use super::encoding::{base64_decode_lenient, hex_lower};
 use super::error::{Result, TieError};
-use super::python_json_errors::{python_json_error, python_utf8_error};
+use super::python::{python_float_repr, python_repr_str};
+use super::python::{python_json_error, python_utf8_error};
 
 /// Decodes a received payload as Python does before `json.loads`: strict UTF-8, then **all**
 /// trailing NUL characters removed, then JSON.
