@@ -96,7 +96,13 @@ fn literal(expr: &syn::Expr) -> Option<Literal> {
 fn quote_type(ty: &syn::Type) -> String {
     match ty {
         syn::Type::Reference(r) => format!("& {}", quote_type(&r.elem)),
-        syn::Type::Path(p) => p.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::"),
+        syn::Type::Path(p) => p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect::<Vec<_>>()
+            .join("::"),
         _ => "?".into(),
     }
 }
@@ -107,7 +113,10 @@ fn docs(attrs: &[syn::Attribute]) -> String {
     for a in attrs {
         if let syn::Meta::NameValue(nv) = &a.meta {
             if nv.path.is_ident("doc") {
-                if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &nv.value {
+                if let syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s), ..
+                }) = &nv.value
+                {
                     if !text.is_empty() {
                         text.push(' ');
                     }
@@ -124,7 +133,9 @@ fn strip_links(text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(start) = rest.find('[') {
-        let Some(end) = rest[start..].find(']').map(|e| start + e) else { break };
+        let Some(end) = rest[start..].find(']').map(|e| start + e) else {
+            break;
+        };
         out.push_str(&rest[..start]);
         out.push_str(&rest[start + 1..end]);
         rest = &rest[end + 1..];

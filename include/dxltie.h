@@ -873,8 +873,9 @@ dxltie_result_t dxltie_client_new(const dxltie_config_t *config, dxltie_client_t
 dxltie_result_t dxltie_client_connect(dxltie_client_t *client, uint32_t timeout_ms);
 
 /**
- * Disconnects (waiting requests fail with `DXLTIE_E_NOT_CONNECTED`). Callbacks stay
- * registered and are subscribed again at the next connect.
+ * Disconnects (waiting requests fail with `DXLTIE_E_NOT_CONNECTED`; a `dxltie_client_connect`
+ * waiting on another thread returns `DXLTIE_E_CONNECT` at once). Callbacks stay registered and
+ * are subscribed again at the next connect.
  *
  * Pointers: `client` must be a live client handle.
  */

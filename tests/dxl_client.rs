@@ -382,3 +382,33 @@ fn close_inside_its_own_callback_gives_the_client_back() {
         Err(DxlError::NotConnected) | Err(DxlError::Shutdown)
     ));
 }
+
+#[test]
+fn disconnect_ends_a_connect_waiting_on_another_thread() {
+    let pki = Pki::generate();
+    // Nothing listens here: the connect keeps trying until its (long) timeout.
+    let port = support::free_port();
+    let mut config = ClientConfig::new(
+        dxltie::dxl::PemSource::File(pki.ca_cert.clone()),
+        dxltie::dxl::PemSource::File(pki.client_cert.clone()),
+        dxltie::dxl::PemSource::File(pki.client_key.clone()),
+    );
+    config.brokers = vec![dxltie::dxl::Broker::parse_config_line(&format!("b;{port};127.0.0.1")).unwrap()];
+    config.reconnect_delay = Duration::from_millis(100);
+    let client = Arc::new(Client::new(config).unwrap());
+    let (tx, rx) = mpsc::channel();
+    let connecting = client.clone();
+    std::thread::spawn(move || {
+        let _ = tx.send(connecting.connect(Duration::from_secs(600)));
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    client.disconnect().unwrap();
+    // Without the cancellation the connect would wait out its 600 s.
+    let outcome = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("connect still waiting after disconnect");
+    match outcome {
+        Err(DxlError::Connect(m)) => assert!(m.contains("cancelled"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -340,9 +340,16 @@ impl Handle {
     }
 
     /// Disconnects gracefully (services are unregistered, requests waiting fail with
-    /// `ConnectionLost`). Callbacks and subscriptions are kept for the next connect.
+    /// `ConnectionLost`, a `connect` waiting on another thread fails at once with `Connect`).
+    /// Callbacks and subscriptions are kept for the next connect.
     pub fn disconnect(&self) -> Result<()> {
         self.ensure_owner()?;
+        // A `connect` waiting on another thread ends now, with this reason, instead of waiting
+        // out its timeout (its connect cycle is stopped by the command below).
+        *self.inner.connect_failure.lock().unwrap() = Some(DxlError::Connect(
+            "cancelled: disconnect was called while connecting".into(),
+        ));
+        self.inner.state_changed.notify_all();
         self.inner
             .commands
             .send(Command::Disconnect)

@@ -87,8 +87,9 @@ pub unsafe extern "C" fn dxltie_client_connect(client: *mut dxltie_client_t, tim
     })
 }
 
-/// Disconnects (waiting requests fail with `DXLTIE_E_NOT_CONNECTED`). Callbacks stay
-/// registered and are subscribed again at the next connect.
+/// Disconnects (waiting requests fail with `DXLTIE_E_NOT_CONNECTED`; a `dxltie_client_connect`
+/// waiting on another thread returns `DXLTIE_E_CONNECT` at once). Callbacks stay registered and
+/// are subscribed again at the next connect.
 ///
 /// Pointers: `client` must be a live client handle.
 #[no_mangle]
