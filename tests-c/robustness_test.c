@@ -297,7 +297,29 @@ static void write_file(const char *path, const char *text) {
     }
 }
 
+static dxltie_result_t reentrant_log_rc = 1;
+static int reentrant_log_calls;
+
+/* A log callback that changes the log callback: the library must refuse (it is in use on this
+ * very thread), not hang. */
+static void log_reentrant(void *user_data, dxltie_log_level_t level, const char *target, const char *message) {
+    (void)user_data;
+    (void)level;
+    (void)target;
+    (void)message;
+    if (reentrant_log_calls++ == 0) reentrant_log_rc = dxltie_set_log_callback(NULL, NULL, 0);
+}
+
 static int run_limits(const char *dir) {
+    /* Re-entrant log callback change; the record comes from freeing something never handed out. */
+    OK(dxltie_set_log_callback(log_reentrant, NULL, DXLTIE_LOG_ERROR));
+    static char not_ours[] = "not from the library";
+    dxltie_string_free(not_ours);
+    CHECK(reentrant_log_calls >= 1, "the log callback ran");
+    CHECK(reentrant_log_rc == DXLTIE_E_WOULD_DEADLOCK, "re-entrant set_log_callback gave %s",
+          code_name(reentrant_log_rc));
+    OK(dxltie_set_log_callback(NULL, NULL, 0));
+
     dxltie_config_t *c = NULL;
     OK(dxltie_config_new(&c));
     /* Keep-alive: MQTT carries 16 bits of seconds. */

@@ -2,10 +2,11 @@
 //! "Logging"). Without either, the library prints nothing: it lives inside someone else's agent.
 
 use std::ffi::{c_char, c_void, CString};
-use std::sync::{Once, RwLock};
+use std::sync::{Once, RwLock, RwLockWriteGuard, TryLockError};
+use std::time::{Duration, Instant};
 
 use super::boundary;
-use super::result::dxltie_result_t;
+use super::result::{dxltie_result_t, FfiError, DXLTIE_E_WOULD_DEADLOCK};
 
 /// Log levels, most severe first: `DXLTIE_LOG_*`.
 pub type dxltie_log_level_t = i32;
@@ -33,6 +34,28 @@ struct Sink {
 }
 
 static SINK: RwLock<Option<Sink>> = RwLock::new(None);
+
+/// The sink, for changing it: waits up to a few seconds for log calls in progress, then gives
+/// up with `DXLTIE_E_WOULD_DEADLOCK` rather than block for ever. That happens when called from
+/// inside the log callback itself, and in a child made by fork() while one of the parent's
+/// threads was logging (its read lock was copied into the child and is never released).
+fn sink_for_writing() -> Result<RwLockWriteGuard<'static, Option<Sink>>, FfiError> {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    loop {
+        match SINK.try_write() {
+            Ok(guard) => return Ok(guard),
+            Err(TryLockError::Poisoned(p)) => return Ok(p.into_inner()),
+            Err(TryLockError::WouldBlock) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(1)),
+            Err(TryLockError::WouldBlock) => {
+                return Err(FfiError::new(
+                    DXLTIE_E_WOULD_DEADLOCK,
+                    "dxltie_set_log_callback: the log callback stayed in use (called from inside the log \
+                     callback, or in a child made by fork() while the parent was logging)",
+                ))
+            }
+        }
+    }
+}
 static INSTALL: Once = Once::new();
 
 struct Logger {
@@ -52,14 +75,17 @@ fn level_of(level: log::Level) -> dxltie_log_level_t {
 impl log::Log for Logger {
     fn enabled(&self, metadata: &log::Metadata) -> bool {
         let sink = SINK
-            .read()
+            .try_read()
             .map(|s| s.as_ref().map_or(log::LevelFilter::Off, |s| s.max_level))
             .unwrap_or(log::LevelFilter::Off);
         metadata.level() <= sink.max(self.stderr_level)
     }
 
     fn log(&self, record: &log::Record) {
-        if let Ok(sink) = SINK.read() {
+        // try_read: a record is dropped rather than wait. In a child made by fork() while a
+        // parent's thread was changing the sink, the lock stays taken for ever; logging must
+        // never hang a thread for that.
+        if let Ok(sink) = SINK.try_read() {
             if let Some(s) = sink.as_ref().filter(|s| record.level() <= s.max_level) {
                 let target = CString::new(record.target().replace('\0', "")).unwrap_or_default();
                 let message = CString::new(record.args().to_string().replace('\0', "\\0")).unwrap_or_default();
@@ -123,7 +149,7 @@ pub unsafe extern "C" fn dxltie_set_log_callback(
     boundary::call("dxltie_set_log_callback", || {
         install();
         let Some(callback) = callback else {
-            *SINK.write().unwrap_or_else(|e| e.into_inner()) = None;
+            *sink_for_writing()? = None;
             return Ok(());
         };
         let level = match max_level {
@@ -139,7 +165,7 @@ pub unsafe extern "C" fn dxltie_set_log_callback(
                 ))
             }
         };
-        let mut sink = SINK.write().unwrap_or_else(|e| e.into_inner());
+        let mut sink = sink_for_writing()?;
         *sink = Some(Sink {
             callback,
             user_data: user_data as usize,
