@@ -254,7 +254,6 @@ struct totals {
 static struct totals current(dxltie_client_t *client) {
     struct totals t;
     dxltie_stats_t s = dxltie_stats_init();
-    memset(&s, 0, sizeof s);
     CHECK(dxltie_client_stats(client, &s) == DXLTIE_OK, "stats");
     pthread_mutex_lock(&lock);
     t.delivered = delivered;
