@@ -1227,46 +1227,6 @@ void dxltie_string_free(char *text);
 uint32_t dxltie_last_service_error_code(void);
 
 /**
- * The reputations of a file, one per provider (`get_file_reputation`). Free the result with
- * `dxltie_reputations_free`. A service's error gives `DXLTIE_E_SERVICE_ERROR` (code from
- * `dxltie_last_service_error_code`), no answer `DXLTIE_E_TIMEOUT`, bad hex
- * `DXLTIE_E_INVALID_ARG` before anything is sent.
- *
- * Pointers: each must be valid as documented; `hashes` must point to `hash_count` elements.
- */
-dxltie_result_t dxltie_get_file_reputation(dxltie_client_t *client,
-                                           const dxltie_hash_t *hashes,
-                                           size_t hash_count,
-                                           uint32_t timeout_ms,
-                                           dxltie_reputations_t **out_reputations);
-
-/**
- * `dxltie_get_file_reputation` returning the providerId map as JSON; free it with
- * `dxltie_string_free`.
- *
- * Pointers: as in `dxltie_get_file_reputation`.
- */
-dxltie_result_t dxltie_get_file_reputation_json(dxltie_client_t *client,
-                                                const dxltie_hash_t *hashes,
-                                                size_t hash_count,
-                                                uint32_t timeout_ms,
-                                                char **out_json);
-
-/**
- * Sets the Enterprise reputation of a file (`set_file_reputation`); `filename` and `comment`
- * may be NULL (sent as ""). The trust level is not validated, as in Python.
- *
- * Pointers: as in `dxltie_get_file_reputation`.
- */
-dxltie_result_t dxltie_set_file_reputation(dxltie_client_t *client,
-                                           int32_t trust_level,
-                                           const dxltie_hash_t *hashes,
-                                           size_t hash_count,
-                                           const char *filename,
-                                           const char *comment,
-                                           uint32_t timeout_ms);
-
-/**
  * Reports an External reputation for a file (`set_external_file_reputation`): a DXL event,
  * no response. Validated as Python does: trust level not 0 and one of the trust levels, a
  * known file type, at least one hash (`DXLTIE_E_INVALID_ARG` with Python's message).
@@ -1280,180 +1240,6 @@ dxltie_result_t dxltie_set_external_file_reputation(dxltie_client_t *client,
                                                     uint64_t file_type,
                                                     const char *filename,
                                                     const char *comment);
-
-/**
- * The systems that first referenced a file (`get_file_first_references`), at most
- * `query_limit` (Python's default is 500). Free with `dxltie_first_references_free`.
- *
- * Pointers: as in `dxltie_get_file_reputation`.
- */
-dxltie_result_t dxltie_get_file_first_references(dxltie_client_t *client,
-                                                 const dxltie_hash_t *hashes,
-                                                 size_t hash_count,
-                                                 int64_t query_limit,
-                                                 uint32_t timeout_ms,
-                                                 dxltie_first_references_t **out_references);
-
-/**
- * `dxltie_get_file_first_references` returning the `agents` list as JSON.
- *
- * Pointers: as in `dxltie_get_file_reputation`.
- */
-dxltie_result_t dxltie_get_file_first_references_json(dxltie_client_t *client,
-                                                      const dxltie_hash_t *hashes,
-                                                      size_t hash_count,
-                                                      int64_t query_limit,
-                                                      uint32_t timeout_ms,
-                                                      char **out_json);
-
-/**
- * The reputations of a certificate (`get_certificate_reputation`): `sha1` as hex,
- * `public_key_sha1` as hex or NULL.
- *
- * Pointers: as in `dxltie_get_file_reputation`.
- */
-dxltie_result_t dxltie_get_certificate_reputation(dxltie_client_t *client,
-                                                  const char *sha1,
-                                                  const char *public_key_sha1,
-                                                  uint32_t timeout_ms,
-                                                  dxltie_reputations_t **out_reputations);
-
-/**
- * `dxltie_get_certificate_reputation` returning the providerId map as JSON.
- *
- * Pointers: as in `dxltie_get_file_reputation`.
- */
-dxltie_result_t dxltie_get_certificate_reputation_json(dxltie_client_t *client,
-                                                       const char *sha1,
-                                                       const char *public_key_sha1,
-                                                       uint32_t timeout_ms,
-                                                       char **out_json);
-
-/**
- * Sets the Enterprise reputation of a certificate (`set_certificate_reputation`).
- *
- * Pointers: as in `dxltie_get_file_reputation`.
- */
-dxltie_result_t dxltie_set_certificate_reputation(dxltie_client_t *client,
-                                                  int32_t trust_level,
-                                                  const char *sha1,
-                                                  const char *public_key_sha1,
-                                                  const char *comment,
-                                                  uint32_t timeout_ms);
-
-/**
- * The systems that first referenced files signed by a certificate
- * (`get_certificate_first_references`).
- *
- * Pointers: as in `dxltie_get_file_reputation`.
- */
-dxltie_result_t dxltie_get_certificate_first_references(dxltie_client_t *client,
-                                                        const char *sha1,
-                                                        const char *public_key_sha1,
-                                                        int64_t query_limit,
-                                                        uint32_t timeout_ms,
-                                                        dxltie_first_references_t **out_references);
-
-/**
- * `dxltie_get_certificate_first_references` returning the `agents` list as JSON.
- *
- * Pointers: as in `dxltie_get_file_reputation`.
- */
-dxltie_result_t dxltie_get_certificate_first_references_json(dxltie_client_t *client,
-                                                             const char *sha1,
-                                                             const char *public_key_sha1,
-                                                             int64_t query_limit,
-                                                             uint32_t timeout_ms,
-                                                             char **out_json);
-
-/**
- * The asynchronous form of `dxltie_get_file_reputation`: returns at once; `callback` fires
- * exactly once on the dispatcher thread with the result, a service error, a timeout or a
- * shutdown, and `free_user_data` (may be NULL) runs after it. If this returns an error,
- * neither runs and the caller keeps its user data.
- *
- * Pointers: as in `dxltie_get_file_reputation`; `callback` must stay callable with `user_data`
- * until it has fired.
- */
-dxltie_result_t dxltie_get_file_reputation_async(dxltie_client_t *client,
-                                                 const dxltie_hash_t *hashes,
-                                                 size_t hash_count,
-                                                 uint32_t timeout_ms,
-                                                 dxltie_response_fn callback,
-                                                 void *user_data,
-                                                 dxltie_free_fn free_user_data);
-
-/**
- * The asynchronous form (see `dxltie_get_file_reputation_async`).
- *
- * Pointers: as in `dxltie_get_file_reputation_async`.
- */
-dxltie_result_t dxltie_set_file_reputation_async(dxltie_client_t *client,
-                                                 int32_t trust_level,
-                                                 const dxltie_hash_t *hashes,
-                                                 size_t hash_count,
-                                                 const char *filename,
-                                                 const char *comment,
-                                                 uint32_t timeout_ms,
-                                                 dxltie_response_fn callback,
-                                                 void *user_data,
-                                                 dxltie_free_fn free_user_data);
-
-/**
- * The asynchronous form (see `dxltie_get_file_reputation_async`).
- *
- * Pointers: as in `dxltie_get_file_reputation_async`.
- */
-dxltie_result_t dxltie_get_file_first_references_async(dxltie_client_t *client,
-                                                       const dxltie_hash_t *hashes,
-                                                       size_t hash_count,
-                                                       int64_t query_limit,
-                                                       uint32_t timeout_ms,
-                                                       dxltie_response_fn callback,
-                                                       void *user_data,
-                                                       dxltie_free_fn free_user_data);
-
-/**
- * The asynchronous form (see `dxltie_get_file_reputation_async`).
- *
- * Pointers: as in `dxltie_get_file_reputation_async`.
- */
-dxltie_result_t dxltie_get_certificate_reputation_async(dxltie_client_t *client,
-                                                        const char *sha1,
-                                                        const char *public_key_sha1,
-                                                        uint32_t timeout_ms,
-                                                        dxltie_response_fn callback,
-                                                        void *user_data,
-                                                        dxltie_free_fn free_user_data);
-
-/**
- * The asynchronous form (see `dxltie_get_file_reputation_async`).
- *
- * Pointers: as in `dxltie_get_file_reputation_async`.
- */
-dxltie_result_t dxltie_set_certificate_reputation_async(dxltie_client_t *client,
-                                                        int32_t trust_level,
-                                                        const char *sha1,
-                                                        const char *public_key_sha1,
-                                                        const char *comment,
-                                                        uint32_t timeout_ms,
-                                                        dxltie_response_fn callback,
-                                                        void *user_data,
-                                                        dxltie_free_fn free_user_data);
-
-/**
- * The asynchronous form (see `dxltie_get_file_reputation_async`).
- *
- * Pointers: as in `dxltie_get_file_reputation_async`.
- */
-dxltie_result_t dxltie_get_certificate_first_references_async(dxltie_client_t *client,
-                                                              const char *sha1,
-                                                              const char *public_key_sha1,
-                                                              int64_t query_limit,
-                                                              uint32_t timeout_ms,
-                                                              dxltie_response_fn callback,
-                                                              void *user_data,
-                                                              dxltie_free_fn free_user_data);
 
 /**
  * Static text describing a result code; never NULL.
@@ -1489,6 +1275,263 @@ uint32_t dxltie_version_minor(void);
  * The library's patch version, at run time.
  */
 uint32_t dxltie_version_patch(void);
+
+/**
+ * The reputations of a file, one per provider (`get_file_reputation`). A service's error gives
+ * `DXLTIE_E_SERVICE_ERROR` (code from `dxltie_last_service_error_code`), no answer
+ * `DXLTIE_E_TIMEOUT`, bad hex `DXLTIE_E_INVALID_ARG` before anything is sent. The reputations come
+ * back in `*out_reputations`; free them with `dxltie_reputations_free`. A `timeout_ms` of 0 means
+ * the default of 30 s.
+ *
+ * Pointers: `client` must be a live client handle; `hashes` must point to `hash_count` hashes. The
+ * out-parameter must be writable.
+ */
+dxltie_result_t dxltie_get_file_reputation(dxltie_client_t *client,
+                                           const dxltie_hash_t *hashes,
+                                           size_t hash_count,
+                                           uint32_t timeout_ms,
+                                           dxltie_reputations_t **out_reputations);
+
+/**
+ * `dxltie_get_file_reputation` returning the result as JSON in `*out_json` (what the Python method
+ * returns, as `json.dumps` writes it); free it with `dxltie_string_free`.
+ *
+ * Pointers: as `dxltie_get_file_reputation`; `out_json` must be writable.
+ */
+dxltie_result_t dxltie_get_file_reputation_json(dxltie_client_t *client,
+                                                const dxltie_hash_t *hashes,
+                                                size_t hash_count,
+                                                uint32_t timeout_ms,
+                                                char **out_json);
+
+/**
+ * The asynchronous form of `dxltie_get_file_reputation`: returns at once; `callback` fires exactly
+ * once, on the dispatcher thread, with the result, the service's error, a timeout, or
+ * `DXLTIE_E_NOT_CONNECTED` when the connection is lost (or the client freed) first;
+ * `free_user_data` (may be NULL) runs after it. If this returns an error, neither runs and the
+ * caller keeps its user data.
+ *
+ * Pointers: as `dxltie_get_file_reputation`; `callback` must stay callable with `user_data` until
+ * it has fired.
+ */
+dxltie_result_t dxltie_get_file_reputation_async(dxltie_client_t *client,
+                                                 const dxltie_hash_t *hashes,
+                                                 size_t hash_count,
+                                                 uint32_t timeout_ms,
+                                                 dxltie_response_fn callback,
+                                                 void *user_data,
+                                                 dxltie_free_fn free_user_data);
+
+/**
+ * Sets the Enterprise reputation of a file (`set_file_reputation`); `filename` and `comment` may
+ * be NULL (sent as ""). The trust level is not validated, as in Python. A `timeout_ms` of 0 means
+ * the default of 30 s.
+ *
+ * Pointers: `client` must be a live client handle; `hashes` must point to `hash_count` hashes;
+ * `filename`, `comment` must be NUL-terminated UTF-8 (or NULL where this says so).
+ */
+dxltie_result_t dxltie_set_file_reputation(dxltie_client_t *client,
+                                           int32_t trust_level,
+                                           const dxltie_hash_t *hashes,
+                                           size_t hash_count,
+                                           const char *filename,
+                                           const char *comment,
+                                           uint32_t timeout_ms);
+
+/**
+ * The asynchronous form of `dxltie_set_file_reputation`: returns at once; `callback` fires exactly
+ * once, on the dispatcher thread, with the result, the service's error, a timeout, or
+ * `DXLTIE_E_NOT_CONNECTED` when the connection is lost (or the client freed) first;
+ * `free_user_data` (may be NULL) runs after it. If this returns an error, neither runs and the
+ * caller keeps its user data.
+ *
+ * Pointers: as `dxltie_set_file_reputation`; `callback` must stay callable with `user_data` until
+ * it has fired.
+ */
+dxltie_result_t dxltie_set_file_reputation_async(dxltie_client_t *client,
+                                                 int32_t trust_level,
+                                                 const dxltie_hash_t *hashes,
+                                                 size_t hash_count,
+                                                 const char *filename,
+                                                 const char *comment,
+                                                 uint32_t timeout_ms,
+                                                 dxltie_response_fn callback,
+                                                 void *user_data,
+                                                 dxltie_free_fn free_user_data);
+
+/**
+ * The systems that first referenced a file (`get_file_first_references`), at most `query_limit`
+ * (Python's default is 500, `DXLTIE_DEFAULT_QUERY_LIMIT`). The references come back in
+ * `*out_references`; free them with `dxltie_first_references_free`. A `timeout_ms` of 0 means the
+ * default of 30 s.
+ *
+ * Pointers: `client` must be a live client handle; `hashes` must point to `hash_count` hashes. The
+ * out-parameter must be writable.
+ */
+dxltie_result_t dxltie_get_file_first_references(dxltie_client_t *client,
+                                                 const dxltie_hash_t *hashes,
+                                                 size_t hash_count,
+                                                 int64_t query_limit,
+                                                 uint32_t timeout_ms,
+                                                 dxltie_first_references_t **out_references);
+
+/**
+ * `dxltie_get_file_first_references` returning the result as JSON in `*out_json` (what the Python
+ * method returns, as `json.dumps` writes it); free it with `dxltie_string_free`.
+ *
+ * Pointers: as `dxltie_get_file_first_references`; `out_json` must be writable.
+ */
+dxltie_result_t dxltie_get_file_first_references_json(dxltie_client_t *client,
+                                                      const dxltie_hash_t *hashes,
+                                                      size_t hash_count,
+                                                      int64_t query_limit,
+                                                      uint32_t timeout_ms,
+                                                      char **out_json);
+
+/**
+ * The asynchronous form of `dxltie_get_file_first_references`: returns at once; `callback` fires
+ * exactly once, on the dispatcher thread, with the result, the service's error, a timeout, or
+ * `DXLTIE_E_NOT_CONNECTED` when the connection is lost (or the client freed) first;
+ * `free_user_data` (may be NULL) runs after it. If this returns an error, neither runs and the
+ * caller keeps its user data.
+ *
+ * Pointers: as `dxltie_get_file_first_references`; `callback` must stay callable with `user_data`
+ * until it has fired.
+ */
+dxltie_result_t dxltie_get_file_first_references_async(dxltie_client_t *client,
+                                                       const dxltie_hash_t *hashes,
+                                                       size_t hash_count,
+                                                       int64_t query_limit,
+                                                       uint32_t timeout_ms,
+                                                       dxltie_response_fn callback,
+                                                       void *user_data,
+                                                       dxltie_free_fn free_user_data);
+
+/**
+ * The reputations of a certificate (`get_certificate_reputation`): `sha1` as hex,
+ * `public_key_sha1` as hex or NULL. The reputations come back in `*out_reputations`; free them
+ * with `dxltie_reputations_free`. A `timeout_ms` of 0 means the default of 30 s.
+ *
+ * Pointers: `client` must be a live client handle; `sha1`, `public_key_sha1` must be
+ * NUL-terminated UTF-8 (or NULL where this says so). The out-parameter must be writable.
+ */
+dxltie_result_t dxltie_get_certificate_reputation(dxltie_client_t *client,
+                                                  const char *sha1,
+                                                  const char *public_key_sha1,
+                                                  uint32_t timeout_ms,
+                                                  dxltie_reputations_t **out_reputations);
+
+/**
+ * `dxltie_get_certificate_reputation` returning the result as JSON in `*out_json` (what the Python
+ * method returns, as `json.dumps` writes it); free it with `dxltie_string_free`.
+ *
+ * Pointers: as `dxltie_get_certificate_reputation`; `out_json` must be writable.
+ */
+dxltie_result_t dxltie_get_certificate_reputation_json(dxltie_client_t *client,
+                                                       const char *sha1,
+                                                       const char *public_key_sha1,
+                                                       uint32_t timeout_ms,
+                                                       char **out_json);
+
+/**
+ * The asynchronous form of `dxltie_get_certificate_reputation`: returns at once; `callback` fires
+ * exactly once, on the dispatcher thread, with the result, the service's error, a timeout, or
+ * `DXLTIE_E_NOT_CONNECTED` when the connection is lost (or the client freed) first;
+ * `free_user_data` (may be NULL) runs after it. If this returns an error, neither runs and the
+ * caller keeps its user data.
+ *
+ * Pointers: as `dxltie_get_certificate_reputation`; `callback` must stay callable with `user_data`
+ * until it has fired.
+ */
+dxltie_result_t dxltie_get_certificate_reputation_async(dxltie_client_t *client,
+                                                        const char *sha1,
+                                                        const char *public_key_sha1,
+                                                        uint32_t timeout_ms,
+                                                        dxltie_response_fn callback,
+                                                        void *user_data,
+                                                        dxltie_free_fn free_user_data);
+
+/**
+ * Sets the Enterprise reputation of a certificate (`set_certificate_reputation`);
+ * `public_key_sha1` and `comment` may be NULL. A `timeout_ms` of 0 means the default of 30 s.
+ *
+ * Pointers: `client` must be a live client handle; `sha1`, `public_key_sha1`, `comment` must be
+ * NUL-terminated UTF-8 (or NULL where this says so).
+ */
+dxltie_result_t dxltie_set_certificate_reputation(dxltie_client_t *client,
+                                                  int32_t trust_level,
+                                                  const char *sha1,
+                                                  const char *public_key_sha1,
+                                                  const char *comment,
+                                                  uint32_t timeout_ms);
+
+/**
+ * The asynchronous form of `dxltie_set_certificate_reputation`: returns at once; `callback` fires
+ * exactly once, on the dispatcher thread, with the result, the service's error, a timeout, or
+ * `DXLTIE_E_NOT_CONNECTED` when the connection is lost (or the client freed) first;
+ * `free_user_data` (may be NULL) runs after it. If this returns an error, neither runs and the
+ * caller keeps its user data.
+ *
+ * Pointers: as `dxltie_set_certificate_reputation`; `callback` must stay callable with `user_data`
+ * until it has fired.
+ */
+dxltie_result_t dxltie_set_certificate_reputation_async(dxltie_client_t *client,
+                                                        int32_t trust_level,
+                                                        const char *sha1,
+                                                        const char *public_key_sha1,
+                                                        const char *comment,
+                                                        uint32_t timeout_ms,
+                                                        dxltie_response_fn callback,
+                                                        void *user_data,
+                                                        dxltie_free_fn free_user_data);
+
+/**
+ * The systems that first referenced files signed by a certificate
+ * (`get_certificate_first_references`), at most `query_limit`. The references come back in
+ * `*out_references`; free them with `dxltie_first_references_free`. A `timeout_ms` of 0 means the
+ * default of 30 s.
+ *
+ * Pointers: `client` must be a live client handle; `sha1`, `public_key_sha1` must be
+ * NUL-terminated UTF-8 (or NULL where this says so). The out-parameter must be writable.
+ */
+dxltie_result_t dxltie_get_certificate_first_references(dxltie_client_t *client,
+                                                        const char *sha1,
+                                                        const char *public_key_sha1,
+                                                        int64_t query_limit,
+                                                        uint32_t timeout_ms,
+                                                        dxltie_first_references_t **out_references);
+
+/**
+ * `dxltie_get_certificate_first_references` returning the result as JSON in `*out_json` (what the
+ * Python method returns, as `json.dumps` writes it); free it with `dxltie_string_free`.
+ *
+ * Pointers: as `dxltie_get_certificate_first_references`; `out_json` must be writable.
+ */
+dxltie_result_t dxltie_get_certificate_first_references_json(dxltie_client_t *client,
+                                                             const char *sha1,
+                                                             const char *public_key_sha1,
+                                                             int64_t query_limit,
+                                                             uint32_t timeout_ms,
+                                                             char **out_json);
+
+/**
+ * The asynchronous form of `dxltie_get_certificate_first_references`: returns at once; `callback`
+ * fires exactly once, on the dispatcher thread, with the result, the service's error, a timeout,
+ * or `DXLTIE_E_NOT_CONNECTED` when the connection is lost (or the client freed) first;
+ * `free_user_data` (may be NULL) runs after it. If this returns an error, neither runs and the
+ * caller keeps its user data.
+ *
+ * Pointers: as `dxltie_get_certificate_first_references`; `callback` must stay callable with
+ * `user_data` until it has fired.
+ */
+dxltie_result_t dxltie_get_certificate_first_references_async(dxltie_client_t *client,
+                                                              const char *sha1,
+                                                              const char *public_key_sha1,
+                                                              int64_t query_limit,
+                                                              uint32_t timeout_ms,
+                                                              dxltie_response_fn callback,
+                                                              void *user_data,
+                                                              dxltie_free_fn free_user_data);
 
 #ifdef __cplusplus
 }  // extern "C"

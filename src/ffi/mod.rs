@@ -17,6 +17,7 @@ mod logging;
 mod requests;
 mod result;
 mod sized;
+mod tie_operations;
 mod user_callback;
 mod version;
 mod views;

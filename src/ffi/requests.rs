@@ -130,12 +130,12 @@ pub(crate) fn give_string(text: CString) -> *mut c_char {
 }
 
 /// A reputation list for C to free with `dxltie_reputations_free`.
-fn give_reputations(map: &Value) -> *mut dxltie_reputations_t {
+pub(crate) fn give_reputations(map: &Value) -> *mut dxltie_reputations_t {
     give(Box::into_raw(owned_reputations(map)).cast(), Kind::Reputations)
 }
 
 /// A first-references list for C to free with `dxltie_first_references_free`.
-fn give_first_references(agents: &Value) -> *mut dxltie_first_references_t {
+pub(crate) fn give_first_references(agents: &Value) -> *mut dxltie_first_references_t {
     give(
         Box::into_raw(owned_first_references(agents)).cast(),
         Kind::FirstReferences,
@@ -228,16 +228,16 @@ pub extern "C" fn dxltie_last_service_error_code() -> u32 {
 }
 
 // -------------------------------------------------------------------------------------------
-// Synchronous requests
+// What the request functions of the table (tie_operations.rs) are made of
 
-fn send(client: &dxltie_client_t, request: &PreparedRequest, timeout_ms: u32) -> Result<Value, FfiError> {
+pub(crate) fn send(client: &dxltie_client_t, request: &PreparedRequest, timeout_ms: u32) -> Result<Value, FfiError> {
     client.tie.request(request, timeout_of(timeout_ms)).map_err(from_tie)
 }
 
 /// Hands `value` to C as JSON text through `out`.
 ///
 /// Pointers: `out` must be NULL or writable.
-unsafe fn write_json(out: *mut *mut c_char, value: &Value) -> Result<(), FfiError> {
+pub(crate) unsafe fn write_json(out: *mut *mut c_char, value: &Value) -> Result<(), FfiError> {
     // SAFETY: `out` is NULL (refused) or writable, by this function's contract.
     let out = unsafe { out_param(out, "out_json") }?;
     *out = give_string(to_cstring(&python_json_dumps(value)));
@@ -248,16 +248,19 @@ unsafe fn write_json(out: *mut *mut c_char, value: &Value) -> Result<(), FfiErro
 ///
 /// Pointers (every function): `hashes` must be NULL or point to `count` hashes; every string
 /// must be NULL or NUL-terminated; as the C functions they serve document.
-struct Args;
+pub(crate) struct Args;
 
 impl Args {
-    unsafe fn file_reputation(hashes: *const dxltie_hash_t, count: usize) -> Result<PreparedRequest, FfiError> {
+    pub(crate) unsafe fn file_reputation(
+        hashes: *const dxltie_hash_t,
+        count: usize,
+    ) -> Result<PreparedRequest, FfiError> {
         // SAFETY: `Args`'s contract is `hash_args`'s.
         let pairs = unsafe { hash_args(hashes, count) }?;
         PreparedRequest::get_file_reputation(&borrow_pairs(&pairs)).map_err(from_tie)
     }
 
-    unsafe fn file_first_references(
+    pub(crate) unsafe fn file_first_references(
         hashes: *const dxltie_hash_t,
         count: usize,
         query_limit: i64,
@@ -267,7 +270,7 @@ impl Args {
         PreparedRequest::get_file_first_references(&borrow_pairs(&pairs), query_limit).map_err(from_tie)
     }
 
-    unsafe fn certificate_reputation(
+    pub(crate) unsafe fn certificate_reputation(
         sha1: *const c_char,
         public_key_sha1: *const c_char,
     ) -> Result<PreparedRequest, FfiError> {
@@ -278,7 +281,7 @@ impl Args {
         PreparedRequest::get_certificate_reputation(sha1, pk.as_deref()).map_err(from_tie)
     }
 
-    unsafe fn certificate_first_references(
+    pub(crate) unsafe fn certificate_first_references(
         sha1: *const c_char,
         public_key_sha1: *const c_char,
         query_limit: i64,
@@ -290,7 +293,7 @@ impl Args {
         PreparedRequest::get_certificate_first_references(sha1, pk.as_deref(), query_limit).map_err(from_tie)
     }
 
-    unsafe fn set_file_reputation(
+    pub(crate) unsafe fn set_file_reputation(
         trust_level: i32,
         hashes: *const dxltie_hash_t,
         count: usize,
@@ -307,7 +310,7 @@ impl Args {
             .map_err(from_tie)
     }
 
-    unsafe fn set_certificate_reputation(
+    pub(crate) unsafe fn set_certificate_reputation(
         trust_level: i32,
         sha1: *const c_char,
         public_key_sha1: *const c_char,
@@ -322,84 +325,6 @@ impl Args {
         PreparedRequest::set_certificate_reputation(i64::from(trust_level), sha1, pk.as_deref(), &comment)
             .map_err(from_tie)
     }
-}
-
-/// The reputations of a file, one per provider (`get_file_reputation`). Free the result with
-/// `dxltie_reputations_free`. A service's error gives `DXLTIE_E_SERVICE_ERROR` (code from
-/// `dxltie_last_service_error_code`), no answer `DXLTIE_E_TIMEOUT`, bad hex
-/// `DXLTIE_E_INVALID_ARG` before anything is sent.
-///
-/// Pointers: each must be valid as documented; `hashes` must point to `hash_count` elements.
-#[no_mangle]
-pub unsafe extern "C" fn dxltie_get_file_reputation(
-    client: *mut dxltie_client_t,
-    hashes: *const dxltie_hash_t,
-    hash_count: usize,
-    timeout_ms: u32,
-    out_reputations: *mut *mut dxltie_reputations_t,
-) -> dxltie_result_t {
-    boundary::call("dxltie_get_file_reputation", || {
-        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
-        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
-        // SAFETY: `out_reputations` is NULL (refused) or writable, per the Pointers: note.
-        let out = unsafe { out_param(out_reputations, "out_reputations") }?;
-        // SAFETY: `hashes` is NULL or points to `hash_count` hashes whose strings are NULL or
-        // NUL-terminated, per the Pointers: note.
-        let request = unsafe { Args::file_reputation(hashes, hash_count) }?;
-        let map = send(c, &request, timeout_ms)?;
-        *out = give_reputations(&map);
-        Ok(())
-    })
-}
-
-/// `dxltie_get_file_reputation` returning the providerId map as JSON; free it with
-/// `dxltie_string_free`.
-///
-/// Pointers: as in `dxltie_get_file_reputation`.
-#[no_mangle]
-pub unsafe extern "C" fn dxltie_get_file_reputation_json(
-    client: *mut dxltie_client_t,
-    hashes: *const dxltie_hash_t,
-    hash_count: usize,
-    timeout_ms: u32,
-    out_json: *mut *mut c_char,
-) -> dxltie_result_t {
-    boundary::call("dxltie_get_file_reputation_json", || {
-        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
-        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
-        // SAFETY: `out_json` is NULL (refused) or writable, per the Pointers: note.
-        unsafe { out_param(out_json, "out_json") }?;
-        // SAFETY: `hashes` is NULL or points to `hash_count` hashes whose strings are NULL or
-        // NUL-terminated, per the Pointers: note.
-        let request = unsafe { Args::file_reputation(hashes, hash_count) }?;
-        let map = send(c, &request, timeout_ms)?;
-        // SAFETY: `out_json` is NULL (refused) or writable, per the Pointers: note.
-        unsafe { write_json(out_json, &map) }
-    })
-}
-
-/// Sets the Enterprise reputation of a file (`set_file_reputation`); `filename` and `comment`
-/// may be NULL (sent as ""). The trust level is not validated, as in Python.
-///
-/// Pointers: as in `dxltie_get_file_reputation`.
-#[no_mangle]
-pub unsafe extern "C" fn dxltie_set_file_reputation(
-    client: *mut dxltie_client_t,
-    trust_level: i32,
-    hashes: *const dxltie_hash_t,
-    hash_count: usize,
-    filename: *const c_char,
-    comment: *const c_char,
-    timeout_ms: u32,
-) -> dxltie_result_t {
-    boundary::call("dxltie_set_file_reputation", || {
-        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
-        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
-        // SAFETY: `hashes` points to `hash_count` hashes and every string argument is NULL or
-        // NUL-terminated, per the Pointers: note.
-        let request = unsafe { Args::set_file_reputation(trust_level, hashes, hash_count, filename, comment) }?;
-        send(c, &request, timeout_ms).map(|_| ())
-    })
 }
 
 /// Reports an External reputation for a file (`set_external_file_reputation`): a DXL event,
@@ -439,185 +364,6 @@ pub unsafe extern "C" fn dxltie_set_external_file_reputation(
     })
 }
 
-/// The systems that first referenced a file (`get_file_first_references`), at most
-/// `query_limit` (Python's default is 500). Free with `dxltie_first_references_free`.
-///
-/// Pointers: as in `dxltie_get_file_reputation`.
-#[no_mangle]
-pub unsafe extern "C" fn dxltie_get_file_first_references(
-    client: *mut dxltie_client_t,
-    hashes: *const dxltie_hash_t,
-    hash_count: usize,
-    query_limit: i64,
-    timeout_ms: u32,
-    out_references: *mut *mut dxltie_first_references_t,
-) -> dxltie_result_t {
-    boundary::call("dxltie_get_file_first_references", || {
-        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
-        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
-        // SAFETY: `out_references` is NULL (refused) or writable, per the Pointers: note.
-        let out = unsafe { out_param(out_references, "out_references") }?;
-        // SAFETY: `hashes` is NULL or points to `hash_count` hashes whose strings are NULL or
-        // NUL-terminated, per the Pointers: note.
-        let request = unsafe { Args::file_first_references(hashes, hash_count, query_limit) }?;
-        let agents = send(c, &request, timeout_ms)?;
-        *out = give_first_references(&agents);
-        Ok(())
-    })
-}
-
-/// `dxltie_get_file_first_references` returning the `agents` list as JSON.
-///
-/// Pointers: as in `dxltie_get_file_reputation`.
-#[no_mangle]
-pub unsafe extern "C" fn dxltie_get_file_first_references_json(
-    client: *mut dxltie_client_t,
-    hashes: *const dxltie_hash_t,
-    hash_count: usize,
-    query_limit: i64,
-    timeout_ms: u32,
-    out_json: *mut *mut c_char,
-) -> dxltie_result_t {
-    boundary::call("dxltie_get_file_first_references_json", || {
-        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
-        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
-        // SAFETY: `out_json` is NULL (refused) or writable, per the Pointers: note.
-        unsafe { out_param(out_json, "out_json") }?;
-        // SAFETY: `hashes` is NULL or points to `hash_count` hashes whose strings are NULL or
-        // NUL-terminated, per the Pointers: note.
-        let request = unsafe { Args::file_first_references(hashes, hash_count, query_limit) }?;
-        let agents = send(c, &request, timeout_ms)?;
-        // SAFETY: `out_json` is NULL (refused) or writable, per the Pointers: note.
-        unsafe { write_json(out_json, &agents) }
-    })
-}
-
-/// The reputations of a certificate (`get_certificate_reputation`): `sha1` as hex,
-/// `public_key_sha1` as hex or NULL.
-///
-/// Pointers: as in `dxltie_get_file_reputation`.
-#[no_mangle]
-pub unsafe extern "C" fn dxltie_get_certificate_reputation(
-    client: *mut dxltie_client_t,
-    sha1: *const c_char,
-    public_key_sha1: *const c_char,
-    timeout_ms: u32,
-    out_reputations: *mut *mut dxltie_reputations_t,
-) -> dxltie_result_t {
-    boundary::call("dxltie_get_certificate_reputation", || {
-        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
-        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
-        // SAFETY: `out_reputations` is NULL (refused) or writable, per the Pointers: note.
-        let out = unsafe { out_param(out_reputations, "out_reputations") }?;
-        // SAFETY: `sha1` and `public_key_sha1` are NULL or NUL-terminated strings, per the
-        // Pointers: note.
-        let request = unsafe { Args::certificate_reputation(sha1, public_key_sha1) }?;
-        let map = send(c, &request, timeout_ms)?;
-        *out = give_reputations(&map);
-        Ok(())
-    })
-}
-
-/// `dxltie_get_certificate_reputation` returning the providerId map as JSON.
-///
-/// Pointers: as in `dxltie_get_file_reputation`.
-#[no_mangle]
-pub unsafe extern "C" fn dxltie_get_certificate_reputation_json(
-    client: *mut dxltie_client_t,
-    sha1: *const c_char,
-    public_key_sha1: *const c_char,
-    timeout_ms: u32,
-    out_json: *mut *mut c_char,
-) -> dxltie_result_t {
-    boundary::call("dxltie_get_certificate_reputation_json", || {
-        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
-        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
-        // SAFETY: `out_json` is NULL (refused) or writable, per the Pointers: note.
-        unsafe { out_param(out_json, "out_json") }?;
-        // SAFETY: `sha1` and `public_key_sha1` are NULL or NUL-terminated strings, per the
-        // Pointers: note.
-        let request = unsafe { Args::certificate_reputation(sha1, public_key_sha1) }?;
-        let map = send(c, &request, timeout_ms)?;
-        // SAFETY: `out_json` is NULL (refused) or writable, per the Pointers: note.
-        unsafe { write_json(out_json, &map) }
-    })
-}
-
-/// Sets the Enterprise reputation of a certificate (`set_certificate_reputation`).
-///
-/// Pointers: as in `dxltie_get_file_reputation`.
-#[no_mangle]
-pub unsafe extern "C" fn dxltie_set_certificate_reputation(
-    client: *mut dxltie_client_t,
-    trust_level: i32,
-    sha1: *const c_char,
-    public_key_sha1: *const c_char,
-    comment: *const c_char,
-    timeout_ms: u32,
-) -> dxltie_result_t {
-    boundary::call("dxltie_set_certificate_reputation", || {
-        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
-        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
-        // SAFETY: `sha1`, `public_key_sha1` and `comment` are NULL or NUL-terminated strings,
-        // per the Pointers: note.
-        let request = unsafe { Args::set_certificate_reputation(trust_level, sha1, public_key_sha1, comment) }?;
-        send(c, &request, timeout_ms).map(|_| ())
-    })
-}
-
-/// The systems that first referenced files signed by a certificate
-/// (`get_certificate_first_references`).
-///
-/// Pointers: as in `dxltie_get_file_reputation`.
-#[no_mangle]
-pub unsafe extern "C" fn dxltie_get_certificate_first_references(
-    client: *mut dxltie_client_t,
-    sha1: *const c_char,
-    public_key_sha1: *const c_char,
-    query_limit: i64,
-    timeout_ms: u32,
-    out_references: *mut *mut dxltie_first_references_t,
-) -> dxltie_result_t {
-    boundary::call("dxltie_get_certificate_first_references", || {
-        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
-        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
-        // SAFETY: `out_references` is NULL (refused) or writable, per the Pointers: note.
-        let out = unsafe { out_param(out_references, "out_references") }?;
-        // SAFETY: `sha1` and `public_key_sha1` are NULL or NUL-terminated strings, per the
-        // Pointers: note.
-        let request = unsafe { Args::certificate_first_references(sha1, public_key_sha1, query_limit) }?;
-        let agents = send(c, &request, timeout_ms)?;
-        *out = give_first_references(&agents);
-        Ok(())
-    })
-}
-
-/// `dxltie_get_certificate_first_references` returning the `agents` list as JSON.
-///
-/// Pointers: as in `dxltie_get_file_reputation`.
-#[no_mangle]
-pub unsafe extern "C" fn dxltie_get_certificate_first_references_json(
-    client: *mut dxltie_client_t,
-    sha1: *const c_char,
-    public_key_sha1: *const c_char,
-    query_limit: i64,
-    timeout_ms: u32,
-    out_json: *mut *mut c_char,
-) -> dxltie_result_t {
-    boundary::call("dxltie_get_certificate_first_references_json", || {
-        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
-        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
-        // SAFETY: `out_json` is NULL (refused) or writable, per the Pointers: note.
-        unsafe { out_param(out_json, "out_json") }?;
-        // SAFETY: `sha1` and `public_key_sha1` are NULL or NUL-terminated strings, per the
-        // Pointers: note.
-        let request = unsafe { Args::certificate_first_references(sha1, public_key_sha1, query_limit) }?;
-        let agents = send(c, &request, timeout_ms)?;
-        // SAFETY: `out_json` is NULL (refused) or writable, per the Pointers: note.
-        unsafe { write_json(out_json, &agents) }
-    })
-}
-
 // -------------------------------------------------------------------------------------------
 // Asynchronous requests
 
@@ -644,7 +390,7 @@ pub type dxltie_response_fn = Option<unsafe extern "C" fn(user_data: *mut c_void
 
 /// Which typed view an asynchronous result gets.
 #[derive(Clone, Copy)]
-enum ResultShape {
+pub(crate) enum ResultShape {
     Reputations,
     FirstReferences,
     Nothing,
@@ -654,7 +400,7 @@ enum ResultShape {
 ///
 /// Pointers: `client` must be NULL or a live client handle; `callback` must stay callable with
 /// `user_data` until it has fired.
-unsafe fn send_async(
+pub(crate) unsafe fn send_async(
     client: *mut dxltie_client_t,
     request: PreparedRequest,
     shape: ResultShape,
@@ -713,214 +459,5 @@ unsafe fn send_async(
     sent.map_err(|e| {
         user.disarm(); // not sent: the callback will not fire and the caller keeps its data
         from_tie(e)
-    })
-}
-
-/// The asynchronous form of `dxltie_get_file_reputation`: returns at once; `callback` fires
-/// exactly once on the dispatcher thread with the result, a service error, a timeout or a
-/// shutdown, and `free_user_data` (may be NULL) runs after it. If this returns an error,
-/// neither runs and the caller keeps its user data.
-///
-/// Pointers: as in `dxltie_get_file_reputation`; `callback` must stay callable with `user_data`
-/// until it has fired.
-#[no_mangle]
-pub unsafe extern "C" fn dxltie_get_file_reputation_async(
-    client: *mut dxltie_client_t,
-    hashes: *const dxltie_hash_t,
-    hash_count: usize,
-    timeout_ms: u32,
-    callback: dxltie_response_fn,
-    user_data: *mut c_void,
-    free_user_data: dxltie_free_fn,
-) -> dxltie_result_t {
-    boundary::call("dxltie_get_file_reputation_async", || {
-        // SAFETY: `hashes` is NULL or points to `hash_count` hashes whose strings are NULL or
-        // NUL-terminated, per the Pointers: note.
-        let request = unsafe { Args::file_reputation(hashes, hash_count) }?;
-        // SAFETY: `client` is NULL (refused) or a live client handle, and `callback` stays callable
-        // with `user_data` until it has fired, per the Pointers: note.
-        unsafe {
-            send_async(
-                client,
-                request,
-                ResultShape::Reputations,
-                timeout_ms,
-                callback,
-                user_data,
-                free_user_data,
-            )
-        }
-    })
-}
-
-/// The asynchronous form (see `dxltie_get_file_reputation_async`).
-///
-/// Pointers: as in `dxltie_get_file_reputation_async`.
-#[no_mangle]
-pub unsafe extern "C" fn dxltie_set_file_reputation_async(
-    client: *mut dxltie_client_t,
-    trust_level: i32,
-    hashes: *const dxltie_hash_t,
-    hash_count: usize,
-    filename: *const c_char,
-    comment: *const c_char,
-    timeout_ms: u32,
-    callback: dxltie_response_fn,
-    user_data: *mut c_void,
-    free_user_data: dxltie_free_fn,
-) -> dxltie_result_t {
-    boundary::call("dxltie_set_file_reputation_async", || {
-        // SAFETY: `hashes` points to `hash_count` hashes and every string argument is NULL or
-        // NUL-terminated, per the Pointers: note.
-        let request = unsafe { Args::set_file_reputation(trust_level, hashes, hash_count, filename, comment) }?;
-        // SAFETY: `client` is NULL (refused) or a live client handle, and `callback` stays callable
-        // with `user_data` until it has fired, per the Pointers: note.
-        unsafe {
-            send_async(
-                client,
-                request,
-                ResultShape::Nothing,
-                timeout_ms,
-                callback,
-                user_data,
-                free_user_data,
-            )
-        }
-    })
-}
-
-/// The asynchronous form (see `dxltie_get_file_reputation_async`).
-///
-/// Pointers: as in `dxltie_get_file_reputation_async`.
-#[no_mangle]
-pub unsafe extern "C" fn dxltie_get_file_first_references_async(
-    client: *mut dxltie_client_t,
-    hashes: *const dxltie_hash_t,
-    hash_count: usize,
-    query_limit: i64,
-    timeout_ms: u32,
-    callback: dxltie_response_fn,
-    user_data: *mut c_void,
-    free_user_data: dxltie_free_fn,
-) -> dxltie_result_t {
-    boundary::call("dxltie_get_file_first_references_async", || {
-        // SAFETY: `hashes` is NULL or points to `hash_count` hashes whose strings are NULL or
-        // NUL-terminated, per the Pointers: note.
-        let request = unsafe { Args::file_first_references(hashes, hash_count, query_limit) }?;
-        // SAFETY: `client` is NULL (refused) or a live client handle, and `callback` stays callable
-        // with `user_data` until it has fired, per the Pointers: note.
-        unsafe {
-            send_async(
-                client,
-                request,
-                ResultShape::FirstReferences,
-                timeout_ms,
-                callback,
-                user_data,
-                free_user_data,
-            )
-        }
-    })
-}
-
-/// The asynchronous form (see `dxltie_get_file_reputation_async`).
-///
-/// Pointers: as in `dxltie_get_file_reputation_async`.
-#[no_mangle]
-pub unsafe extern "C" fn dxltie_get_certificate_reputation_async(
-    client: *mut dxltie_client_t,
-    sha1: *const c_char,
-    public_key_sha1: *const c_char,
-    timeout_ms: u32,
-    callback: dxltie_response_fn,
-    user_data: *mut c_void,
-    free_user_data: dxltie_free_fn,
-) -> dxltie_result_t {
-    boundary::call("dxltie_get_certificate_reputation_async", || {
-        // SAFETY: `sha1` and `public_key_sha1` are NULL or NUL-terminated strings, per the
-        // Pointers: note.
-        let request = unsafe { Args::certificate_reputation(sha1, public_key_sha1) }?;
-        // SAFETY: `client` is NULL (refused) or a live client handle, and `callback` stays callable
-        // with `user_data` until it has fired, per the Pointers: note.
-        unsafe {
-            send_async(
-                client,
-                request,
-                ResultShape::Reputations,
-                timeout_ms,
-                callback,
-                user_data,
-                free_user_data,
-            )
-        }
-    })
-}
-
-/// The asynchronous form (see `dxltie_get_file_reputation_async`).
-///
-/// Pointers: as in `dxltie_get_file_reputation_async`.
-#[no_mangle]
-pub unsafe extern "C" fn dxltie_set_certificate_reputation_async(
-    client: *mut dxltie_client_t,
-    trust_level: i32,
-    sha1: *const c_char,
-    public_key_sha1: *const c_char,
-    comment: *const c_char,
-    timeout_ms: u32,
-    callback: dxltie_response_fn,
-    user_data: *mut c_void,
-    free_user_data: dxltie_free_fn,
-) -> dxltie_result_t {
-    boundary::call("dxltie_set_certificate_reputation_async", || {
-        // SAFETY: `sha1`, `public_key_sha1` and `comment` are NULL or NUL-terminated strings,
-        // per the Pointers: note.
-        let request = unsafe { Args::set_certificate_reputation(trust_level, sha1, public_key_sha1, comment) }?;
-        // SAFETY: `client` is NULL (refused) or a live client handle, and `callback` stays callable
-        // with `user_data` until it has fired, per the Pointers: note.
-        unsafe {
-            send_async(
-                client,
-                request,
-                ResultShape::Nothing,
-                timeout_ms,
-                callback,
-                user_data,
-                free_user_data,
-            )
-        }
-    })
-}
-
-/// The asynchronous form (see `dxltie_get_file_reputation_async`).
-///
-/// Pointers: as in `dxltie_get_file_reputation_async`.
-#[no_mangle]
-pub unsafe extern "C" fn dxltie_get_certificate_first_references_async(
-    client: *mut dxltie_client_t,
-    sha1: *const c_char,
-    public_key_sha1: *const c_char,
-    query_limit: i64,
-    timeout_ms: u32,
-    callback: dxltie_response_fn,
-    user_data: *mut c_void,
-    free_user_data: dxltie_free_fn,
-) -> dxltie_result_t {
-    boundary::call("dxltie_get_certificate_first_references_async", || {
-        // SAFETY: `sha1` and `public_key_sha1` are NULL or NUL-terminated strings, per the
-        // Pointers: note.
-        let request = unsafe { Args::certificate_first_references(sha1, public_key_sha1, query_limit) }?;
-        // SAFETY: `client` is NULL (refused) or a live client handle, and `callback` stays callable
-        // with `user_data` until it has fired, per the Pointers: note.
-        unsafe {
-            send_async(
-                client,
-                request,
-                ResultShape::FirstReferences,
-                timeout_ms,
-                callback,
-                user_data,
-                free_user_data,
-            )
-        }
     })
 }
