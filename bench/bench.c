@@ -8,6 +8,9 @@
  *   bench requests <dxlclient.config> <count> sync|async [window]
  *       get_file_reputation against the responder: a synchronous loop timing every round trip
  *       (p50/p99), or asynchronous requests with <window> in flight (default 64).
+ *   bench idle <dxlclient.config> <seconds>
+ *       Connects, registers one detection callback, prints READY and then does nothing for
+ *       <seconds> (the driver counts the process's context switches and CPU time meanwhile).
  *   bench connect <dxlclient.config> <count>
  *       <count> times: dxltie_client_connect then a detection callback, until the broker has
  *       confirmed the subscription (adding a callback to a connected client waits for the
@@ -250,6 +253,21 @@ static int run_connect(const char *path, long count) {
     return 0;
 }
 
+/* Connected, subscribed, a callback registered, and nothing else: the library's idle cost. */
+static int run_idle(const char *path, long seconds) {
+    dxltie_client_t *client = new_client(path);
+    if (dxltie_client_connect(client, 10000) != DXLTIE_OK) die("connect");
+    uint64_t id;
+    if (dxltie_add_file_detection_callback(client, on_detection, NULL, NULL, &id) != DXLTIE_OK) die("add callback");
+    printf("READY\n");
+    fflush(stdout);
+    sleep((unsigned)seconds);
+    printf("RESULT mode=idle\n");
+    fflush(stdout);
+    dxltie_client_free(client);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 4) {
         fprintf(stderr, "usage: %s events|requests|connect <dxlclient.config> <count> [form] [window]\n", argv[0]);
@@ -265,6 +283,7 @@ int main(int argc, char **argv) {
     if (strcmp(mode, "requests") == 0)
         return run_requests(path, count, argc > 4 ? argv[4] : "sync", argc > 5 ? strtol(argv[5], NULL, 10) : 64);
     if (strcmp(mode, "connect") == 0) return run_connect(path, count);
+    if (strcmp(mode, "idle") == 0) return run_idle(path, count);
     fprintf(stderr, "bench: unknown mode %s\n", mode);
     return 2;
 }

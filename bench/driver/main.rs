@@ -55,6 +55,8 @@ struct Settings {
     py_requests: usize,
     window: usize,
     connects: usize,
+    /// How long each idle measurement lasts.
+    idle_secs: u64,
 }
 
 impl Settings {
@@ -71,6 +73,7 @@ impl Settings {
             py_requests: env_or("BENCH_PY_REQUESTS", 2_000),
             window: env_or("BENCH_WINDOW", 64),
             connects: env_or("BENCH_CONNECTS", 20),
+            idle_secs: env_or("BENCH_IDLE_SECS", 30),
         }
     }
 }
@@ -442,6 +445,53 @@ impl Bench<'_> {
         self.flooded(key, cmd, self.s.py_events)
     }
 
+    /// The cost of doing nothing: a client connected and subscribed, with a callback, and no
+    /// traffic. Context switches (voluntary and not, every thread) and CPU time of the process,
+    /// from /proc, over `idle_secs` after a settling second.
+    fn idle(&mut self, key: &'static str, cmd: Command) -> BTreeMap<String, String> {
+        self.record(key, &cmd);
+        let mut p = Proc::spawn(cmd);
+        p.expect("READY", Duration::from_secs(60));
+        std::thread::sleep(Duration::from_secs(1));
+        let r = idle_cost(p.child.id(), Duration::from_secs(self.s.idle_secs));
+        let _ = p.child.kill();
+        p.finish(Duration::from_secs(5));
+        eprintln!("  {key}: {r:?}");
+        r
+    }
+
+    /// mosquitto_sub subscribed and idle, for `idle`'s comparison.
+    fn mosquitto_sub_idle(&mut self) -> BTreeMap<String, String> {
+        let f = self.fabric;
+        let id = format!("bench-idle-{}", self.tag());
+        let mut cmd = mosquitto_client(
+            "mosquitto_sub",
+            f.broker.port(),
+            &f.pki.ca_cert,
+            Some((&f.pki.client_cert, &f.pki.client_key)),
+        );
+        cmd.args(["-i", &id, "-t", DETECTION_TOPIC, "-N"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        self.commands.entry("mosquitto_sub_idle").or_insert_with(|| {
+            format!("mosquitto_sub -h 127.0.0.1 -p <port> --insecure --cafile <ca> --cert <cert> --key <key> -i <id> -t {DETECTION_TOPIC} -N")
+        });
+        let mut child = support::spawn_tied(cmd).expect("mosquitto_sub");
+        let needle = format!(" {id} 0 {DETECTION_TOPIC}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !f.broker.log().contains(&needle) {
+            assert!(Instant::now() < deadline, "mosquitto_sub did not subscribe");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_secs(1));
+        let r = idle_cost(child.id(), Duration::from_secs(self.s.idle_secs));
+        let _ = child.kill();
+        let _ = child.wait();
+        eprintln!("  mosquitto_sub_idle: {r:?}");
+        r
+    }
+
     /// mosquitto_sub with the same certificate, payloads to /dev/null: the time from the first
     /// byte of the flood to its exit after the last event (`-C`), which slightly overstates
     /// its time (the first event's trip and the exit are included).
@@ -561,6 +611,50 @@ impl Bench<'_> {
 
 // ---------------------------------------------------------------------------------------------
 // The machine
+
+/// Context switches of every thread of `pid` (voluntary and not) and its CPU time (user +
+/// system, in clock ticks of 10 ms), from /proc.
+fn proc_counters(pid: u32) -> (u64, u64) {
+    let mut switches = 0;
+    if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+        for task in tasks.flatten() {
+            let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
+            for line in status.lines() {
+                if let Some(v) = line
+                    .strip_prefix("voluntary_ctxt_switches:")
+                    .or_else(|| line.strip_prefix("nonvoluntary_ctxt_switches:"))
+                {
+                    switches += v.trim().parse::<u64>().unwrap_or(0);
+                }
+            }
+        }
+    }
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces, in parentheses): utime and stime
+    // are the 12th and 13th of them.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<u64> = after.split_whitespace().map(|f| f.parse().unwrap_or(0)).collect();
+    let ticks = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
+    (switches, ticks)
+}
+
+/// What `pid` costs over `span` of doing nothing: context switches per second and CPU
+/// milliseconds per minute.
+fn idle_cost(pid: u32, span: Duration) -> BTreeMap<String, String> {
+    let (s0, t0) = proc_counters(pid);
+    let start = Instant::now();
+    std::thread::sleep(span);
+    let (s1, t1) = proc_counters(pid);
+    let seconds = start.elapsed().as_secs_f64();
+    let mut r = BTreeMap::new();
+    r.insert("switches_per_s".into(), format!("{:.2}", (s1 - s0) as f64 / seconds));
+    r.insert(
+        "cpu_ms_per_min".into(),
+        format!("{:.1}", (t1 - t0) as f64 * 10.0 * 60.0 / seconds),
+    );
+    r.insert("seconds".into(), format!("{seconds:.1}"));
+    r
+}
 
 fn command_output(program: &str, args: &[&str]) -> String {
     Command::new(program)
@@ -744,6 +838,19 @@ fn main() {
         add("c_connect_nodelay", b.connects("c_connect_nodelay", &nodelay_config));
     }
     drop(nodelay);
+    // Idle: once each (a long measurement, with nothing to vary between runs).
+    eprintln!("bench: idle, {} s each", s.idle_secs);
+    let idle_secs = s.idle_secs.to_string();
+    let config = fabric.config.display().to_string();
+    let mut c_idle = Command::new(&s.bench);
+    c_idle.args(["idle", &config, &(s.idle_secs + 10).to_string()]);
+    add("c_idle", b.idle("c_idle", c_idle));
+    add("mosquitto_sub_idle", b.mosquitto_sub_idle());
+    let ref_idle = b.python("py_idle.py", &["ref", &config, &(s.idle_secs + 10).to_string()]);
+    add("py_ref_idle", b.idle("py_ref_idle", ref_idle));
+    let ours_idle = b.python("py_idle.py", &["ours", &config, &(s.idle_secs + 10).to_string()]);
+    add("py_ours_idle", b.idle("py_ours_idle", ours_idle));
+    let _ = idle_secs;
     let elapsed = started.elapsed();
     let (lib_size, lib_stripped) = library_size(&s.lib);
 
@@ -924,6 +1031,41 @@ fn main() {
             target: "—".into(),
             met: None,
         },
+        Row {
+            what: "idle: context switches/s, connected and subscribed, no traffic (C client)".into(),
+            ours: format!("{:.2}", m("c_idle", "switches_per_s")),
+            reference: format!(
+                "mosquitto_sub {:.2} / dxltieclient {:.2}",
+                m("mosquitto_sub_idle", "switches_per_s"),
+                m("py_ref_idle", "switches_per_s")
+            ),
+            ratio: "".into(),
+            target: "< 2 /s and ≤ mosquitto_sub".into(),
+            met: Some(
+                m("c_idle", "switches_per_s") < 2.0
+                    && m("c_idle", "switches_per_s") <= m("mosquitto_sub_idle", "switches_per_s").max(0.05),
+            ),
+        },
+        Row {
+            what: "idle: CPU ms per minute (C client)".into(),
+            ours: format!("{:.1}", m("c_idle", "cpu_ms_per_min")),
+            reference: format!(
+                "mosquitto_sub {:.1} / dxltieclient {:.1}",
+                m("mosquitto_sub_idle", "cpu_ms_per_min"),
+                m("py_ref_idle", "cpu_ms_per_min")
+            ),
+            ratio: "".into(),
+            target: "no periodic work".into(),
+            met: None,
+        },
+        Row {
+            what: "idle: context switches/s, Python binding".into(),
+            ours: format!("{:.2}", m("py_ours_idle", "switches_per_s")),
+            reference: format!("dxltieclient {:.2}", m("py_ref_idle", "switches_per_s")),
+            ratio: "".into(),
+            target: "".into(),
+            met: None,
+        },
     ];
 
     let mut md = String::new();
@@ -995,7 +1137,11 @@ fn main() {
          - Connect: {} × {} times `dxltie_client_connect` then `dxltie_add_file_detection_callback` \
          (which returns once the broker acknowledged the subscription), a new client each time; the \
          median of all. The same against a second mosquitto that differs only by \
-         `set_tcp_nodelay true` (see the notes below).",
+         `set_tcp_nodelay true` (see the notes below).\n\
+         - Idle: each client connected and subscribed with one detection callback and no traffic; \
+         after a settling second, the context switches (voluntary and involuntary, summed over every \
+         thread of the process, from /proc/<pid>/task/*/status) and the CPU time (user + system, \
+         /proc/<pid>/stat, 10 ms ticks) over {} s, once per client (nothing varies between runs).",
         fabric.event_size(),
         rate(median(
             &["c_struct", "c_json", "mosquitto_sub"]
@@ -1011,6 +1157,7 @@ fn main() {
         rate(s.py_requests as f64),
         s.runs,
         s.connects,
+        s.idle_secs,
     );
     let _ = writeln!(w, "\n## Commands\n");
     let _ = writeln!(

@@ -7,7 +7,6 @@
 //! matched on the network thread and the dispatcher's queue bound is lifted while it waits.
 
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
@@ -24,6 +23,7 @@ use super::dispatch_queue::{DispatchQueue, Work};
 use super::error::{DxlError, Result};
 use super::message::{Message, MessageKind};
 use super::network::{self, Command, SubAckTracker};
+use super::pending::PendingTable;
 use super::services::{Service, ServiceInfo};
 use super::stats::{Counters, Stats};
 
@@ -84,7 +84,7 @@ pub(crate) struct Inner {
     pub subscriptions: Mutex<Vec<String>>,
     pub sub_acks: Mutex<SubAckTracker>,
     pub callbacks: Registry,
-    pub pending: Mutex<HashMap<String, Pending>>,
+    pub pending: PendingTable,
     pub services: Mutex<Vec<Service>>,
     pub state_listeners: Mutex<Vec<(u64, StateListener)>>,
     pub queue: DispatchQueue,
@@ -162,7 +162,7 @@ impl Client {
             last_attempts: Mutex::new(None),
             sub_acks: Mutex::new(SubAckTracker::default()),
             callbacks: Registry::default(),
-            pending: Mutex::new(HashMap::new()),
+            pending: PendingTable::default(),
             services: Mutex::new(Vec::new()),
             state_listeners: Mutex::new(Vec::new()),
             counters: Counters::default(),
@@ -552,16 +552,16 @@ impl Handle {
         let (tx, rx) = mpsc::sync_channel(1);
         let id = request.message_id.clone();
         // Registered before publishing: the response may arrive at once.
-        self.inner.pending.lock().unwrap().insert(id.clone(), Pending::Sync(tx));
+        self.inner.pending.insert(id.clone(), Pending::Sync(tx));
         if let Err(e) = self.publish(&request) {
-            self.inner.pending.lock().unwrap().remove(&id);
+            self.inner.pending.remove(&id);
             return Err(e);
         }
         let _guard = self.on_own_dispatcher().then(|| self.inner.queue.waiting_in_request());
         match rx.recv_timeout(timeout) {
             Ok(result) => result,
             Err(_) => {
-                self.inner.pending.lock().unwrap().remove(&id);
+                self.inner.pending.remove(&id);
                 Err(DxlError::Timeout(format!(
                     "Timeout waiting for response to message: {id}"
                 )))
@@ -577,15 +577,13 @@ impl Handle {
         let deadline = Instant::now() + timeout;
         self.inner
             .pending
-            .lock()
-            .unwrap()
             .insert(id.clone(), Pending::Async { callback, deadline });
         if let Err(e) = self.publish(&request) {
             // Either the entry is still ours to take back, and the caller learns of the failure
             // here and only here, or the network thread already failed it (a disconnect racing
             // this call) and its callback is queued: then this call succeeded as far as the
             // caller can tell, and the callback reports the failure, exactly once.
-            if self.inner.pending.lock().unwrap().remove(&id).is_some() {
+            if self.inner.pending.remove(&id).is_some() {
                 return Err(e);
             }
         }

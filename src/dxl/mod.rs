@@ -12,6 +12,7 @@ pub mod error;
 pub mod files;
 pub mod message;
 mod network;
+mod pending;
 mod probe;
 pub mod services;
 pub mod stats;

@@ -39,7 +39,9 @@ const STABLE_SESSION: Duration = Duration::from_secs(30);
 /// How long one connection attempt (TCP, TLS, CONNACK) may take, as the Python client's
 /// CONNACK wait.
 const CONNECT_ATTEMPT_TIMEOUT_S: u64 = 10;
-/// How often pending asynchronous requests and service registrations are checked.
+/// How often waiting asynchronous requests are checked for their deadline, while there are any.
+/// With none waiting and no service registration due, the network thread sleeps until the
+/// broker or the API wakes it: an idle client has no timer at all.
 const HOUSEKEEPING: Duration = Duration::from_millis(50);
 
 /// Instructions from the API threads.
@@ -84,8 +86,7 @@ pub(crate) fn send_subscribe(inner: &Inner, topic: &str, waiter: Option<SyncSend
 /// Fails every waiting request (connection lost, shutdown): synchronous waiters wake with the
 /// error, asynchronous callbacks get it on the dispatcher.
 pub(crate) fn fail_all_pending(inner: &Inner, error: DxlError) {
-    let pending: Vec<Pending> = inner.pending.lock().unwrap().drain().map(|(_, p)| p).collect();
-    for p in pending {
+    for p in inner.pending.drain() {
         complete(inner, p, Err(error.clone()));
     }
 }
@@ -424,9 +425,27 @@ async fn run_session(
     for s in inner.services.lock().unwrap().iter_mut() {
         s.next_registration = Some(Instant::now());
     }
-    let mut tick = tokio::time::interval(HOUSEKEEPING);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // When housekeeping must run next: the earliest service registration due and, while any
+    // asynchronous request waits, HOUSEKEEPING after the last run. None: nothing is due, and the
+    // thread sleeps until the broker or the API wakes it (an idle client has no timer).
+    let mut services_due = next_service_registration(inner);
+    let mut requests_due: Option<Instant> = None;
     loop {
+        if inner.pending.has_asynchronous() {
+            requests_due.get_or_insert_with(|| Instant::now() + HOUSEKEEPING);
+        } else {
+            requests_due = None;
+        }
+        let due = match (services_due, requests_due) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let timer = async {
+            match due {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending::<()>().await,
+            }
+        };
         tokio::select! {
             event = eventloop.poll() => match event {
                 Ok(event) => handle_event(inner, event),
@@ -441,11 +460,30 @@ async fn run_session(
                     graceful_disconnect(inner, eventloop).await;
                     return Ended::Shutdown;
                 }
-                Some(Command::Connect) | Some(Command::Wake) => housekeeping(inner),
+                Some(Command::Connect) | Some(Command::Wake) => {
+                    housekeeping(inner);
+                    services_due = next_service_registration(inner);
+                    requests_due = None;
+                }
             },
-            _ = tick.tick() => housekeeping(inner),
+            _ = timer => {
+                housekeeping(inner);
+                services_due = next_service_registration(inner);
+                requests_due = None;
+            }
         }
     }
+}
+
+/// The earliest time a service is due to (re-)register.
+fn next_service_registration(inner: &Inner) -> Option<Instant> {
+    inner
+        .services
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.next_registration)
+        .min()
 }
 
 /// Unregisters services, sends DISCONNECT and waits (briefly) until it is written.
@@ -542,7 +580,7 @@ fn handle_event(inner: &Arc<Inner>, event: Event) {
 /// Responses are matched here, on the network thread; everything else goes to the dispatcher.
 fn route(inner: &Arc<Inner>, message: Message) {
     if let Some(request_id) = message.request_message_id() {
-        let pending = inner.pending.lock().unwrap().remove(request_id);
+        let pending = inner.pending.remove(request_id);
         let wants_callbacks = inner.callbacks.has_kind(super::callbacks::CallbackKind::Response);
         if let Some(p) = pending {
             let result = match &message.kind {
@@ -573,17 +611,7 @@ fn route(inner: &Arc<Inner>, message: Message) {
 /// Expires asynchronous requests and (re-)registers services whose time has come.
 fn housekeeping(inner: &Arc<Inner>) {
     let now = Instant::now();
-    let expired: Vec<(String, Pending)> = {
-        let mut pending = inner.pending.lock().unwrap();
-        let ids: Vec<String> = pending
-            .iter()
-            .filter(|(_, p)| matches!(p, Pending::Async { deadline, .. } if *deadline <= now))
-            .map(|(id, _)| id.clone())
-            .collect();
-        ids.into_iter()
-            .filter_map(|id| pending.remove(&id).map(|p| (id, p)))
-            .collect()
-    };
+    let expired = inner.pending.take_expired(now);
     for (id, p) in expired {
         complete(
             inner,
@@ -620,12 +648,16 @@ fn housekeeping(inner: &Arc<Inner>) {
                     REGISTER_RETRY
                 }
             };
-            let mut services = inner.services.lock().unwrap();
-            if let Some(s) = services.iter_mut().find(|s| s.info.service_id == service_id) {
-                s.next_registration = Some(Instant::now() + next);
+            {
+                let mut services = inner.services.lock().unwrap();
+                if let Some(s) = services.iter_mut().find(|s| s.info.service_id == service_id) {
+                    s.next_registration = Some(Instant::now() + next);
+                }
             }
+            // The network thread sleeps until the earliest time it knows of: tell it of this one.
+            let _ = inner.commands.send(Command::Wake);
         });
-        inner.pending.lock().unwrap().insert(
+        inner.pending.insert(
             id,
             Pending::Async {
                 callback,
