@@ -15,7 +15,7 @@ use super::user_callback::{dxltie_free_fn, UserCallback};
 use super::views::*;
 use crate::dxl::{Handle, Message};
 use crate::tie::events::{EventKind, TypedEvent};
-use crate::tie::{python_json_dumps, TieEvent};
+use crate::tie::TieEvent;
 
 /// The four TIE event kinds: `DXLTIE_EVENT_KIND_*`.
 pub type dxltie_event_kind_t = i32;
@@ -177,7 +177,7 @@ fn cstr_opt(s: &Option<String>) -> Option<CString> {
 fn with_event_views(kind: EventKind, e: &TieEvent<'_>, call: &dyn Fn(EventView<'_>)) {
     let msg = MessageStorage::new(e.message);
     let message = msg.view(e.message);
-    let json = string_to_cstring(python_json_dumps(&e.event.json));
+    let json = e.event.json_text();
     match &e.event.typed {
         TypedEvent::Detection(d) => {
             let hashes = HashesStorage::new(&d.hashes);
@@ -455,7 +455,7 @@ pub unsafe extern "C" fn dxltie_add_json_callback(
             Arc::new(move |_: &Handle, e: &TieEvent<'_>| {
                 let user = &held;
                 let msg = MessageStorage::new(e.message);
-                let json = string_to_cstring(python_json_dumps(&e.event.json));
+                let json = e.event.json_text();
                 let provider_keyed = string_to_cstring(provider_keyed_json(&e.event.provider_keyed));
                 let event = dxltie_json_event_t {
                     message: msg.view(e.message),

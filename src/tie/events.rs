@@ -268,6 +268,20 @@ pub struct DecodedEvent {
     /// The top-level properties of `json` that are providerId maps (Python keys them by the
     /// providerId value, JSON by its text).
     pub provider_keyed: Vec<&'static str>,
+    /// `json` as `json.dumps` writes it, NUL-terminated: made once, by the first callback that
+    /// wants it, and shared by every other callback of the same message.
+    json_text: std::sync::OnceLock<std::ffi::CString>,
+}
+
+impl DecodedEvent {
+    /// `json` as Python's `json.dumps` writes it, as a C string (made once per event).
+    pub fn json_text(&self) -> &std::ffi::CStr {
+        self.json_text.get_or_init(|| {
+            std::ffi::CString::new(super::python::python_json_dumps(&self.json))
+                // json.dumps escapes every control character, NUL included: no NUL can occur.
+                .unwrap_or_default()
+        })
+    }
 }
 
 /// [`transform_event`] plus the flat view.
@@ -279,6 +293,7 @@ pub fn decode_event(kind: EventKind, payload: &[u8]) -> Result<DecodedEvent> {
         json,
         typed,
         provider_keyed,
+        json_text: std::sync::OnceLock::new(),
     })
 }
 
