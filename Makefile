@@ -31,7 +31,7 @@ header: lib
 
 ## Everything CI checks: system packages, the C programs, then every Rust test (which runs the
 ## C programs against a real broker, also under valgrind and AddressSanitizer).
-test: deps lint c-programs test-rust test-python test-install fuzz-short
+test: deps lint c-programs test-rust test-python test-install test-wheel fuzz-short
 
 deps:
 	bash scripts/setup-deps.sh
@@ -185,6 +185,14 @@ uninstall:
 ## repository against a local fabric (scripts/install-test.sh).
 test-install: fabric
 	FABRIC=$(abspath $(TARGET_DIR))/debug/dxltie-fabric bash scripts/install-test.sh
+
+## The Python wheel: `pip wheel` / `pip install ./bindings/python` build the release library into
+## it (setuptools-rust, sharing target/ with test-install's release build), auditwheel checks it
+## (manylinux_2_34), and a fresh venv runs the samples outside the repository against a local
+## fabric with nothing set (scripts/wheel-test.sh).
+.PHONY: test-wheel
+test-wheel: fabric
+	FABRIC=$(abspath $(TARGET_DIR))/debug/dxltie-fabric bash scripts/wheel-test.sh
 
 clean:
 	rm -rf $(BUILD)

@@ -8,10 +8,13 @@ a value outside the range its C type (or its meaning) allows, NaN or infinity ra
 raises ``TypeError``.
 """
 
+from __future__ import annotations
+
 import ctypes
 import math
 import numbers
 import operator
+from typing import Any, Union
 
 __all__ = ["integer", "real", "millis", "INT32_MIN", "INT32_MAX", "INT64_MIN", "INT64_MAX", "UINT32_MAX",
            "UINT64_MAX", "SIZE_MAX", "MAX_TIMEOUT_SECONDS"]
@@ -26,18 +29,18 @@ SIZE_MAX = 2 ** (8 * ctypes.sizeof(ctypes.c_size_t)) - 1
 MAX_TIMEOUT_SECONDS = UINT32_MAX / 1000.0
 
 
-def _range_text(lo, hi, unit):
+def _range_text(lo: float, hi: float, unit: str) -> str:
     text = "from %s to %s" % (_number_text(lo), _number_text(hi))
     return text + (" " + unit if unit else "")
 
 
-def _number_text(value):
+def _number_text(value: float) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value)
 
 
-def _as_number(value, name):
+def _as_number(value: Any, name: str) -> Union[int, float]:
     """``value`` as an ``int`` or a ``float``; TypeError for what is not a number."""
     if isinstance(value, (int, float)):  # bool is an int, as everywhere in Python
         return value
@@ -50,7 +53,7 @@ def _as_number(value, name):
     raise TypeError("%s must be a number, not %s" % (name, type(value).__name__))
 
 
-def integer(value, name, lo, hi, unit=""):
+def integer(value: Any, name: str, lo: int, hi: int, unit: str = "") -> int:
     """``value`` as an ``int`` in ``[lo, hi]``. Whole floats (``5.0``) are accepted; fractions,
     NaN and infinity are refused rather than truncated."""
     number = _as_number(value, name)
@@ -63,7 +66,7 @@ def integer(value, name, lo, hi, unit=""):
     return number
 
 
-def real(value, name, lo, hi, unit=""):
+def real(value: Any, name: str, lo: float, hi: float, unit: str = "") -> float:
     """``value`` as a finite ``float`` in ``[lo, hi]``."""
     number = float(_as_number(value, name))
     if not (math.isfinite(number) and lo <= number <= hi):
@@ -71,7 +74,7 @@ def real(value, name, lo, hi, unit=""):
     return number
 
 
-def millis(seconds, name, lo=0):
+def millis(seconds: Any, name: str, lo: float = 0) -> int:
     """A duration in seconds (``int`` or ``float``, at least ``lo``) as the ``uint32_t`` of
     milliseconds the library takes. Longer than :data:`MAX_TIMEOUT_SECONDS` is refused, not
     clamped."""

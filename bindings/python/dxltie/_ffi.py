@@ -6,19 +6,28 @@ argument and result types of every exported function. Nothing in this module rai
 
 The library is looked up in this order:
 
-1. beside this package (``libdxltie.so``, ``libdxltie.so.0``, ``libdxltie.dylib``, ``dxltie.dll``
-   in the ``dxltie`` package directory, for a wheel that bundles it);
-2. the path in the environment variable ``DXLTIE_LIBRARY``;
-3. the system search path (``ctypes.util.find_library("dxltie")``).
+1. the path in the environment variable ``DXLTIE_LIBRARY``, when it is set (development: a
+   library just built, e.g. ``target/debug/libdxltie.so``); if it cannot be loaded, the search
+   goes on and a warning goes to the ``dxltie`` logger;
+2. beside this package: ``libdxltie.so.<abi>`` (``libdxltie.so.0.1``, the file the wheel
+   bundles, named by its SONAME), ``libdxltie.so``, ``libdxltie.dylib``, ``dxltie.dll`` in the
+   ``dxltie`` package directory;
+3. the system search path (``ctypes.util.find_library("dxltie")``, e.g. after ``make install``).
+
+If none loads, :class:`LibraryNotFoundError` lists everything tried.
 
 The library is loaded with :class:`ctypes.CDLL`, which releases the GIL for the duration of
 every call, so a blocking request in one thread never stalls the library's dispatcher thread
 when it needs the GIL to run a Python callback.
 """
 
+from __future__ import annotations
+
 import ctypes
 import ctypes.util
+import logging
 import os
+from typing import Any
 from ctypes import (
     CFUNCTYPE,
     POINTER,
@@ -41,25 +50,20 @@ __all__ = ["lib", "library_path", "LibraryNotFoundError"]
 #: The environment variable that names the library file explicitly.
 LIBRARY_ENV = "DXLTIE_LIBRARY"
 
-_BESIDE_NAMES = ("libdxltie.so", "libdxltie.so.0", "libdxltie.dylib", "dxltie.dll")
+#: The library ABI these declarations are written for: the version in its SONAME
+#: (``libdxltie.so.0.1``), as ``build.rs`` counts it from the crate version. The wheel bundles the
+#: library under that name (``setup.py``); ``tests/test_packaging.py`` checks the two agree.
+ABI_VERSION = "0.1"
+
+_BESIDE_NAMES = ("libdxltie.so." + ABI_VERSION, "libdxltie.so", "libdxltie.dylib", "dxltie.dll")
 
 
 class LibraryNotFoundError(OSError):
     """``libdxltie`` could not be found or loaded; the message lists every place tried."""
 
 
-def _load():
+def _load() -> tuple[ctypes.CDLL, str]:
     tried = []
-    here = os.path.dirname(os.path.abspath(__file__))
-    for name in _BESIDE_NAMES:
-        path = os.path.join(here, name)
-        if os.path.exists(path):
-            try:
-                return ctypes.CDLL(path), path
-            except OSError as e:
-                tried.append("%s (beside the package: %s)" % (path, e))
-        else:
-            tried.append("%s (beside the package: not found)" % path)
     env = os.environ.get(LIBRARY_ENV)
     if env:
         try:
@@ -68,18 +72,36 @@ def _load():
             tried.append("%s (from %s: %s)" % (env, LIBRARY_ENV, e))
     else:
         tried.append("$%s (not set)" % LIBRARY_ENV)
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in _BESIDE_NAMES:
+        path = os.path.join(here, name)
+        if os.path.exists(path):
+            try:
+                library = ctypes.CDLL(path)
+            except OSError as e:
+                tried.append("%s (beside the package: %s)" % (path, e))
+                continue
+            if env:
+                logging.getLogger("dxltie").warning("%s could not be loaded; using %s", tried[0], path)
+            return library, path
+        tried.append("%s (beside the package: not found)" % path)
     found = ctypes.util.find_library("dxltie")
     if found:
         try:
-            return ctypes.CDLL(found), found
+            library = ctypes.CDLL(found)
         except OSError as e:
             tried.append("%s (from the system path: %s)" % (found, e))
+        else:
+            if env:
+                logging.getLogger("dxltie").warning("%s could not be loaded; using %s", tried[0], found)
+            return library, found
     else:
         tried.append("ctypes.util.find_library('dxltie') (not found on the system path)")
     raise LibraryNotFoundError(
-        "libdxltie could not be loaded. Build it with `make lib` and either copy it beside the "
-        "dxltie package, set %s to its path, or install it on the system library path. "
-        "Tried:\n  - %s" % (LIBRARY_ENV, "\n  - ".join(tried))
+        "libdxltie could not be loaded. Install the package from a wheel that bundles it "
+        "(`pip install ./bindings/python` builds one), or build it with `make lib` and set %s to "
+        "its path, copy it beside the dxltie package, or install it on the system library path "
+        "(`make install`). Tried:\n  - %s" % (LIBRARY_ENV, "\n  - ".join(tried))
     )
 
 
@@ -459,7 +481,14 @@ FUNCTIONS = [
 ]
 
 
-def _declare():
+def __getattr__(name: str) -> Any:
+    # PEP 562. The functions are declared from FUNCTIONS at import (_declare): this tells type
+    # checkers that the module's attributes are dynamic; at run time it only answers the names
+    # that are really missing.
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
+
+def _declare() -> None:
     missing = []
     for name, restype, argtypes in FUNCTIONS:
         try:

@@ -34,21 +34,31 @@ that remain (before the interpreter is finalised, so no library thread calls int
 interpreter) and detaches the log bridge.
 """
 
+from __future__ import annotations
+
 import _thread
 import atexit
 import binascii
 import ctypes
+import errno
 import itertools
 import logging
 import os
+import re
 import threading
 import weakref
+from typing import Any, Callable, Dict, List, Optional, TypeVar, Union
 
 from . import _ffi
-from .exceptions import BadResponseError, DxlTieError, ForkedClientError, WaitTimeoutException
+from .exceptions import (BadResponseError, BrokerListError, ConfigError, ConfigSyntaxError, DxlTieError,
+                         DxlTieFileNotFoundError, DxlTieIsADirectoryError, DxlTieOSError, DxlTiePermissionError,
+                         ForkedClientError, InvalidProxyConfigurationError, TlsError, WaitTimeoutException)
+
+_T = TypeVar("_T")
 
 logger = logging.getLogger("dxltie")
-logger.addHandler(logging.NullHandler())  # no output unless the application configures logging
+# The NullHandler (no output unless the application configures logging) is added in __init__.py,
+# before the library is loaded: _ffi may already warn.
 _native_logger = logging.getLogger("dxltie.native")
 
 #: The two texts the library uses for bad hex, as Python's ``binascii.Error`` words them.
@@ -60,28 +70,114 @@ _HEX_MESSAGES = ("Odd-length string", "Non-hexadecimal digit found")
 # --------------------------------------------------------------------------------------------
 
 
-def _text(raw):
+def _text(raw: Optional[bytes]) -> Optional[str]:
     if raw is None:
         return None
     return raw.decode("utf-8", "replace")
 
 
-def signed_code(code):
+def signed_code(code: int) -> int:
     """A fabric error code (``uint32`` in C) as dxlclient shows it (a signed 32-bit int)."""
     code = int(code) & 0xFFFFFFFF
     return code - 0x100000000 if code >= 0x80000000 else code
 
 
-def service_exception(message, code):
+def service_exception(message: str, code: int) -> Exception:
     """The plain ``Exception`` ``dxltieclient`` raises for an ErrorResponse."""
     code = signed_code(code)
     exc = Exception("Error: " + message + " (" + str(code) + ")")
-    exc.error_code = code
-    exc.error_message = message
+    exc.error_code = code  # type: ignore[attr-defined]
+    exc.error_message = message  # type: ignore[attr-defined]
     return exc
 
 
-def error_for(rc, message, service_code=0):
+# The forms of the library's configuration messages (src/dxl/config.rs, src/dxl/tls.rs,
+# src/dxl/files.rs), which say what went wrong where; bindings/python/tests/test_exceptions.py
+# meets each of them with the real library.
+#: An ``std::io::Error`` carrying an OS error: ``"No such file or directory (os error 2)"``.
+_OS_ERROR = re.compile(r"\(os error (\d+)\)")
+#: A certificate file a ``dxlclient.config`` names that does not exist.
+_FILE_NOT_FOUND = re.compile(r"file not found: (.+)$")
+#: A certificate path that is a directory: ``"<path> is a directory, not a regular file"`` (the
+#: configuration file) or ``"<what> <path>: not a regular file (a directory)"`` (at connect).
+_IS_A_DIRECTORY = re.compile(r"(?:\] [^:]+: (?P<cert>.+) is a directory, not a regular file$)|"
+                             r"(?:not a regular file \(a directory\))")
+#: The PEM file read at connect: ``"client certificate /etc/agent/client.crt: ..."``.
+_PEM_FILE = re.compile(r"(?:broker CA chain|client certificate|private key) (?P<path>.+?): ")
+#: The configuration file that could not be read.
+_CONFIG_FILE = re.compile(r"^(?P<path>.+?): (?:cannot read the configuration file|the configuration file is not)")
+#: A configuration file that is not UTF-8 text.
+_NOT_TEXT = re.compile(r"^(?P<path>.+?): the configuration file is not UTF-8 text")
+#: ``"<file>: [Section] Key: what"`` or ``"<file>: [Section]: what"``.
+_SECTION = re.compile(r"^(?:(?P<file>.*?): )?\[(?P<section>[^\]]+)\](?: (?P<key>[^:]+))?: ")
+#: ``"<file>: not a valid configuration file: 2:4 expecting ..."`` (line:column).
+_SYNTAX = re.compile(r"^(?P<file>.*?): not a valid configuration file: (?:(?P<line>\d+):(?P<column>\d+))?")
+
+_OS_ERROR_CLASSES = {
+    errno.ENOENT: DxlTieFileNotFoundError,
+    errno.EISDIR: DxlTieIsADirectoryError,
+    errno.EACCES: DxlTiePermissionError,
+    errno.EPERM: DxlTiePermissionError,
+}
+
+
+def _file_error(rc: int, message: str, name: Optional[str]) -> Optional[DxlTieError]:
+    """An :class:`OSError`-derived exception for a file the configuration names that could not
+    be read, or ``None`` when ``message`` is about something else."""
+    match = _PEM_FILE.search(message) or _CONFIG_FILE.search(message)
+    filename = match.group("path") if match else None
+    os_error = _OS_ERROR.search(message)
+    if os_error:
+        code = int(os_error.group(1))
+        return _OS_ERROR_CLASSES.get(code, DxlTieOSError)(message, rc, name, code, filename)
+    not_found = _FILE_NOT_FOUND.search(message)
+    if not_found:
+        return DxlTieFileNotFoundError(message, rc, name, errno.ENOENT, not_found.group(1))
+    directory = _IS_A_DIRECTORY.search(message)
+    if directory:
+        return DxlTieIsADirectoryError(message, rc, name, errno.EISDIR, directory.group("cert") or filename)
+    if rc == _ffi.DXLTIE_E_IO:
+        return DxlTieOSError(message, rc, name, None, filename)
+    return None
+
+
+def _config_error(rc: int, message: str, name: Optional[str]) -> DxlTieError:
+    """The exception for a ``DXLTIE_E_CONFIG`` or ``DXLTIE_E_IO`` result (see
+    :mod:`dxltie.exceptions` for the table)."""
+    not_text = _NOT_TEXT.search(message)
+    if not_text:
+        # dxlclient raises UnicodeDecodeError, a ValueError, for a file that is not UTF-8.
+        error: ConfigError = ConfigError(message, rc, name)
+        error.config_file = not_text.group("path")
+        return error
+    file_error = _file_error(rc, message, name)
+    if file_error is not None:
+        return file_error
+    syntax = _SYNTAX.search(message)
+    if syntax:
+        error = ConfigSyntaxError(message, rc, name)
+        error.config_file = error.filename = syntax.group("file")
+        if syntax.group("line"):
+            error.lineno = int(syntax.group("line"))
+            error.offset = int(syntax.group("column"))
+        return error
+    where = _SECTION.search(message)
+    if where:
+        section = where.group("section")
+        if section in ("Brokers", "BrokersWebSockets"):
+            error = BrokerListError(message, rc, name)
+        elif section == "Proxy":
+            error = InvalidProxyConfigurationError(message, rc, name)
+        else:
+            error = ConfigError(message, rc, name)
+        error.config_file = where.group("file")
+        error.section = section
+        error.key = where.group("key")
+        return error
+    return DxlTieError(message, rc, name)
+
+
+def error_for(rc: int, message: Optional[str], service_code: int = 0) -> Exception:
     """The exception for result ``rc`` with the library's ``message``."""
     if not message:
         message = _text(_ffi.dxltie_result_str(rc)) or "error %d" % rc
@@ -98,10 +194,14 @@ def error_for(rc, message, service_code=0):
         return BadResponseError(message, rc, name)
     if rc == _ffi.DXLTIE_E_FORKED:
         return ForkedClientError(message, rc, name)
+    if rc in (_ffi.DXLTIE_E_CONFIG, _ffi.DXLTIE_E_IO):
+        return _config_error(rc, message, name)
+    if rc == _ffi.DXLTIE_E_TLS:
+        return TlsError(message, rc, name)
     return DxlTieError(message, rc, name)
 
 
-def forked_error(created_in):
+def forked_error(created_in: int) -> ForkedClientError:
     """The exception for a client of process ``created_in`` used in this (forked) process."""
     return ForkedClientError(
         "this dxltie client belongs to process %d, which created it; it cannot be used in the forked "
@@ -109,7 +209,7 @@ def forked_error(created_in):
         "the child" % (created_in, os.getpid()), _ffi.DXLTIE_E_FORKED, "DXLTIE_E_FORKED")
 
 
-def check(rc):
+def check(rc: int) -> None:
     """Raises the exception for a failed call; must run on the thread that made the call (the
     library's error detail is thread-local)."""
     if rc == _ffi.DXLTIE_OK:
@@ -119,7 +219,7 @@ def check(rc):
     raise error_for(rc, message, service_code)
 
 
-def take_string(ptr):
+def take_string(ptr: ctypes.c_void_p) -> Optional[str]:
     """Copies and frees a ``char *`` the library returned through an out-parameter."""
     if not ptr.value:
         return None
@@ -129,7 +229,7 @@ def take_string(ptr):
         _ffi.dxltie_string_free(ptr)
 
 
-def to_bytes(value, what="argument"):
+def to_bytes(value: Union[str, bytes, bytearray, memoryview, None], what: str = "argument") -> Optional[bytes]:
     """``str`` (UTF-8) or ``bytes`` for a ``const char *`` argument; ``None`` stays NULL."""
     if value is None or isinstance(value, bytes):
         return value
@@ -144,36 +244,36 @@ def to_bytes(value, what="argument"):
 # The callback registry and the trampolines
 # --------------------------------------------------------------------------------------------
 
-_registry = {}
+_registry: Dict[int, Callable[..., Any]] = {}
 _next_key = itertools.count(1)  # 0 would arrive as None
 
 
-def register(handler):
+def register(handler: Callable[..., Any]) -> int:
     """Keeps ``handler`` alive under a new integer key, passed to C as ``user_data``."""
     key = next(_next_key)
     _registry[key] = handler
     return key
 
 
-def unregister(key):
+def unregister(key: int) -> None:
     """Drops a handler (a registration that failed: the library will not free it)."""
     _registry.pop(key, None)
 
 
-def registered_count():
+def registered_count() -> int:
     """How many Python callables the library currently holds (for tests)."""
     return len(_registry)
 
 
 @_ffi.dxltie_free_fn
-def free_user_data(user_data):
+def free_user_data(user_data: int) -> None:
     try:
         _registry.pop(user_data, None)
     except BaseException:  # pragma: no cover - a dict pop does not fail
         pass
 
 
-def _dispatch(user_data, event):
+def _dispatch(user_data: int, event: Any) -> None:
     try:
         handler = _registry.get(user_data)
         if handler is not None:
@@ -183,27 +283,27 @@ def _dispatch(user_data, event):
 
 
 @_ffi.dxltie_json_fn
-def json_event_trampoline(user_data, event):
+def json_event_trampoline(user_data: int, event: Any) -> None:
     _dispatch(user_data, event)
 
 
 @_ffi.dxltie_detection_fn
-def detection_trampoline(user_data, event):
+def detection_trampoline(user_data: int, event: Any) -> None:
     _dispatch(user_data, event)
 
 
 @_ffi.dxltie_first_instance_fn
-def first_instance_trampoline(user_data, event):
+def first_instance_trampoline(user_data: int, event: Any) -> None:
     _dispatch(user_data, event)
 
 
 @_ffi.dxltie_reputation_change_fn
-def reputation_change_trampoline(user_data, event):
+def reputation_change_trampoline(user_data: int, event: Any) -> None:
     _dispatch(user_data, event)
 
 
 @_ffi.dxltie_state_fn
-def state_trampoline(user_data, state):
+def state_trampoline(user_data: int, state: int) -> None:
     try:
         handler = _registry.get(user_data)
         if handler is not None:
@@ -226,14 +326,14 @@ _LEVELS = {
 
 
 @_ffi.dxltie_log_fn
-def log_trampoline(user_data, level, target, message):
+def log_trampoline(user_data: Any, level: int, target: Optional[bytes], message: Optional[bytes]) -> None:
     try:
         _native_logger.log(_LEVELS.get(level, logging.INFO), "%s: %s", _text(target), _text(message))
     except BaseException:  # pragma: no cover - logging guards itself
         pass
 
 
-def _library_level(level):
+def _library_level(level: int) -> int:
     """The most detailed library level that has records at ``level`` or above."""
     for native, py in sorted(_LEVELS.items(), reverse=True):
         if level <= py:
@@ -241,11 +341,35 @@ def _library_level(level):
     return _ffi.DXLTIE_LOG_ERROR
 
 
-def set_library_log_level(level=logging.WARNING):
-    """Forwards the library's own log records at ``level`` and above (a :mod:`logging` level)
-    to the ``dxltie.native`` logger; ``None`` stops forwarding. Records are emitted on library
-    threads. The default, set on import, is ``logging.WARNING``. Raises :class:`ValueError` if
-    the library refuses the change."""
+def set_library_log_level(level: Optional[int] = logging.WARNING) -> None:
+    """Chooses which of the native library's own log records reach Python's :mod:`logging`.
+
+    The library logs what happens on its threads (connection attempts and losses, reconnects,
+    events it could not decode, a callback that raised). Records at ``level`` and above are
+    forwarded to the ``dxltie.native`` logger, a child of ``dxltie``; like every logger of this
+    package it prints nothing unless the application configures :mod:`logging`. The default,
+    set on import, is ``logging.WARNING``.
+
+    **Example Usage**
+
+        .. code-block:: python
+
+            import logging
+            import dxltie
+
+            logging.basicConfig(level=logging.DEBUG)
+            dxltie.set_library_log_level(logging.INFO)   # connects, reconnects, subscriptions
+            dxltie.set_library_log_level(None)           # nothing from the library at all
+
+    Records are emitted on the library's threads, not the caller's; the library's trace level
+    is forwarded as level 5 (below ``logging.DEBUG``).
+
+    :param level: a :mod:`logging` level (``logging.DEBUG``, ``logging.INFO``, ...), or ``None``
+        to stop forwarding
+    :raises ValueError: if the library refuses the change
+    :raises DxlTieError: ``DXLTIE_E_WOULD_DEADLOCK`` when called from inside a log record being
+        forwarded
+    """
     if level is None:
         # A NULL callback detaches; the level must still be a valid one.
         check(_ffi.dxltie_set_log_callback(_ffi.dxltie_log_fn(), None, _ffi.DXLTIE_LOG_ERROR))
@@ -258,20 +382,20 @@ def set_library_log_level(level=logging.WARNING):
 # --------------------------------------------------------------------------------------------
 
 _main_thread_id = threading.main_thread().ident
-_idle_workers = []  # list.append and list.pop are atomic: no lock needed
+_idle_workers: "List[_Worker]" = []  # list.append and list.pop are atomic: no lock needed
 _MAX_IDLE_WORKERS = 1
 
 
 class _Job(object):
     __slots__ = ("fn", "args", "done", "result", "error")
 
-    def __init__(self, fn, args):
+    def __init__(self, fn: Callable[..., Any], args: Any) -> None:
         self.fn = fn
         self.args = args
         self.done = _thread.allocate_lock()
         self.done.acquire()
-        self.result = None
-        self.error = None
+        self.result: Any = None
+        self.error: Optional[BaseException] = None
 
 
 class _Worker(object):
@@ -279,15 +403,16 @@ class _Worker(object):
 
     __slots__ = ("go", "job")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.go = _thread.allocate_lock()
         self.go.acquire()
-        self.job = None
+        self.job: Optional[_Job] = None
 
-    def loop(self):
+    def loop(self) -> None:
         go = self.go
         while True:
             go.acquire()
+            job: Any
             job, self.job = self.job, None
             try:
                 job.result = job.fn(*job.args)
@@ -304,7 +429,7 @@ class _Worker(object):
             job = None
 
 
-def _start_worker():
+def _start_worker() -> Optional[_Worker]:
     worker = _Worker()
     try:
         threading.Thread(target=worker.loop, name="dxltie-call", daemon=True).start()
@@ -313,12 +438,13 @@ def _start_worker():
     return worker
 
 
-def blocking(fn, *args):
+def blocking(fn: Callable[..., _T], *args: Any) -> _T:
     """``fn(*args)``, interruptible by a signal when called on the main thread (see the module
     documentation). ``fn`` must do all of its own bookkeeping, since the caller may leave before
     it returns, and must release whatever it allocates."""
     if threading.get_ident() != _main_thread_id:
         return fn(*args)
+    worker: Optional[_Worker]
     try:
         worker = _idle_workers.pop()
     except IndexError:
@@ -341,35 +467,36 @@ def blocking(fn, *args):
             raise error
         finally:
             error = None
-    return job.result
+    result: _T = job.result
+    return result
 
 
 # --------------------------------------------------------------------------------------------
 # Exit and fork
 # --------------------------------------------------------------------------------------------
 
-live_clients = weakref.WeakSet()
+live_clients: "weakref.WeakSet[Any]" = weakref.WeakSet()
 _live_lock = threading.Lock()
 #: Whether this process has made a client (and so may have library threads that log).
 _clients_made = False
 
 
-def client_created():
+def client_created() -> None:
     global _clients_made
     _clients_made = True
 
 
-def track(client):
+def track(client: Any) -> None:
     with _live_lock:
         live_clients.add(client)
 
 
-def untrack(client):
+def untrack(client: Any) -> None:
     with _live_lock:
         live_clients.discard(client)
 
 
-def _close_all_at_exit():
+def _close_all_at_exit() -> None:
     with _live_lock:
         clients = list(live_clients)
     for client in clients:
@@ -391,7 +518,7 @@ def _close_all_at_exit():
 atexit.register(_close_all_at_exit)
 
 
-def _after_fork_in_child():
+def _after_fork_in_child() -> None:
     """Runs in a forked child: the worker threads did not survive the fork, and every client
     inherited from the parent belongs to the parent."""
     global _main_thread_id, _live_lock, _clients_made

@@ -15,13 +15,21 @@ once); the abandoned request finishes in the background and its answer is droppe
 Differences, all deliberate: requests may be made from inside event callbacks; removing a
 callback leaves the other callbacks on its topic subscribed; each ``add_*_callback`` binds the
 transform to its topic (the reference picks it from the callback object's class).
+
+The type hints of :class:`TieClient` are in ``client.pyi`` beside this file: its methods here
+keep the reference's exact signatures (``tests/test_api.py`` compares them with
+``inspect.signature``, annotations included); ``tests/test_typing.py`` checks that the stub and
+this module agree.
 """
+
+from __future__ import annotations
 
 import base64
 import binascii
 import ctypes
 import json
 import logging
+from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
 from . import _args, _ffi, _native
 from ._native import blocking, check, take_string, to_bytes
@@ -31,7 +39,7 @@ from .dxl_client import DxlClient, _millis
 from .message import Event
 
 __all__ = [
-    "TieClient", "DxlClient",
+    "TieClient", "DxlClient", "Hashes", "Reputations", "FirstReferences",
     "TIE_SET_FILE_REPUTATION_TOPIC", "TIE_GET_FILE_REPUTATION_TOPIC", "TIE_SET_CERT_REPUTATION_TOPIC",
     "TIE_GET_CERT_REPUTATION_TOPIC", "TIE_GET_FILE_FIRST_REFS", "TIE_GET_CERT_FIRST_REFS",
     "TIE_EVENT_FILE_REPUTATION_CHANGE_TOPIC", "TIE_EVENT_CERT_REPUTATION_CHANGE_TOPIC",
@@ -40,6 +48,16 @@ __all__ = [
 ]
 
 logger = logging.getLogger("dxltie")
+
+#: The hashes that identify a file: hash type (:class:`dxltie.constants.HashType`: ``"md5"``,
+#: ``"sha1"``, ``"sha256"``) → the hash as hex text (either case; ``bytes`` of ASCII hex also).
+Hashes = Mapping[str, Union[str, bytes]]
+#: Reputations keyed by provider id (an ``int``, e.g. :attr:`dxltie.constants.FileProvider.GTI`);
+#: each reputation is a ``dict`` with ``providerId``, ``trustLevel``, ``createDate`` and
+#: ``attributes`` (:class:`dxltie.constants.ReputationProp`).
+Reputations = Dict[Union[int, str], Dict[str, Any]]
+#: The systems that referenced a file or certificate: ``[{"agentGuid": ..., "date": ...}, ...]``.
+FirstReferences = List[Dict[str, Any]]
 
 TIE_SET_FILE_REPUTATION_TOPIC = "/mcafee/service/tie/file/reputation/set"
 TIE_GET_FILE_REPUTATION_TOPIC = "/mcafee/service/tie/file/reputation"
@@ -83,7 +101,7 @@ _REGISTRATIONS = {
 # value itself (an int) as key.
 # --------------------------------------------------------------------------------------------
 
-def _provider_map(value):
+def _provider_map(value: Any) -> Any:
     """Restores the keys of a providerId map parsed from JSON: a key goes back to its
     reputation's ``providerId`` value when that value is not a string and serialises to the key
     (``"1"`` → ``1``); a string providerId keeps its string key, as in Python. Call it only for
@@ -100,7 +118,7 @@ def _provider_map(value):
     return out
 
 
-def _event_dict(event):
+def _event_dict(event: Any) -> Dict[str, Any]:
     data = json.loads(event.json.decode("utf-8"))
     # The library names the maps its TIE transform keyed by providerId (Python keys them by the
     # providerId value; JSON could only write its text): only those are re-keyed here.
@@ -110,10 +128,10 @@ def _event_dict(event):
     return data
 
 
-def _make_handler(kind, callback):
+def _make_handler(kind: int, callback: Any) -> Callable[[Any], None]:
     method_name = _METHODS[kind]
 
-    def handle(event):  # runs on the dispatcher thread; `event` is borrowed for the call
+    def handle(event: Any) -> None:  # runs on the dispatcher thread; `event` is borrowed for the call
         try:
             original_event = Event._from_native(event.message)
             data = _event_dict(event)
@@ -132,16 +150,16 @@ class _Registration(object):
 
     __slots__ = ("callback", "id", "cancelled")
 
-    def __init__(self, callback):
+    def __init__(self, callback: Any) -> None:
         self.callback = callback
-        self.id = None
+        self.id: Optional[int] = None
         self.cancelled = False
 
 
 class _Hashes(object):
     """A ``dxltie_hash_t`` array built from a ``{hash_type: hex}`` dict, in iteration order."""
 
-    def __init__(self, hashes):
+    def __init__(self, hashes: Hashes) -> None:
         items = list(hashes.items())
         self.count = len(items)
         self.array = (_ffi.dxltie_hash_t * max(1, self.count))()
@@ -150,7 +168,7 @@ class _Hashes(object):
             self.array[i].value = _hex_arg(value)
 
 
-def _hex_arg(value):
+def _hex_arg(value: Union[str, bytes, bytearray, memoryview]) -> bytes:
     """A hex string argument; rejects what ``binascii.unhexlify`` rejects by type."""
     if isinstance(value, str):
         try:
@@ -162,26 +180,52 @@ def _hex_arg(value):
     raise TypeError("argument should be bytes, buffer or ASCII string, not '%s'" % type(value).__name__)
 
 
-def _optional_hex(value):
+def _optional_hex(value: Union[str, bytes, None]) -> Optional[bytes]:
     """An optional public-key SHA-1: falsy values (None, "") are absent, as in Python."""
     return _hex_arg(value) if value else None
 
 
-def _trust_level_arg(value):
+def _trust_level_arg(value: int) -> int:
     """A trust level as the ``int32_t`` the library takes (not validated further, as in the
     reference)."""
     return _args.integer(value, "trust_level", _args.INT32_MIN, _args.INT32_MAX)
 
 
-def _query_limit_arg(value):
+def _query_limit_arg(value: int) -> int:
     return _args.integer(value, "query_limit", _args.INT64_MIN, _args.INT64_MAX)
 
 
 class TieClient(object):
-    """A client of the McAfee Threat Intelligence Exchange (TIE) DXL service.
+    """A client of the McAfee Threat Intelligence Exchange (TIE) DXL service: reputation
+    queries and updates for files and certificates, the systems that first referenced them, and
+    the TIE events (detections, first instances, reputation changes).
 
-    :param dxl_client: the :class:`dxltie.DxlClient` to communicate through (connected before or
-        after this object is made)
+    It sends its requests through a :class:`dxltie.DxlClient`, which may be connected before or
+    after the ``TieClient`` is made; several ``TieClient`` objects may share one ``DxlClient``
+    (their callbacks are the client's). Every request waits at most :attr:`response_timeout`
+    seconds for its answer.
+
+    **Example Usage**
+
+        .. code-block:: python
+
+            from dxltie import DxlClient, DxlClientConfig, TieClient
+            from dxltie.constants import FileProvider, HashType, ReputationProp
+
+            config = DxlClientConfig.create_dxl_config_from_file("dxlclient.config")
+            with DxlClient(config) as client:
+                client.connect()
+                tie_client = TieClient(client)
+                reputations = tie_client.get_file_reputation({HashType.MD5: "f2c7bb8acc97f92e987a2d4087d021b1"})
+                print(reputations[FileProvider.GTI][ReputationProp.TRUST_LEVEL])   # 99
+
+    Requests may be made from any thread, including from inside event callbacks. On the main
+    thread a request can be interrupted with Ctrl-C (``KeyboardInterrupt`` at once; the
+    abandoned request finishes in the background and its answer is dropped).
+
+    :param dxl_client: the :class:`dxltie.DxlClient` to communicate through
+    :raises TypeError: if ``dxl_client`` is not a :class:`dxltie.DxlClient` (a
+        ``dxlclient.client.DxlClient`` of the reference package cannot be used)
     """
 
     _DEFAULT_RESPONSE_TIMEOUT = _ffi.DXLTIE_RESPONSE_TIMEOUT_DEFAULT_SECS
@@ -192,36 +236,40 @@ class TieClient(object):
             raise TypeError("TieClient needs a dxltie.DxlClient (built with dxltie.DxlClientConfig), not %s.%s"
                             % (type(dxl_client).__module__, type(dxl_client).__name__))
         self._dxl_client = dxl_client
-        self._response_timeout = self._DEFAULT_RESPONSE_TIMEOUT
+        self._response_timeout: float = self._DEFAULT_RESPONSE_TIMEOUT
 
     # -- response timeout (dxlbootstrap.client.Client) -----------------------------------------
 
     @property
     def response_timeout(self):
-        """The maximum time, in seconds, to wait for a response from the TIE service (30)."""
+        """The longest time, in seconds, a request waits for the TIE service's answer (default
+        30, the minimum); then it raises :class:`dxltie.WaitTimeoutException`.
+
+        Setting it: less than 30 raises ``Exception("Response timeout must be greater than or
+        equal to 30")``, as the reference does; NaN, infinity and more than 4 294 967.295
+        seconds (what the library's ``uint32_t`` of milliseconds holds, about 49.7 days) raise
+        :class:`ValueError` (the reference accepts them and fails, or waits for ever, at the
+        first request); a value that is not a number raises :class:`TypeError`.
+        """
         return self._response_timeout
 
     @response_timeout.setter
     def response_timeout(self, response_timeout):
-        """Less than 30 raises ``Exception`` as in the reference; NaN, infinity and more than
-        4 294 967.295 s (what the library's ``uint32_t`` of milliseconds holds, about 49.7 days)
-        raise ``ValueError``: the reference would accept them and fail or wait forever at the
-        first request; a silently shortened timeout would be worse."""
         if response_timeout < self._MIN_RESPONSE_TIMEOUT:
             raise Exception("Response timeout must be greater than or equal to " + str(self._MIN_RESPONSE_TIMEOUT))
         _millis(response_timeout, "response_timeout", self._MIN_RESPONSE_TIMEOUT)
         self._response_timeout = response_timeout
 
-    def _timeout_ms(self):
+    def _timeout_ms(self) -> int:
         return _millis(self._response_timeout, "response_timeout")
 
     # -- the library calls (run by blocking(): on a worker when called on the main thread) ----
 
-    def _call(self, function, *args):
+    def _call(self, function: Any, *args: Any) -> None:
         with self._dxl_client._use() as handle:
             check(function(handle, *args))
 
-    def _call_json(self, function, *args):
+    def _call_json(self, function: Any, *args: Any) -> Optional[str]:
         out = ctypes.c_void_p()
         with self._dxl_client._use() as handle:
             check(function(handle, *(args + (ctypes.byref(out),))))
@@ -229,7 +277,7 @@ class TieClient(object):
 
     # -- callbacks ----------------------------------------------------------------------------
 
-    def _add_callback(self, kind, callback):
+    def _add_callback(self, kind: int, callback: Any) -> None:
         method_name = _METHODS[kind]
         if getattr(callback, method_name, None) is None and not callable(callback):
             raise TypeError("%r has no %s method" % (callback, method_name))
@@ -244,7 +292,7 @@ class TieClient(object):
         # or remove callbacks itself while another thread waits in dxltie_remove_callback for it.
         blocking(self._register, kind, callback, key, registration)
 
-    def _register(self, kind, callback, key, registration):
+    def _register(self, kind: int, callback: Any, key: Any, registration: _Registration) -> None:
         """The library part of an add, with its bookkeeping (it completes even if the caller
         was interrupted meanwhile)."""
         client = self._dxl_client
@@ -267,7 +315,7 @@ class TieClient(object):
         if cancelled:  # removed while it was being added
             self._remove_id(out_id.value)
 
-    def _remove_callback(self, kind, callback):
+    def _remove_callback(self, kind: int, callback: Any) -> None:
         client = self._dxl_client
         with client._tie_callbacks_lock:
             registration = client._tie_callbacks.pop((kind, id(callback)), None)
@@ -278,60 +326,216 @@ class TieClient(object):
                 return
         blocking(self._remove_id, registration.id)
 
-    def _remove_id(self, registration_id):
+    def _remove_id(self, registration_id: int) -> None:
         with self._dxl_client._use() as handle:
             rc = _ffi.dxltie_remove_callback(handle, registration_id)
         if rc not in (_ffi.DXLTIE_OK, _ffi.DXLTIE_E_NOT_FOUND):
             check(rc)
 
     def add_file_first_instance_callback(self, first_instance_callback):
-        """Registers a :class:`dxltie.FirstInstanceCallback` for file first-instance events."""
+        """Registers a :class:`dxltie.FirstInstanceCallback` to receive file first-instance
+        events (topic ``/mcafee/event/tie/file/firstinstance``): the first time a file is seen
+        in the enterprise. Its ``on_first_instance(first_instance_dict, original_event)`` is
+        called for each; see :class:`dxltie.FirstInstanceCallback` for the dict.
+
+        The topic is subscribed now if the client is connected, or at the next connect; it
+        stays subscribed across reconnects. Registering the same object again does nothing.
+
+        :param first_instance_callback: the :class:`dxltie.FirstInstanceCallback` instance
+        :raises TypeError: if it has no ``on_first_instance`` method and is not callable
+        :raises DxlTieError: if the library refuses (e.g. the client was destroyed)
+        """
         self._add_callback(_FIRST_INSTANCE, first_instance_callback)
 
     def remove_file_first_instance_callback(self, first_instance_callback):
-        """Unregisters a :class:`dxltie.FirstInstanceCallback`."""
+        """Unregisters a :class:`dxltie.FirstInstanceCallback` added with
+        :meth:`add_file_first_instance_callback`; an object that is not registered is ignored.
+        Once it returns, the callback is not running and will not be called again. Other
+        callbacks on the same topic stay subscribed.
+
+        :param first_instance_callback: the instance that was registered
+        :raises DxlTieError: ``DXLTIE_E_WOULD_DEADLOCK`` when called from inside this callback
+            (use another thread), or another library failure
+        """
         self._remove_callback(_FIRST_INSTANCE, first_instance_callback)
 
     def add_file_detection_callback(self, detection_callback):
-        """Registers a :class:`dxltie.DetectionCallback` for file detection events."""
+        """Registers a :class:`dxltie.DetectionCallback` to receive file detection events
+        (topic ``/mcafee/event/tie/file/detection``): an endpoint detected a file because of its
+        locally computed reputation. Its ``on_detection(detection_dict, original_event)`` is
+        called for each; see :class:`dxltie.DetectionCallback` for the dict.
+
+        The topic is subscribed now if the client is connected, or at the next connect; it
+        stays subscribed across reconnects. Registering the same object again does nothing.
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                class MyDetectionCallback(DetectionCallback):
+                    def on_detection(self, detection_dict, original_event):
+                        print(detection_dict["name"], detection_dict["hashes"]["md5"])
+
+                tie_client.add_file_detection_callback(MyDetectionCallback())
+
+        :param detection_callback: the :class:`dxltie.DetectionCallback` instance
+        :raises TypeError: if it has no ``on_detection`` method and is not callable
+        :raises DxlTieError: if the library refuses (e.g. the client was destroyed)
+        """
         self._add_callback(_DETECTION, detection_callback)
 
     def remove_file_detection_callback(self, detection_callback):
-        """Unregisters a :class:`dxltie.DetectionCallback`."""
+        """Unregisters a :class:`dxltie.DetectionCallback` added with
+        :meth:`add_file_detection_callback`; an object that is not registered is ignored. Once
+        it returns, the callback is not running and will not be called again. Other callbacks
+        on the same topic stay subscribed.
+
+        :param detection_callback: the instance that was registered
+        :raises DxlTieError: ``DXLTIE_E_WOULD_DEADLOCK`` when called from inside this callback
+            (use another thread), or another library failure
+        """
         self._remove_callback(_DETECTION, detection_callback)
 
     def add_file_reputation_change_callback(self, rep_change_callback):
-        """Registers a :class:`dxltie.ReputationChangeCallback` for file reputation changes."""
+        """Registers a :class:`dxltie.ReputationChangeCallback` to receive file reputation
+        change events (topic ``/mcafee/event/tie/file/repchange/broadcast``). Its
+        ``on_reputation_change(rep_change_dict, original_event)`` is called for each, with
+        ``newReputations`` and ``oldReputations`` keyed by ``int`` provider id; see
+        :class:`dxltie.ReputationChangeCallback` for the dict.
+
+        The topic is subscribed now if the client is connected, or at the next connect; it
+        stays subscribed across reconnects. Registering the same object again does nothing.
+
+        :param rep_change_callback: the :class:`dxltie.ReputationChangeCallback` instance
+        :raises TypeError: if it has no ``on_reputation_change`` method and is not callable
+        :raises DxlTieError: if the library refuses (e.g. the client was destroyed)
+        """
         self._add_callback(_FILE_REP_CHANGE, rep_change_callback)
 
     def remove_file_reputation_change_callback(self, rep_change_callback):
-        """Unregisters a :class:`dxltie.ReputationChangeCallback` from file reputation changes."""
+        """Unregisters a :class:`dxltie.ReputationChangeCallback` added with
+        :meth:`add_file_reputation_change_callback` (a registration for certificate changes of
+        the same object stays); an object that is not registered is ignored. Once it returns,
+        the callback is not running for file changes and will not be called for them again.
+
+        :param rep_change_callback: the instance that was registered
+        :raises DxlTieError: ``DXLTIE_E_WOULD_DEADLOCK`` when called from inside this callback
+            (use another thread), or another library failure
+        """
         self._remove_callback(_FILE_REP_CHANGE, rep_change_callback)
 
     def add_certificate_reputation_change_callback(self, rep_change_callback):
-        """Registers a :class:`dxltie.ReputationChangeCallback` for certificate reputation changes."""
+        """Registers a :class:`dxltie.ReputationChangeCallback` to receive certificate
+        reputation change events (topic ``/mcafee/event/tie/cert/repchange/broadcast``). Its
+        ``on_reputation_change(rep_change_dict, original_event)`` is called for each; the dict's
+        ``hashes`` hold the certificate's ``sha1`` and a top-level ``publicKeySha1`` the SHA-1 of
+        its public key when the server sent it; see :class:`dxltie.ReputationChangeCallback`.
+
+        The topic is subscribed now if the client is connected, or at the next connect; it
+        stays subscribed across reconnects. Registering the same object again does nothing.
+
+        :param rep_change_callback: the :class:`dxltie.ReputationChangeCallback` instance
+        :raises TypeError: if it has no ``on_reputation_change`` method and is not callable
+        :raises DxlTieError: if the library refuses (e.g. the client was destroyed)
+        """
         self._add_callback(_CERT_REP_CHANGE, rep_change_callback)
 
     def remove_certificate_reputation_change_callback(self, rep_change_callback):
-        """Unregisters a :class:`dxltie.ReputationChangeCallback` from certificate reputation changes."""
+        """Unregisters a :class:`dxltie.ReputationChangeCallback` added with
+        :meth:`add_certificate_reputation_change_callback` (a registration for file changes of
+        the same object stays); an object that is not registered is ignored.
+
+        :param rep_change_callback: the instance that was registered
+        :raises DxlTieError: ``DXLTIE_E_WOULD_DEADLOCK`` when called from inside this callback
+            (use another thread), or another library failure
+        """
         self._remove_callback(_CERT_REP_CHANGE, rep_change_callback)
 
     # -- file requests ------------------------------------------------------------------------
 
     def set_file_reputation(self, trust_level, hashes, filename="", comment=""):
-        """Sets the Enterprise reputation (trust level) of a file identified by ``hashes``
-        (``{HashType.MD5: hex, ...}``). The trust level is not validated, as in the reference."""
+        """Sets the Enterprise reputation (trust level) of a file, as an administrator would in
+        the TIE server's console. The server answers once it has stored it, then broadcasts a
+        file reputation change event.
+
+        The client's certificate must be authorized to send to
+        ``/mcafee/service/tie/file/reputation/set`` (the "TIE Server Set Enterprise Reputation"
+        authorization group on the DXL broker); otherwise the fabric answers with an error,
+        raised as below.
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                # notepad.exe becomes Known Trusted across the enterprise
+                tie_client.set_file_reputation(
+                    TrustLevel.KNOWN_TRUSTED,
+                    {
+                        HashType.MD5: "f2c7bb8acc97f92e987a2d4087d021b1",
+                        HashType.SHA1: "7eb0139d2175739b3ccb0d1110067820be6abd29",
+                        HashType.SHA256: "142e1d688ef0568370c37187fd9f2351d7ddeda574f8bfa9b0fa4ef42db85aa2",
+                    },
+                    filename="notepad.exe",
+                    comment="Trusted after review")
+
+        :param trust_level: the new trust level, normally one of :class:`dxltie.constants.TrustLevel`
+            (not checked against that list, as in the reference; it must fit an ``int32``)
+        :param hashes: the file's hashes, ``{hash type: hex}`` (:class:`dxltie.constants.HashType`);
+            give every hash you know
+        :param filename: a file name to record with the reputation (optional)
+        :param comment: a comment to record with it (optional)
+        :return: ``None`` once the server has acknowledged the change
+        :raises Exception: ``"Error: <message> (<code>)"`` when the service or the fabric
+            answered with an error (e.g. not authorized); ``error_code`` and ``error_message``
+            carry the parts
+        :raises WaitTimeoutException: when no answer came within :attr:`response_timeout`
+        :raises binascii.Error: for a hash that is not hex (odd length, non-hex digit)
+        :raises ValueError: for a trust level outside ``int32``, or another argument the
+            library refuses
+        :raises TypeError: for a hash or trust level of the wrong type
+        :raises DxlTieError: for other failures, e.g. ``DXLTIE_E_NOT_CONNECTED``
+        """
         trust_level = _trust_level_arg(trust_level)
         h = _Hashes(hashes)
         blocking(self._call, _ffi.dxltie_set_file_reputation, trust_level, h.array, h.count,
                  to_bytes(filename, "filename"), to_bytes(comment, "comment"), self._timeout_ms())
 
     def set_external_file_reputation(self, trust_level, hashes, file_type=0, filename="", comment=""):
-        """Reports an External provider reputation for a file (a DXL event: no response).
+        """Reports a file's reputation as an External provider
+        (:attr:`dxltie.constants.FileProvider.EXTERNAL`, 15), e.g. from a third-party sandbox.
+        This is an event, not a request: nothing answers it, and the TIE server applies it
+        asynchronously (a file reputation change event follows when it does).
 
-        Raises ``ValueError`` (checked in this order): ``TrustLevel was not specified`` (also for
-        ``TrustLevel.NOT_SET``), ``FileType was not a valid entry``, ``TrustLevel was not a valid
-        entry``, ``File hashes were not specified``."""
+        The client's certificate must be authorized to send to
+        ``/mcafee/event/external/file/report`` (the "TIE Server Set External Reputation"
+        authorization group).
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                tie_client.set_external_file_reputation(
+                    TrustLevel.MIGHT_BE_MALICIOUS,
+                    {HashType.MD5: "586297d3c6e1d8bbd44e1ed1b3b0fb5b"},
+                    file_type=FileType.PEEXE,
+                    filename="dropper.exe",
+                    comment="Flagged by the sandbox")
+
+        The arguments are checked first, in this order, each failure raising
+        :class:`ValueError` with the reference's message: ``"TrustLevel was not specified"``
+        (also for ``TrustLevel.NOT_SET``), ``"FileType was not a valid entry"``, ``"TrustLevel
+        was not a valid entry"``, ``"File hashes were not specified"``.
+
+        :param trust_level: one of :class:`dxltie.constants.TrustLevel` (not ``NOT_SET``)
+        :param hashes: the file's hashes, ``{hash type: hex}``; at least one
+        :param file_type: one of :class:`dxltie.constants.FileType` (default ``0``, ``FileType.NONE``)
+        :param filename: a file name to report (optional)
+        :param comment: a comment to report (optional)
+        :return: ``None`` once the event has been sent
+        :raises ValueError: for the argument checks above, or an argument the library refuses
+        :raises binascii.Error: for a hash that is not hex
+        :raises DxlTieError: for other failures, e.g. ``DXLTIE_E_NOT_CONNECTED``
+        """
         if not trust_level:
             raise ValueError("TrustLevel was not specified")
         if not self.valid_parameter(FileType, file_type):
@@ -347,14 +551,128 @@ class TieClient(object):
                  to_bytes(filename, "filename"), to_bytes(comment, "comment"))
 
     def get_file_reputation(self, hashes):
-        """The reputations of a file identified by ``hashes``: ``{providerId: reputation}``
-        (``FileProvider.GTI``, ``FileProvider.ENTERPRISE``, ...); ``{}`` when none."""
+        """Asks the TIE service for every reputation it has for a file: Global Threat
+        Intelligence (GTI), Enterprise, Advanced Threat Defense (ATD), McAfee Web Gateway and
+        External providers, as far as they know it.
+
+        The file is identified by one or more hashes; giving all of them (MD5, SHA-1, SHA-256)
+        lets more providers find it.
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                reputations = tie_client.get_file_reputation({
+                    HashType.MD5: "f2c7bb8acc97f92e987a2d4087d021b1",
+                    HashType.SHA1: "7eb0139d2175739b3ccb0d1110067820be6abd29",
+                    HashType.SHA256: "142e1d688ef0568370c37187fd9f2351d7ddeda574f8bfa9b0fa4ef42db85aa2",
+                })
+
+        **The result**
+
+            A ``dict`` with one entry per provider that knows the file, keyed by the provider id
+            as an ``int`` (the :class:`dxltie.constants.FileProvider` values; printed as JSON,
+            e.g. with :meth:`dxltie.util.MessageUtils.dict_to_json`, the keys become ``"1"``,
+            ``"3"``). Notepad.exe's, from the local fabric's simulator:
+
+            .. code-block:: python
+
+                {
+                    1: {                                   # FileProvider.GTI
+                        "attributes": {"2120340": "2139160704"},
+                        "createDate": 1451502875,
+                        "providerId": 1,
+                        "trustLevel": 99,                  # TrustLevel.KNOWN_TRUSTED
+                    },
+                    3: {                                   # FileProvider.ENTERPRISE
+                        "attributes": {
+                            "2101652": "17",               # FileEnterpriseAttrib.PREVALENCE
+                            "2102165": "1451502875",       # FileEnterpriseAttrib.FIRST_CONTACT
+                            "2111893": "21",               # FileEnterpriseAttrib.ENTERPRISE_SIZE
+                            "2114965": "0",                # FileEnterpriseAttrib.FILE_NAME_COUNT
+                            "2139285": "72339069014638857",  # EnterpriseAttrib.SERVER_VERSION
+                        },
+                        "createDate": 1451502875,
+                        "providerId": 3,
+                        "trustLevel": 0,                   # TrustLevel.NOT_SET
+                    },
+                }
+
+            Each reputation has the properties of :class:`dxltie.constants.ReputationProp`:
+            ``providerId``, ``trustLevel`` (:class:`dxltie.constants.TrustLevel`),
+            ``createDate`` (epoch seconds) and ``attributes``, a ``dict`` of provider-specific
+            values, all strings, keyed by the ids in :class:`dxltie.constants.FileEnterpriseAttrib`,
+            :class:`dxltie.constants.FileGtiAttrib` and :class:`dxltie.constants.AtdAttrib`
+            (whose helpers decode the epoch, version and aggregate values):
+
+            .. code-block:: python
+
+                trust_level = reputations[FileProvider.ENTERPRISE][ReputationProp.TRUST_LEVEL]
+                attributes = reputations[FileProvider.ENTERPRISE][ReputationProp.ATTRIBUTES]
+                prevalence = int(attributes[FileEnterpriseAttrib.PREVALENCE])
+                first_seen = FileEnterpriseAttrib.to_localtime_string(attributes[FileEnterpriseAttrib.FIRST_CONTACT])
+
+            ``{}`` when the service answered with no reputation at all.
+
+        :param hashes: the file's hashes, ``{hash type: hex}``: the keys are
+            :class:`dxltie.constants.HashType` values (``"md5"``, ``"sha1"``, ``"sha256"``), the
+            values the hashes in hex (either case)
+        :return: the reputations, ``{provider id: reputation dict}``, as above
+        :raises Exception: ``"Error: <message> (<code>)"`` when the service answered with an
+            error (e.g. ``"Error: Could not find reputation (0)"`` from a server that knows no
+            reputation for the file, or a fabric error when no TIE service is reachable or the
+            client is not authorized); ``error_code`` and ``error_message`` carry the parts
+        :raises WaitTimeoutException: when no answer came within :attr:`response_timeout`
+            (``"Timeout waiting for response to message: <message id>"``)
+        :raises binascii.Error: for a hash that is not hex (``"Odd-length string"``,
+            ``"Non-hexadecimal digit found"``), before anything is sent
+        :raises TypeError: for a hash value that is not text or bytes
+        :raises DxlTieError: for other failures, e.g. ``DXLTIE_E_NOT_CONNECTED`` (``code_name``)
+            when the client is not connected
+        """
         h = _Hashes(hashes)
         text = blocking(self._call_json, _ffi.dxltie_get_file_reputation_json, h.array, h.count, self._timeout_ms())
         return _provider_map(json.loads(text))
 
     def get_file_first_references(self, hashes, query_limit=500):
-        """The systems that first referenced the file: a list of ``{"agentGuid", "date"}``."""
+        """Asks the TIE service which systems first referenced (typically: ran) a file, and
+        when.
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                systems = tie_client.get_file_first_references(
+                    {HashType.MD5: "f2c7bb8acc97f92e987a2d4087d021b1"}, query_limit=10)
+                for system in systems:
+                    print(system[FirstRefProp.SYSTEM_GUID],
+                          FirstRefProp.to_localtime_string(system[FirstRefProp.DATE]))
+
+        **The result**
+
+            A ``list`` with one ``dict`` per system, with the properties of
+            :class:`dxltie.constants.FirstRefProp`: ``agentGuid`` (the system's McAfee agent
+            GUID) and ``date`` (when it first referenced the file, epoch seconds):
+
+            .. code-block:: python
+
+                [
+                    {"agentGuid": "{3a6f574a-3e6f-436d-acd4-bcde336b054d}", "date": 1475873692},
+                    {"agentGuid": "{d48d3d1a-915e-11e6-323a-000c2992f5d9}", "date": 1476316674},
+                ]
+
+            ``[]`` when no system is known.
+
+        :param hashes: the file's hashes, ``{hash type: hex}`` (:class:`dxltie.constants.HashType`)
+        :param query_limit: the most systems to return (default 500; it must fit an ``int64``)
+        :return: the systems, as above
+        :raises Exception: ``"Error: <message> (<code>)"`` when the service answered with an
+            error (e.g. ``"Error: Could not find reputation (0)"`` for an unknown file)
+        :raises WaitTimeoutException: when no answer came within :attr:`response_timeout`
+        :raises binascii.Error: for a hash that is not hex
+        :raises ValueError: for a ``query_limit`` outside ``int64``
+        :raises DxlTieError: for other failures, e.g. ``DXLTIE_E_NOT_CONNECTED``
+        """
         query_limit = _query_limit_arg(query_limit)
         h = _Hashes(hashes)
         text = blocking(self._call_json, _ffi.dxltie_get_file_first_references_json, h.array, h.count, query_limit,
@@ -364,19 +682,146 @@ class TieClient(object):
     # -- certificate requests -----------------------------------------------------------------
 
     def set_certificate_reputation(self, trust_level, sha1, public_key_sha1=None, comment=""):
-        """Sets the Enterprise reputation (trust level) of a certificate."""
+        """Sets the Enterprise reputation (trust level) of a certificate; the files it signed
+        are then judged with it. The server answers once it has stored it, then broadcasts a
+        certificate reputation change event.
+
+        The client's certificate must be authorized to send to
+        ``/mcafee/service/tie/cert/reputation/set`` (the "TIE Server Set Enterprise Reputation"
+        authorization group).
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                tie_client.set_certificate_reputation(
+                    TrustLevel.KNOWN_TRUSTED,
+                    "6EAE26DB8C13182A7947982991B4321732CC3DE2",
+                    public_key_sha1="3B87A2D6F39770160364B79A152FCC73BAE27ADF",
+                    comment="Our code-signing certificate")
+
+        :param trust_level: the new trust level, normally one of :class:`dxltie.constants.TrustLevel`
+            (not checked against that list; it must fit an ``int32``)
+        :param sha1: the SHA-1 of the certificate, in hex
+        :param public_key_sha1: the SHA-1 of the certificate's public key, in hex (optional;
+            ``None`` or ``""`` leaves it out)
+        :param comment: a comment to record with the reputation (optional)
+        :return: ``None`` once the server has acknowledged the change
+        :raises Exception: ``"Error: <message> (<code>)"`` when the service or the fabric
+            answered with an error
+        :raises WaitTimeoutException: when no answer came within :attr:`response_timeout`
+        :raises binascii.Error: for a SHA-1 that is not hex
+        :raises ValueError: for a trust level outside ``int32``
+        :raises DxlTieError: for other failures, e.g. ``DXLTIE_E_NOT_CONNECTED``
+        """
         blocking(self._call, _ffi.dxltie_set_certificate_reputation, _trust_level_arg(trust_level), _hex_arg(sha1),
                  _optional_hex(public_key_sha1), to_bytes(comment, "comment"), self._timeout_ms())
 
     def get_certificate_reputation(self, sha1, public_key_sha1=None):
-        """The reputations of a certificate: ``{providerId: reputation}`` (``CertProvider.GTI``,
-        ``CertProvider.ENTERPRISE``); ``{}`` when none."""
+        """Asks the TIE service for every reputation it has for a certificate (GTI and
+        Enterprise).
+
+        The certificate is identified by its SHA-1; adding the SHA-1 of its public key lets more
+        providers find it.
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                reputations = tie_client.get_certificate_reputation(
+                    "6EAE26DB8C13182A7947982991B4321732CC3DE2",
+                    public_key_sha1="3B87A2D6F39770160364B79A152FCC73BAE27ADF")
+                gti_trust = reputations[CertProvider.GTI][ReputationProp.TRUST_LEVEL]
+
+        **The result**
+
+            A ``dict`` with one entry per provider that knows the certificate, keyed by the
+            provider id as an ``int`` (:class:`dxltie.constants.CertProvider`):
+
+            .. code-block:: python
+
+                {
+                    2: {                                   # CertProvider.GTI
+                        "attributes": {
+                            "2108821": "94",               # CertGtiAttrib.PREVALENCE
+                            "2109077": "1454912619",       # CertGtiAttrib.FIRST_CONTACT
+                            "2117524": "0",                # CertGtiAttrib.REVOKED
+                            "2120596": "0",
+                        },
+                        "createDate": 1476318514,
+                        "providerId": 2,
+                        "trustLevel": 99,
+                    },
+                    4: {                                   # CertProvider.ENTERPRISE
+                        "attributes": {
+                            "2109333": "12",               # CertEnterpriseAttrib.PREVALENCE
+                            "2109589": "1476318514",       # CertEnterpriseAttrib.FIRST_CONTACT
+                            "2139285": "73183493944770750",  # EnterpriseAttrib.SERVER_VERSION
+                        },
+                        "createDate": 1476318514,
+                        "providerId": 4,
+                        "trustLevel": 0,
+                    },
+                }
+
+            The properties are those of :class:`dxltie.constants.CertReputationProp`; an
+            Enterprise reputation may also have ``overridden``: the files signed by the
+            certificate whose own reputation overrides it (``files``, each with its ``hashes``
+            as a hex map, and ``truncated``; :class:`dxltie.constants.CertReputationOverriddenProp`).
+            The attribute ids are in :class:`dxltie.constants.CertEnterpriseAttrib` and
+            :class:`dxltie.constants.CertGtiAttrib`. ``{}`` when the service answered with no
+            reputation.
+
+        :param sha1: the SHA-1 of the certificate, in hex
+        :param public_key_sha1: the SHA-1 of the certificate's public key, in hex (optional)
+        :return: the reputations, ``{provider id: reputation dict}``, as above
+        :raises Exception: ``"Error: <message> (<code>)"`` when the service answered with an
+            error (e.g. ``"Error: Could not find reputation (0)"``)
+        :raises WaitTimeoutException: when no answer came within :attr:`response_timeout`
+        :raises binascii.Error: for a SHA-1 that is not hex
+        :raises TypeError: for a SHA-1 that is not text or bytes
+        :raises DxlTieError: for other failures, e.g. ``DXLTIE_E_NOT_CONNECTED``
+        """
         text = blocking(self._call_json, _ffi.dxltie_get_certificate_reputation_json, _hex_arg(sha1),
                         _optional_hex(public_key_sha1), self._timeout_ms())
         return _provider_map(json.loads(text))
 
     def get_certificate_first_references(self, sha1, public_key_sha1=None, query_limit=500):
-        """The systems that first referenced files signed by the certificate."""
+        """Asks the TIE service which systems first referenced files signed by a certificate,
+        and when.
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                systems = tie_client.get_certificate_first_references(
+                    "6EAE26DB8C13182A7947982991B4321732CC3DE2",
+                    public_key_sha1="3B87A2D6F39770160364B79A152FCC73BAE27ADF")
+
+        **The result**
+
+            A ``list`` with one ``dict`` per system (:class:`dxltie.constants.FirstRefProp`):
+
+            .. code-block:: python
+
+                [
+                    {"agentGuid": "{3a6f574a-3e6f-436d-acd4-bcde336b054d}", "date": 1475873692},
+                    {"agentGuid": "{68125cd6-a5d8-11e6-348e-000c29663178}", "date": 1478626172},
+                ]
+
+            ``[]`` when no system is known.
+
+        :param sha1: the SHA-1 of the certificate, in hex
+        :param public_key_sha1: the SHA-1 of the certificate's public key, in hex (optional)
+        :param query_limit: the most systems to return (default 500; it must fit an ``int64``)
+        :return: the systems, as above
+        :raises Exception: ``"Error: <message> (<code>)"`` when the service answered with an
+            error
+        :raises WaitTimeoutException: when no answer came within :attr:`response_timeout`
+        :raises binascii.Error: for a SHA-1 that is not hex
+        :raises ValueError: for a ``query_limit`` outside ``int64``
+        :raises DxlTieError: for other failures, e.g. ``DXLTIE_E_NOT_CONNECTED``
+        """
         text = blocking(self._call_json, _ffi.dxltie_get_certificate_first_references_json, _hex_arg(sha1),
                         _optional_hex(public_key_sha1), _query_limit_arg(query_limit), self._timeout_ms())
         return json.loads(text)
@@ -409,6 +854,19 @@ class TieClient(object):
 
     @staticmethod
     def valid_parameter(constant, value):
-        """Whether ``value`` equals one of the public attributes of the class ``constant``."""
-        return value in [getattr(constant, name) for name in dir(constant) if not name.startswith("__")]
+        """Whether a value is one of a constants class's values (as the reference checks the
+        arguments of :meth:`set_external_file_reputation`).
 
+        **Example Usage**
+
+            .. code-block:: python
+
+                TieClient.valid_parameter(TrustLevel, 99)    # True
+                TieClient.valid_parameter(FileType, 3)       # False
+
+        :param constant: a constants class, e.g. :class:`dxltie.constants.TrustLevel`
+        :param value: the value to look for
+        :return: ``True`` if ``value`` equals one of the class's attributes whose names do not
+            start with ``__``
+        """
+        return value in [getattr(constant, name) for name in dir(constant) if not name.startswith("__")]

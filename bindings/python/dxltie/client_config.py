@@ -4,8 +4,11 @@ A configuration is a ``dxltie_config_t`` handle. ``DxlClient(config)`` copies it
 configuration afterwards does not change a client already made from it.
 """
 
+from __future__ import annotations
+
 import ctypes
 import threading
+from typing import Any, Iterable, List, Optional, Union
 
 from . import _args, _ffi
 from ._native import check, to_bytes
@@ -15,25 +18,44 @@ __all__ = ["DxlClientConfig", "Broker"]
 
 
 class Broker(object):
-    """A broker, as ``dxlclient.broker.Broker(host_name, unique_id=None, ip_address=None,
-    port=8883)``."""
+    """A DXL broker to connect to, as ``dxlclient.broker.Broker``.
+
+    **Example Usage**
+
+        .. code-block:: python
+
+            broker = Broker("dxl1.example.com", unique_id="{6e5e0c1b-...}", ip_address="10.0.0.5", port=8883)
+            config = DxlClientConfig("ca-bundle.crt", "client.crt", "client.key", [broker])
+
+    When both are given, the client tries the host name and the IP address (in parallel, the
+    first to connect wins), as the reference does.
+
+    :param host_name: the broker's host name (or an IP address)
+    :param unique_id: the broker's id, ``{guid}`` as the ePO-provisioned config names it
+        (optional)
+    :param ip_address: the broker's IP address (optional)
+    :param port: the broker's TCP port (default 8883, DXL over MQTT/TLS)
+    :raises MalformedBrokerUriException: (a :class:`ValueError`) for a port outside 1 to 65535
+    """
 
     _SSL_PORT = 8883
 
-    def __init__(self, host_name, unique_id=None, ip_address=None, port=_SSL_PORT):
+    def __init__(self, host_name: str, unique_id: Optional[str] = None, ip_address: Optional[str] = None,
+                 port: Union[int, str] = _SSL_PORT) -> None:
         self.host_name = host_name
         self.unique_id = unique_id
         self.ip_address = ip_address
         self.port = port
 
     @property
-    def port(self):
-        """The broker's TCP port, 1 to 65535; anything else raises
-        :class:`dxltie.MalformedBrokerUriException` ("Invalid port ..."), as in dxlclient."""
+    def port(self) -> int:
+        """The broker's TCP port, 1 to 65535. Setting it also accepts the port as text
+        (``"8883"``, as a configuration file gives it); anything else raises
+        :class:`dxltie.MalformedBrokerUriException` (``"Invalid port ..."``), as in dxlclient."""
         return self._port
 
     @port.setter
-    def port(self, port):
+    def port(self, port: Union[int, str]) -> None:
         try:
             if isinstance(port, (str, bytes)):
                 port = int(port)  # "8883", as a configuration file gives it
@@ -41,7 +63,7 @@ class Broker(object):
         except (TypeError, ValueError) as e:
             raise MalformedBrokerUriException("Invalid port: %s" % e)
 
-    def _to_broker_string(self):
+    def _to_broker_string(self) -> str:
         """The ``dxlclient.config`` form: ``[id;]port;host[;ip]``."""
         parts = []
         if self.unique_id:
@@ -51,24 +73,55 @@ class Broker(object):
             parts.append(self.ip_address)
         return ";".join(parts)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, Broker) and (self.unique_id, self.host_name, self.ip_address, self.port) == \
             (other.unique_id, other.host_name, other.ip_address, other.port)
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash((self.unique_id, self.host_name, self.ip_address, self.port))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "Broker(%r, unique_id=%r, ip_address=%r, port=%r)" % (
             self.host_name, self.unique_id, self.ip_address, self.port)
 
 
 class DxlClientConfig(object):
-    """The configuration of a :class:`dxltie.DxlClient`.
+    """The configuration of a :class:`dxltie.DxlClient`: the certificates that authenticate it
+    and the broker it trusts, the brokers to connect to, and the connection tuning.
 
     Build it from a ``dxlclient.config`` file with :meth:`create_dxl_config_from_file` (read
     exactly as dxlclient reads it: relative certificate paths against the file's folder), or
     from certificate files and brokers with the constructor.
+
+    **Example Usage**
+
+        .. code-block:: python
+
+            config = DxlClientConfig.create_dxl_config_from_file("/etc/agent/dxlclient.config")
+
+            # or, from the parts:
+            config = DxlClientConfig(
+                broker_ca_bundle="/etc/agent/ca-bundle.crt",
+                cert_file="/etc/agent/client.crt",
+                private_key="/etc/agent/client.key",
+                brokers=[Broker("dxl1.example.com", port=8883), "ssl://dxl2.example.com:8883"])
+            config.connect_retries = 3
+
+    With the constructor, the certificate files are read at :meth:`dxltie.DxlClient.connect`
+    (a missing one then raises :class:`dxltie.DxlTieFileNotFoundError`, a
+    :class:`FileNotFoundError`); with a file, when it is loaded.
+
+    :param broker_ca_bundle: the CA certificates (PEM) that the brokers' certificates must chain to
+    :param cert_file: the client's certificate (PEM)
+    :param private_key: the client's private key (PEM, unencrypted)
+    :param brokers: the brokers: :class:`Broker` objects, ``dxlclient.config`` lines
+        (``"[id;]port;host[;ip]"``) or URLs (``"ssl://host:port"``)
+    :param websocket_brokers: not supported here (raises :class:`NotImplementedError`): use a
+        configuration file with ``[BrokersWebSockets]``
+    :param proxy_args: not supported here (raises :class:`NotImplementedError`): use a
+        configuration file with ``[Proxy]``
+    :raises ValueError: for a broker the library refuses (a bad line or URL)
+    :raises TypeError: for a path that is not text or bytes
 
     The tuning properties (``connect_retries``, ``keep_alive_interval``, ``reconnect_*``,
     ``incoming_message_queue_size``) are write-through: setting one changes the handle; reading
@@ -86,7 +139,9 @@ class DxlClientConfig(object):
     ``incoming_message_queue_size`` 1 to ``SIZE_MAX``.
     """
 
-    def __init__(self, broker_ca_bundle, cert_file, private_key, brokers, websocket_brokers=None, **proxy_args):
+    def __init__(self, broker_ca_bundle: str, cert_file: str, private_key: str,
+                 brokers: Optional[Iterable[Union[Broker, str]]], websocket_brokers: Optional[Iterable[Any]] = None,
+                 **proxy_args: Any) -> None:
         if websocket_brokers:
             raise NotImplementedError("libdxltie has no setter for WebSocket brokers; use a configuration file")
         if proxy_args:
@@ -100,50 +155,107 @@ class DxlClientConfig(object):
         for broker in brokers or []:
             self.add_broker(broker)
 
-    def _init_handle(self, handle):
+    def _init_handle(self, handle: Any) -> None:
         self._handle = handle
         self._lock = threading.Lock()
         self._connect_retries = -1
         self._keep_alive_interval = 1800
-        self._reconnect = [1.0, 2, 60.0, 0.25]
+        #: reconnect_delay, reconnect_back_off_multiplier, reconnect_delay_max, reconnect_delay_random
+        self._reconnect: List[Any] = [1.0, 2, 60.0, 0.25]
         self._queue = [1000, _ffi.DXLTIE_OVERFLOW_BLOCK]
 
     @staticmethod
-    def create_dxl_config_from_file(dxl_config_file):
-        """Reads a ``dxlclient.config`` file. Raises :class:`dxltie.DxlTieError` naming the file,
-        section and key when it is unreadable or incomplete."""
+    def create_dxl_config_from_file(dxl_config_file: str) -> DxlClientConfig:
+        """Reads a ``dxlclient.config`` file, as ``dxlclient`` (and ``python -m dxlclient
+        provisionconfig``) writes it.
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                config = DxlClientConfig.create_dxl_config_from_file("/etc/agent/dxlclient.config")
+
+        A file such as:
+
+            .. code-block:: ini
+
+                [General]
+                # optional: ClientId (else a new {uuid}), UseWebSockets
+                ClientId = {0f2c64c9-...}
+
+                [Certs]
+                # relative paths are taken against this file's folder
+                BrokerCertChain = ca-bundle.crt
+                CertFile = client.crt
+                PrivateKey = client.key
+
+                [Brokers]
+                {6e5e0c1b-...} = {6e5e0c1b-...};8883;dxl1.example.com;10.0.0.5
+
+        Read: ``[Certs]`` (each file must exist), ``[Brokers]``, ``[BrokersWebSockets]``,
+        ``[General] ClientId`` and ``UseWebSockets``, and ``[Proxy]``; the tuning properties
+        keep the library defaults.
+
+        :param dxl_config_file: the path of the configuration file
+        :return: the configuration
+        :raises DxlTieFileNotFoundError: (a :class:`FileNotFoundError`) if the file, or a
+            certificate file it names, does not exist; ``filename`` is that file
+        :raises DxlTieIsADirectoryError: (an :class:`IsADirectoryError`) if one of them is a
+            directory
+        :raises DxlTieOSError: (an :class:`OSError`) if the file cannot be read otherwise
+        :raises ConfigError: (a :class:`ValueError`) if ``[Certs]`` or one of its settings is
+            missing, or another setting is malformed; ``section`` and ``key`` say where
+        :raises BrokerListError: for a ``[Brokers]`` or ``[BrokersWebSockets]`` line that is
+            not ``[id;]port;host[;ip]``
+        :raises InvalidProxyConfigurationError: for a bad ``[Proxy]`` port
+        :raises ConfigSyntaxError: (a :class:`SyntaxError`) for a file that is not INI text
+        """
         handle = _ffi.config_p()
         check(_ffi.dxltie_config_from_file(to_bytes(dxl_config_file, "dxl_config_file"), ctypes.byref(handle)))
         inst = DxlClientConfig.__new__(DxlClientConfig)
         inst._init_handle(handle)
         return inst
 
-    def __del__(self):
+    def __del__(self) -> None:
         self._free()
 
-    def _free(self):
+    def _free(self) -> None:
         handle = getattr(self, "_handle", None)
         if handle:
             self._handle = None
             _ffi.dxltie_config_free(handle)
 
-    def _live(self):
+    def _live(self) -> Any:
         if not self._handle:
             raise ValueError("the configuration has been freed")
         return self._handle
 
     # -- brokers -------------------------------------------------------------------------------
 
-    def add_broker(self, broker):
-        """Adds a broker: a :class:`Broker`, a ``dxlclient.config`` line (``id;port;host[;ip]``)
-        or a URL (``ssl://host:port``)."""
+    def add_broker(self, broker: Union[Broker, str]) -> None:
+        """Adds a broker to the list the client connects to.
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                config.add_broker(Broker("dxl3.example.com", port=8883))
+                config.add_broker("{guid};8883;dxl4.example.com;10.0.0.7")   # a dxlclient.config line
+                config.add_broker("ssl://dxl5.example.com:8883")            # a URL
+
+        :param broker: a :class:`Broker`, a ``dxlclient.config`` line (``[id;]port;host[;ip]``)
+            or a URL (``ssl://host:port``)
+        :raises ValueError: for a line or URL the library cannot parse
+        :raises MalformedBrokerUriException: for a :class:`Broker` with a bad port
+        """
         line = broker._to_broker_string() if isinstance(broker, Broker) else broker
         with self._lock:
             check(_ffi.dxltie_config_add_broker(self._live(), to_bytes(line, "broker")))
 
     @property
-    def brokers(self):
-        """The brokers the client will use (the WebSocket list when ``use_websockets``)."""
+    def brokers(self) -> List[Broker]:
+        """The brokers the client will try, as :class:`Broker` objects (a new list each time:
+        use :meth:`add_broker` to add one). The WebSocket list when :attr:`use_websockets`."""
         with self._lock:
             count = ctypes.c_size_t()
             check(_ffi.dxltie_config_broker_count(self._live(), ctypes.byref(count)))
@@ -156,53 +268,74 @@ class DxlClientConfig(object):
             return out
 
     @property
-    def use_websockets(self):
-        """Whether the client will use the WebSocket broker list."""
+    def use_websockets(self) -> bool:
+        """Whether the client uses the WebSocket broker list (``[General] UseWebSockets``, or
+        only WebSocket brokers configured). Read-only here."""
         return bool(_ffi.dxltie_config_use_websockets(self._live()))
 
     # -- identity and certificates ----------------------------------------------------------
 
     @property
-    def client_id(self):
-        """The MQTT client id (``{uuid}`` unless the file or a setter chose one)."""
+    def client_id(self) -> Optional[str]:
+        """The client's DXL id, also its MQTT client id: a new ``{uuid}`` unless the file's
+        ``[General] ClientId`` or this setter chose one. Setting it raises :class:`ValueError`
+        for an empty or overlong id."""
         raw = _ffi.dxltie_config_client_id(self._live())
         return raw.decode("utf-8") if raw is not None else None
 
     @client_id.setter
-    def client_id(self, client_id):
+    def client_id(self, client_id: str) -> None:
         check(_ffi.dxltie_config_set_client_id(self._live(), to_bytes(client_id, "client_id")))
 
-    def set_certificate_pems(self, broker_ca_pem, cert_pem, private_key_pem):
-        """Uses PEM text from memory instead of the certificate files."""
+    def set_certificate_pems(self, broker_ca_pem: Union[str, bytes], cert_pem: Union[str, bytes],
+                             private_key_pem: Union[str, bytes]) -> None:
+        """Uses PEM text held in memory instead of the certificate files (for agents that keep
+        their keys out of the file system). Replaces the files of the constructor or the
+        configuration file; the text is parsed at :meth:`dxltie.DxlClient.connect`.
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                config.set_certificate_pems(ca_text, cert_text, key_text)
+
+        :param broker_ca_pem: the CA certificates the brokers must chain to, PEM text
+        :param cert_pem: the client's certificate, PEM text
+        :param private_key_pem: the client's unencrypted private key, PEM text
+        :raises TypeError: for an argument that is not text or bytes
+        :raises ValueError: for text the library refuses (e.g. not UTF-8)
+        """
         check(_ffi.dxltie_config_set_certificate_pems(
             self._live(), to_bytes(broker_ca_pem), to_bytes(cert_pem), to_bytes(private_key_pem)))
 
     # -- tuning -------------------------------------------------------------------------------
 
     @property
-    def connect_retries(self):
-        """Passes over the broker list ``connect()`` makes before failing; -1: until its timeout."""
+    def connect_retries(self) -> int:
+        """How many passes over the broker list :meth:`dxltie.DxlClient.connect` makes before it
+        gives up; -1 (the default) retries until its timeout. Range -1 to 2**31-1."""
         return self._connect_retries
 
     @connect_retries.setter
-    def connect_retries(self, connect_retries):
+    def connect_retries(self, connect_retries: int) -> None:
         retries = _args.integer(connect_retries, "connect_retries", -1, _args.INT32_MAX)
         check(_ffi.dxltie_config_set_connect_retries(self._live(), retries))
         self._connect_retries = retries
 
     @property
-    def keep_alive_interval(self):
-        """The MQTT keep-alive interval in seconds (default 1800)."""
+    def keep_alive_interval(self) -> int:
+        """The MQTT keep-alive interval in seconds (default 1800): how often the client shows
+        the broker it is alive when nothing else is sent. Range 1 to 65535."""
         return self._keep_alive_interval
 
     @keep_alive_interval.setter
-    def keep_alive_interval(self, seconds):
+    def keep_alive_interval(self, seconds: int) -> None:
         # MQTT carries the keep-alive in a 16-bit field.
         seconds = _args.integer(seconds, "keep_alive_interval", 1, 0xFFFF, "seconds")
         check(_ffi.dxltie_config_set_keep_alive(self._live(), seconds))
         self._keep_alive_interval = seconds
 
-    def _set_back_off(self, index, value):
+    def _set_back_off(self, index: int, value: float) -> None:
         values = list(self._reconnect)
         values[index] = value
         delay, multiplier, delay_max, jitter = values
@@ -215,55 +348,76 @@ class DxlClientConfig(object):
         self._reconnect = values
 
     @property
-    def reconnect_delay(self):
-        """The first delay between reconnect attempts, in seconds (default 1)."""
-        return self._reconnect[0]
+    def reconnect_delay(self) -> float:
+        """The first delay between reconnect attempts after a lost connection, in seconds
+        (default 1); each failed attempt multiplies it by :attr:`reconnect_back_off_multiplier`
+        up to :attr:`reconnect_delay_max`. Range 0 to 4 294 967.295."""
+        return float(self._reconnect[0])
 
     @reconnect_delay.setter
-    def reconnect_delay(self, seconds):
+    def reconnect_delay(self, seconds: float) -> None:
         self._set_back_off(0, _args.real(seconds, "reconnect_delay", 0, _args.MAX_TIMEOUT_SECONDS, "seconds"))
 
     @property
-    def reconnect_back_off_multiplier(self):
-        """The factor applied to the delay after each failed attempt (default 2)."""
-        return self._reconnect[1]
+    def reconnect_back_off_multiplier(self) -> int:
+        """The factor applied to the reconnect delay after each failed attempt (default 2).
+        Range 1 to 2**32-1."""
+        return int(self._reconnect[1])
 
     @reconnect_back_off_multiplier.setter
-    def reconnect_back_off_multiplier(self, multiplier):
+    def reconnect_back_off_multiplier(self, multiplier: int) -> None:
         self._set_back_off(1, _args.integer(multiplier, "reconnect_back_off_multiplier", 1, _args.UINT32_MAX))
 
     @property
-    def reconnect_delay_max(self):
-        """The largest delay between reconnect attempts, in seconds (default 60)."""
-        return self._reconnect[2]
+    def reconnect_delay_max(self) -> float:
+        """The longest delay between reconnect attempts, in seconds (default 60); not less than
+        :attr:`reconnect_delay`."""
+        return float(self._reconnect[2])
 
     @reconnect_delay_max.setter
-    def reconnect_delay_max(self, seconds):
+    def reconnect_delay_max(self, seconds: float) -> None:
         self._set_back_off(2, _args.real(seconds, "reconnect_delay_max", 0, _args.MAX_TIMEOUT_SECONDS, "seconds"))
 
     @property
-    def reconnect_delay_random(self):
-        """The random fraction added to each delay (default 0.25)."""
-        return self._reconnect[3]
+    def reconnect_delay_random(self) -> float:
+        """The random part added to each reconnect delay, as a fraction of it (default 0.25),
+        so that many clients do not reconnect at the same instant. Range 0 to 1."""
+        return float(self._reconnect[3])
 
     @reconnect_delay_random.setter
-    def reconnect_delay_random(self, fraction):
+    def reconnect_delay_random(self, fraction: float) -> None:
         self._set_back_off(3, _args.real(fraction, "reconnect_delay_random", 0, 1))
 
     @property
-    def incoming_message_queue_size(self):
-        """The capacity of the queue between the network thread and the dispatcher (1000)."""
+    def incoming_message_queue_size(self) -> int:
+        """How many received messages wait for the dispatcher thread (which runs the callbacks)
+        before the network thread blocks (default 1000; see :meth:`set_queue` to drop the oldest
+        instead). Range 1 to ``SIZE_MAX``."""
         return self._queue[0]
 
     @incoming_message_queue_size.setter
-    def incoming_message_queue_size(self, size):
+    def incoming_message_queue_size(self, size: int) -> None:
         size = _args.integer(size, "incoming_message_queue_size", 1, _args.SIZE_MAX)
         check(_ffi.dxltie_config_set_queue(self._live(), size, self._queue[1]))
         self._queue[0] = size
 
-    def set_queue(self, capacity, drop_oldest=False):
-        """Sets the dispatcher queue capacity (1 to ``SIZE_MAX``) and its overflow policy
-        (block, or drop the oldest)."""
+    def set_queue(self, capacity: int, drop_oldest: bool = False) -> None:
+        """Sets the capacity of the queue between the network thread and the dispatcher thread,
+        and what happens when slow callbacks let it fill up.
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                config.set_queue(10000, drop_oldest=True)   # never slow the network down
+
+        :param capacity: how many messages may wait, 1 to ``SIZE_MAX``
+        :param drop_oldest: ``False`` (default): the network thread waits for room, so nothing
+            is lost but the connection may stall; ``True``: the oldest waiting message is
+            dropped (counted in :attr:`dxltie.DxlClient.stats` ``dropped``)
+        :raises ValueError: for a capacity out of range
+        :raises TypeError: for a capacity that is not a number
+        """
         capacity = _args.integer(capacity, "capacity", 1, _args.SIZE_MAX)
         policy = _ffi.DXLTIE_OVERFLOW_DROP_OLDEST if drop_oldest else _ffi.DXLTIE_OVERFLOW_BLOCK
         check(_ffi.dxltie_config_set_queue(self._live(), capacity, policy))

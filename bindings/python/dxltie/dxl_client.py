@@ -24,15 +24,22 @@ at exit) releases only the handle's memory in the child (the library's free does
 there: the threads, the connection and the callbacks stay the parent's).
 """
 
+from __future__ import annotations
+
 import contextlib
 import ctypes
 import logging
 import os
 import threading
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, Optional, Type
 
 from . import _args, _ffi, _native
 from ._native import blocking, check
 from .exceptions import DxlException
+
+if TYPE_CHECKING:
+    from .client_config import DxlClientConfig
 
 __all__ = ["DxlClient"]
 
@@ -40,12 +47,35 @@ logger = logging.getLogger("dxltie")
 
 
 class DxlClient(object):
-    """A client of the DXL fabric, made from a :class:`dxltie.DxlClientConfig`."""
+    """A client of the DXL fabric, made from a :class:`dxltie.DxlClientConfig`; hand it to
+    :class:`dxltie.TieClient` for the TIE requests and events.
+
+    **Example Usage**
+
+        .. code-block:: python
+
+            from dxltie import DxlClient, DxlClientConfig, TieClient
+
+            config = DxlClientConfig.create_dxl_config_from_file("dxlclient.config")
+            with DxlClient(config) as client:     # destroy() at the end of the block
+                client.connect()
+                tie_client = TieClient(client)
+                ...
+
+    Nothing is sent before :meth:`connect`. The configuration is copied: changing ``config``
+    later does not change this client. After :meth:`connect`, the
+    library keeps the connection up by itself (reconnecting with back-off after a loss, and
+    subscribing again to the callbacks' topics).
+
+    :param config: the configuration
+    :raises DxlTieError: if the library refuses the configuration
+    :raises ValueError: if ``config`` has been freed
+    """
 
     #: How long :meth:`connect` waits by default, in seconds.
     DEFAULT_CONNECT_TIMEOUT = 30.0
 
-    def __init__(self, config):
+    def __init__(self, config: DxlClientConfig) -> None:
         handle = _ffi.client_p()
         check(_ffi.dxltie_client_new(config._live(), ctypes.byref(handle)))
         _native.client_created()
@@ -58,14 +88,14 @@ class DxlClient(object):
         self._closing = False
         # TIE callback registrations, shared by every TieClient on this client:
         # (event kind, id(callback object)) -> dxltie.client._Registration
-        self._tie_callbacks = {}
+        self._tie_callbacks: Dict[Any, Any] = {}
         self._tie_callbacks_lock = threading.RLock()
         _native.track(self)
 
     # -- handle use ---------------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def _use(self):
+    def _use(self) -> Iterator[Any]:
         """Yields the live handle; destroy() waits until no call holds it."""
         with self._cond:
             if self._forked:
@@ -83,51 +113,93 @@ class DxlClient(object):
 
     # -- dxlclient-like surface ---------------------------------------------------------------
 
-    def __enter__(self):
+    def __enter__(self) -> DxlClient:
         return self
 
-    def __exit__(self, exc_type, exc_value, trace):
+    def __exit__(self, exc_type: Optional[Type[BaseException]], exc_value: Optional[BaseException],
+                 trace: Optional[TracebackType]) -> None:
         self.destroy()
 
     @property
-    def config(self):
-        """The :class:`dxltie.DxlClientConfig` the client was made from."""
+    def config(self) -> DxlClientConfig:
+        """The :class:`dxltie.DxlClientConfig` the client was made from (changing it now does not
+        change the client)."""
         return self._config
 
     @property
-    def connected(self):
-        """Whether the client is connected with every subscription confirmed."""
+    def connected(self) -> bool:
+        """Whether the client is connected with every subscription confirmed (``False`` while it
+        reconnects, and after :meth:`disconnect` or :meth:`destroy`)."""
         with self._cond:
             handle = None if (self._closing or self._forked) else self._handle
             if not handle:
                 return False
             return bool(_ffi.dxltie_client_is_connected(handle))
 
-    def connect(self, timeout=None):
-        """Connects to the closest broker that accepts the client and waits until every
-        subscription is confirmed, at most ``timeout`` seconds (default 30); raises
-        ``DxlException("Already connected")`` when connected, as dxlclient. The library then
-        reconnects by itself after a lost connection, with back-off, and re-subscribes. Raises
-        :class:`dxltie.DxlTieError` naming every broker tried and why it failed."""
+    def connect(self, timeout: Optional[float] = None) -> None:
+        """Connects to the fabric: tries the configured brokers (the closest first, probing
+        them in parallel as dxlclient does), and returns once one accepted the client and every
+        subscription is confirmed. The library then keeps the connection up by itself: after a
+        loss it reconnects with back-off (:attr:`dxltie.DxlClientConfig.reconnect_delay` and
+        the others) and subscribes again.
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                client.connect()              # waits at most 30 s
+                client.connect(timeout=5)     # or less
+
+        On the main thread, Ctrl-C interrupts the wait (``KeyboardInterrupt``).
+
+        :param timeout: the longest wait in seconds (default ``None``: 30); at most
+            4 294 967.295
+        :raises DxlException: ``"Already connected"`` when the client is connected, as
+            dxlclient
+        :raises TlsError: (an :class:`ssl.SSLError`) when the certificates cannot be used
+            (no PEM certificate or key, a key that does not match) or every broker refused the
+            TLS handshake
+        :raises DxlTieFileNotFoundError: (a :class:`FileNotFoundError`) when a certificate file
+            given to the :class:`dxltie.DxlClientConfig` constructor does not exist
+        :raises DxlTieError: when no broker could be reached in time (``DXLTIE_E_CONNECT``; the
+            message names every broker tried and why it failed), or the configuration has no
+            brokers (``DXLTIE_E_CONFIG``)
+        :raises ValueError: for a negative, NaN, infinite or too long ``timeout``
+        """
         timeout_ms = _millis(self.DEFAULT_CONNECT_TIMEOUT if timeout is None else timeout, "timeout")
         blocking(self._connect, timeout_ms)
 
-    def _connect(self, timeout_ms):
+    def _connect(self, timeout_ms: int) -> None:
         with self._use() as handle:
             if _ffi.dxltie_client_is_connected(handle):
                 raise DxlException("Already connected")
             check(_ffi.dxltie_client_connect(handle, timeout_ms))
 
-    def disconnect(self):
-        """Disconnects; callbacks stay registered and are subscribed again on the next connect."""
+    def disconnect(self) -> None:
+        """Disconnects from the fabric and stops reconnecting. Requests waiting for an answer
+        fail at once (``DXLTIE_E_NOT_CONNECTED``). Callbacks stay registered: their topics are
+        subscribed again at the next :meth:`connect`.
+
+        :raises DxlTieError: if the library fails (e.g. the client was destroyed)
+        """
         blocking(self._disconnect)
 
-    def _disconnect(self):
+    def _disconnect(self) -> None:
         with self._use() as handle:
             check(_ffi.dxltie_client_disconnect(handle))
 
-    def destroy(self):
-        """Frees the client (see the module documentation). Calling it again does nothing."""
+    def destroy(self) -> None:
+        """Frees the client: disconnects, stops the library's threads and releases every
+        callback. The ``with`` statement, garbage collection and interpreter exit call it too;
+        calling it again does nothing.
+
+        It first waits for calls in progress on other threads (a request waiting for its answer
+        fails at once). Inside one of this client's callbacks it cannot wait for itself and
+        raises :class:`dxltie.DxlTieError` (``DXLTIE_E_WOULD_DEADLOCK``): destroy the client
+        from another thread.
+
+        :raises DxlTieError: ``DXLTIE_E_WOULD_DEADLOCK`` inside this client's callback
+        """
         with self._cond:
             if not self._handle or self._closing:
                 return
@@ -155,7 +227,7 @@ class DxlClient(object):
         # interpreter's finalisation) can go on safely. It waits at most for a running callback.
         self._free(handle)
 
-    def _free(self, handle):
+    def _free(self, handle: Any) -> None:
         """Frees the handle, with the bookkeeping."""
         rc = _ffi.dxltie_client_free(handle)
         if rc == _ffi.DXLTIE_E_WOULD_DEADLOCK:
@@ -166,16 +238,16 @@ class DxlClient(object):
         # Freed, or failed in a way that leaves the handle's state unknown: either way it is
         # never passed to the library again (a second free would be a double free).
         with self._cond:
-            self._handle = None
+            self._handle = None  # type: ignore[assignment]
         self._released()
         check(rc)
 
-    def _released(self):
+    def _released(self) -> None:
         with self._tie_callbacks_lock:
             self._tie_callbacks.clear()
         _native.untrack(self)
 
-    def _after_fork_in_child(self):
+    def _after_fork_in_child(self) -> None:
         """In a forked child: the client is the parent's (see the module documentation). The
         locks are new, as another thread of the parent may have held them at the fork."""
         self._forked = True
@@ -183,7 +255,7 @@ class DxlClient(object):
         self._active = 0
         self._tie_callbacks_lock = threading.RLock()
 
-    def __del__(self):
+    def __del__(self) -> None:
         try:
             self.destroy()
         except DxlException as e:
@@ -197,17 +269,45 @@ class DxlClient(object):
     # -- extras -------------------------------------------------------------------------------
 
     @property
-    def stats(self):
-        """The client's counters: received, delivered, dropped, undecodable, reconnects,
-        bad_events, callback_faults, oversized, connect_attempts."""
+    def stats(self) -> Dict[str, int]:
+        """The client's counters since it was made, a new ``dict`` each time:
+
+        * ``received``: messages received from the broker;
+        * ``delivered``: events handed to callbacks;
+        * ``dropped``: messages dropped by a full queue (``set_queue(..., drop_oldest=True)``);
+        * ``undecodable``: messages that were not valid DXL;
+        * ``reconnects``: connections made again after a loss;
+        * ``bad_events``: TIE events whose JSON could not be decoded or transformed;
+        * ``callback_faults``: callbacks that failed (raised, in Python);
+        * ``oversized``: messages refused for their size;
+        * ``connect_attempts``: connection attempts made.
+
+        Example: ``{'received': 12, 'delivered': 12, 'dropped': 0, 'undecodable': 0,
+        'reconnects': 0, 'bad_events': 0, 'callback_faults': 0, 'oversized': 0,
+        'connect_attempts': 1}``.
+
+        :raises DxlException: after :meth:`destroy`
+        """
         out = _ffi.dxltie_stats_t(struct_size=ctypes.sizeof(_ffi.dxltie_stats_t))
         with self._use() as handle:
             check(_ffi.dxltie_client_stats(handle, ctypes.byref(out)))
-        return {name: getattr(out, name) for name, _ in _ffi.dxltie_stats_t._fields_ if name != "struct_size"}
+        return {field[0]: getattr(out, field[0]) for field in _ffi.dxltie_stats_t._fields_
+                if field[0] != "struct_size"}
 
-    def set_state_callback(self, callback):
-        """Calls ``callback(state)`` on each connection state change (0 disconnected,
-        1 connecting, 2 connected), on the dispatcher thread. Replaces an earlier one."""
+    def set_state_callback(self, callback: Callable[[int], Any]) -> None:
+        """Calls ``callback(state)`` on each connection state change: 0 disconnected,
+        1 connecting, 2 connected. It runs on the dispatcher thread, like the event callbacks;
+        an exception it raises is logged (logger ``dxltie``). Replaces an earlier callback.
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                client.set_state_callback(lambda state: print("state", state))
+
+        :param callback: a callable taking the new state (an ``int``)
+        :raises DxlException: after :meth:`destroy`
+        """
         key = _native.register(callback)
         try:
             with self._use() as handle:
@@ -218,7 +318,7 @@ class DxlClient(object):
             raise
 
 
-def _millis(seconds, name, minimum=0):
+def _millis(seconds: float, name: str, minimum: float = 0) -> int:
     """Seconds (int or float, at least ``minimum``) as the ``uint32`` of milliseconds the library
     takes. A value beyond what that holds (about 49.7 days) raises ``ValueError`` rather than
     being clamped, as do NaN, infinity and negative values."""
