@@ -2,7 +2,8 @@
 //!
 //! `to_localtime`/`to_localtime_string` use the process's zone, so this binary sets `TZ` to the
 //! vector's `TZ` first. It holds a single test so that no other thread reads the environment
-//! while `TZ` changes. (`tests/tie_vectors.rs` checks the same vectors in explicit UTC.)
+//! while `TZ` changes. (`tests/tie_vectors.rs` checks the same vectors in explicit UTC, and
+//! `tests/tie_localtime_python.rs` compares many zones, epochs and formats with Python itself.)
 
 use dxltie::tie::helpers::{to_localtime, to_localtime_string, NumericArg, DEFAULT_TIME_FORMAT};
 use serde_json::Value;

@@ -1,5 +1,6 @@
 //! The small decoding and validation helpers of the Python client (spec §4.4, §2.3, §9.7):
-//! packed server versions, packed aggregate reputations, epoch → local time, membership checks,
+//! packed server versions, packed aggregate reputations, epoch → local time (in
+//! [`localtime`](super::localtime), re-exported here), membership checks,
 //! the "definitive reputation" test of the set-external sample, and the version string.
 //!
 //! Inputs that Python converts with `int()` or `float()` take a [`NumericArg`], so that integers,
@@ -13,6 +14,10 @@ use super::constants::{file_provider, file_type, response_timeout, trust_level};
 use super::encoding::base64_decode_lenient;
 use super::error::{Result, TieError};
 use super::python::python_repr_str;
+
+pub use super::localtime::{
+    epoch_to_time, format_epoch, to_localtime, to_localtime_string, LocalTime, TimeZoneChoice, DEFAULT_TIME_FORMAT,
+};
 
 /// The Python package version this crate reproduces (`dxltieclient.get_version()`).
 pub const PYTHON_API_VERSION: &str = "0.3.0";
@@ -109,7 +114,7 @@ fn strip_digit_underscores(digits: &str) -> Option<String> {
 }
 
 /// Python's `float(x)`.
-fn python_float(arg: NumericArg<'_>) -> Result<f64> {
+pub(super) fn python_float(arg: NumericArg<'_>) -> Result<f64> {
     match arg {
         NumericArg::Int(v) => Ok(v as f64),
         NumericArg::Float(f) => Ok(f),
@@ -217,146 +222,6 @@ pub fn to_aggregate_tuple(b64: &str) -> Result<Vec<AggregateValue>> {
     Ok(values)
 }
 
-/// Which zone an epoch is broken down in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeZoneChoice {
-    /// The process's local zone (`TZ`, else the system zone), as Python's `time.localtime`.
-    Local,
-    /// UTC, as Python's `time.gmtime`.
-    Utc,
-}
-
-/// A broken-down time, the fields of Python's `time.struct_time`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LocalTime {
-    pub year: i64,
-    /// 1–12.
-    pub month: i64,
-    /// 1–31.
-    pub day: i64,
-    pub hour: i64,
-    pub minute: i64,
-    /// 0–61.
-    pub second: i64,
-    /// Monday = 0 (Python's convention, not C's).
-    pub weekday: i64,
-    /// 1–366.
-    pub yearday: i64,
-    /// 1 in daylight saving time, 0 if not, -1 if unknown.
-    pub isdst: i64,
-}
-
-impl LocalTime {
-    /// The nine values of Python's `tuple(time.localtime(...))`.
-    pub fn to_python_tuple(&self) -> [i64; 9] {
-        [
-            self.year,
-            self.month,
-            self.day,
-            self.hour,
-            self.minute,
-            self.second,
-            self.weekday,
-            self.yearday,
-            self.isdst,
-        ]
-    }
-}
-
-/// `EpochMixin.to_localtime(epoch)`: `time.localtime(float(epoch))`. Accepts integers, floats and
-/// numeric (also fractional) strings; fractions are floored.
-pub fn to_localtime<'a>(epoch: impl Into<NumericArg<'a>>) -> Result<LocalTime> {
-    epoch_to_time(epoch, TimeZoneChoice::Local)
-}
-
-/// `EpochMixin.to_localtime_string(epoch, format)`: `time.strftime(format, to_localtime(epoch))`.
-/// Python's default format is [`DEFAULT_TIME_FORMAT`]. With `TZ=UTC`, `1476902802` gives
-/// `2016-10-19 18:46:42`.
-pub fn to_localtime_string<'a>(epoch: impl Into<NumericArg<'a>>, format: &str) -> Result<String> {
-    format_epoch(epoch, format, TimeZoneChoice::Local)
-}
-
-/// The default format of [`to_localtime_string`].
-pub const DEFAULT_TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
-
-/// [`to_localtime`] in a chosen zone.
-pub fn epoch_to_time<'a>(epoch: impl Into<NumericArg<'a>>, zone: TimeZoneChoice) -> Result<LocalTime> {
-    let tm = broken_down(epoch.into(), zone)?;
-    Ok(LocalTime {
-        year: i64::from(tm.tm_year) + 1900,
-        month: i64::from(tm.tm_mon) + 1,
-        day: i64::from(tm.tm_mday),
-        hour: i64::from(tm.tm_hour),
-        minute: i64::from(tm.tm_min),
-        second: i64::from(tm.tm_sec),
-        weekday: (i64::from(tm.tm_wday) + 6) % 7,
-        yearday: i64::from(tm.tm_yday) + 1,
-        isdst: i64::from(tm.tm_isdst),
-    })
-}
-
-/// [`to_localtime_string`] in a chosen zone. The format is C `strftime`'s, as in Python.
-pub fn format_epoch<'a>(epoch: impl Into<NumericArg<'a>>, format: &str, zone: TimeZoneChoice) -> Result<String> {
-    let tm = broken_down(epoch.into(), zone)?;
-    strftime(format, &tm)
-}
-
-/// `float(epoch)`, floored to whole seconds, then broken down with `localtime_r`/`gmtime_r`.
-fn broken_down(epoch: NumericArg<'_>, zone: TimeZoneChoice) -> Result<libc::tm> {
-    let seconds = python_float(epoch)?;
-    if seconds.is_nan() {
-        return invalid("Invalid value NaN (not a number)");
-    }
-    let floored = seconds.floor();
-    // The exclusive upper bound 2^63 is exactly representable; `as` would saturate silently.
-    if !(floored >= i64::MIN as f64 && floored < 9_223_372_036_854_775_808.0) {
-        return invalid("timestamp out of range for platform time_t");
-    }
-    let t = floored as libc::time_t;
-    // SAFETY: `tm` is plain data and fully written by the *_r functions on success; both take
-    // valid pointers to locals. `tzset` re-reads `TZ` so that a changed zone is honoured.
-    unsafe {
-        let mut tm: libc::tm = std::mem::zeroed();
-        let ok = match zone {
-            TimeZoneChoice::Local => {
-                tzset();
-                !libc::localtime_r(&t, &mut tm).is_null()
-            }
-            TimeZoneChoice::Utc => !libc::gmtime_r(&t, &mut tm).is_null(),
-        };
-        if ok {
-            Ok(tm)
-        } else {
-            invalid(std::io::Error::last_os_error().to_string())
-        }
-    }
-}
-
-extern "C" {
-    // POSIX; not exported by every version of the `libc` crate on every target.
-    fn tzset();
-}
-
-/// C `strftime` with Python's buffer policy: grow the buffer until the output is non-empty or
-/// the buffer reaches 256 bytes per format byte, so a format whose expansion is empty gives "".
-fn strftime(format: &str, tm: &libc::tm) -> Result<String> {
-    let Ok(c_format) = std::ffi::CString::new(format) else {
-        return invalid("embedded null character");
-    };
-    let limit = 256 * format.len();
-    let mut size = 1024;
-    loop {
-        let mut buffer = vec![0u8; size];
-        // SAFETY: the buffer is `size` bytes long; the format is NUL-terminated; `tm` is valid.
-        let written = unsafe { libc::strftime(buffer.as_mut_ptr().cast(), size, c_format.as_ptr(), tm) };
-        if written > 0 || size >= limit {
-            buffer.truncate(written);
-            return Ok(String::from_utf8_lossy(&buffer).into_owned());
-        }
-        size *= 2;
-    }
-}
-
 /// `TieClient.valid_parameter(TrustLevel, value)`: whether `value` is one of the nine
 /// `TrustLevel` values.
 pub fn is_valid_trust_level(value: i64) -> bool {
@@ -450,33 +315,6 @@ mod tests {
             "unpack requires a buffer of 2 bytes"
         );
         assert_eq!(err(to_aggregate_tuple("AQ")), "Incorrect padding");
-    }
-
-    #[test]
-    fn utc_times() {
-        let t = epoch_to_time(1234, TimeZoneChoice::Utc).unwrap();
-        assert_eq!(t.to_python_tuple(), [1970, 1, 1, 0, 20, 34, 3, 1, 0]);
-        let s = format_epoch("1476902802.9", DEFAULT_TIME_FORMAT, TimeZoneChoice::Utc).unwrap();
-        assert_eq!(s, "2016-10-19 18:46:42");
-        let s = format_epoch(-0.5, DEFAULT_TIME_FORMAT, TimeZoneChoice::Utc).unwrap();
-        assert_eq!(s, "1969-12-31 23:59:59");
-        assert_eq!(format_epoch(0, "", TimeZoneChoice::Utc).unwrap(), "");
-        assert_eq!(
-            err(format_epoch("x", "%Y", TimeZoneChoice::Utc)),
-            "could not convert string to float: 'x'"
-        );
-        assert_eq!(
-            err(format_epoch("nan", "%Y", TimeZoneChoice::Utc)),
-            "Invalid value NaN (not a number)"
-        );
-        assert_eq!(
-            err(format_epoch(1e300, "%Y", TimeZoneChoice::Utc)),
-            "timestamp out of range for platform time_t"
-        );
-        assert_eq!(
-            err(format_epoch(0, "a\0b", TimeZoneChoice::Utc)),
-            "embedded null character"
-        );
     }
 
     #[test]

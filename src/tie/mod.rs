@@ -7,7 +7,8 @@
 //! - [`responses`] turns response payloads into what each Python method returns;
 //! - [`events`] decodes and transforms received events, per [`events::EventKind`];
 //! - [`transforms`] holds the shared transforms (hash lists, providerId maps, payload parsing);
-//! - [`helpers`] has the decoding and validation helpers, [`constants`] every constant;
+//! - [`helpers`] has the decoding and validation helpers, [`localtime`] the epoch → local time
+//!   ones (Python's `time.localtime`/`time.strftime`), [`constants`] every constant;
 //! - [`model`] has flat, typed views of the transformed JSON for the C ABI.
 //!
 //! providerId maps are JSON objects keyed by the providerId *as text* (`"1"`, `"3"`), where
@@ -19,10 +20,12 @@ pub mod encoding;
 pub mod error;
 pub mod events;
 pub mod helpers;
+pub mod localtime;
 pub mod model;
 pub mod payloads;
 pub mod python;
 pub mod responses;
+mod strftime;
 pub mod transforms;
 
 pub use client::{EventHandler, PreparedRequest, TieClient, TieEvent, TieResponseCallback, DEFAULT_RESPONSE_TIMEOUT};
