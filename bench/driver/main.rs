@@ -612,21 +612,22 @@ impl Bench<'_> {
 // ---------------------------------------------------------------------------------------------
 // The machine
 
-/// Context switches of every thread of `pid` (voluntary and not) and its CPU time (user +
-/// system, in clock ticks of 10 ms), from /proc.
-fn proc_counters(pid: u32) -> (u64, u64) {
-    let mut switches = 0;
+/// Context switches (voluntary and not) of each thread of `pid`, by thread id, and the
+/// process's CPU time (user + system, in clock ticks of 10 ms), from /proc.
+fn proc_counters(pid: u32) -> (BTreeMap<String, u64>, u64) {
+    let mut switches = BTreeMap::new();
     if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
         for task in tasks.flatten() {
             let status = std::fs::read_to_string(task.path().join("status")).unwrap_or_default();
-            for line in status.lines() {
-                if let Some(v) = line
-                    .strip_prefix("voluntary_ctxt_switches:")
-                    .or_else(|| line.strip_prefix("nonvoluntary_ctxt_switches:"))
-                {
-                    switches += v.trim().parse::<u64>().unwrap_or(0);
-                }
-            }
+            let n: u64 = status
+                .lines()
+                .filter_map(|line| {
+                    line.strip_prefix("voluntary_ctxt_switches:")
+                        .or_else(|| line.strip_prefix("nonvoluntary_ctxt_switches:"))
+                })
+                .map(|v| v.trim().parse::<u64>().unwrap_or(0))
+                .sum();
+            switches.insert(task.file_name().to_string_lossy().into_owned(), n);
         }
     }
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
@@ -638,19 +639,39 @@ fn proc_counters(pid: u32) -> (u64, u64) {
     (switches, ticks)
 }
 
-/// What `pid` costs over `span` of doing nothing: context switches per second and CPU
-/// milliseconds per minute.
+/// What `pid` costs over `span` of doing nothing: context switches per second (summed per
+/// thread: a thread that started meanwhile counts from 0, one that ended counts until its last
+/// reading) and CPU milliseconds per minute.
 fn idle_cost(pid: u32, span: Duration) -> BTreeMap<String, String> {
-    let (s0, t0) = proc_counters(pid);
+    let (before, t0) = proc_counters(pid);
     let start = Instant::now();
-    std::thread::sleep(span);
-    let (s1, t1) = proc_counters(pid);
+    let mut last = before.clone();
+    // Read every second so that a thread that ends meanwhile is counted until then.
+    let mut ended = 0u64;
+    while start.elapsed() < span {
+        std::thread::sleep(Duration::from_secs(1).min(span.saturating_sub(start.elapsed())));
+        let (now, _) = proc_counters(pid);
+        for (tid, n) in &last {
+            if !now.contains_key(tid) {
+                ended += n - before.get(tid).copied().unwrap_or(0);
+            }
+        }
+        last = now;
+    }
+    let (after, t1) = proc_counters(pid);
     let seconds = start.elapsed().as_secs_f64();
+    let live: u64 = after
+        .iter()
+        .map(|(tid, n)| n.saturating_sub(before.get(tid).copied().unwrap_or(0)))
+        .sum();
     let mut r = BTreeMap::new();
-    r.insert("switches_per_s".into(), format!("{:.2}", (s1 - s0) as f64 / seconds));
+    r.insert(
+        "switches_per_s".into(),
+        format!("{:.2}", (live + ended) as f64 / seconds),
+    );
     r.insert(
         "cpu_ms_per_min".into(),
-        format!("{:.1}", (t1 - t0) as f64 * 10.0 * 60.0 / seconds),
+        format!("{:.1}", t1.saturating_sub(t0) as f64 * 10.0 * 60.0 / seconds),
     );
     r.insert("seconds".into(), format!("{seconds:.1}"));
     r
