@@ -17,6 +17,7 @@
  *       SUBACK); prints every time in ms.
  *
  * Clocks: CLOCK_MONOTONIC; no output while measuring. */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -94,6 +95,36 @@ static void on_json(void *user_data, const dxltie_json_event_t *event) {
     atomic_fetch_add_explicit(&received, 1, memory_order_release);
 }
 
+/* CPU time (user + system, ms) of the library's threads: those named dxltie-*, from
+ * /proc/self/task/<tid>/stat. The bench's own polling main thread is left out. */
+static double library_cpu_ms(void) {
+    double ms = 0;
+    DIR *tasks = opendir("/proc/self/task");
+    struct dirent *entry;
+    while (tasks && (entry = readdir(tasks)) != NULL) {
+        char path[300], comm[64] = "", line[1024];
+        snprintf(path, sizeof path, "/proc/self/task/%s/comm", entry->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        int ours = fgets(comm, sizeof comm, f) != NULL && strncmp(comm, "dxltie", 6) == 0;
+        fclose(f);
+        if (!ours) continue;
+        snprintf(path, sizeof path, "/proc/self/task/%s/stat", entry->d_name);
+        f = fopen(path, "r");
+        if (!f) continue;
+        if (fgets(line, sizeof line, f)) {
+            char *p = strrchr(line, ')');
+            unsigned long long utime = 0, stime = 0;
+            /* After ") ": the state, then fields 4 to 13; utime and stime follow. */
+            if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) == 2)
+                ms += (double)(utime + stime) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
+        }
+        fclose(f);
+    }
+    if (tasks) closedir(tasks);
+    return ms;
+}
+
 static int run_events(const char *path, long count, const char *form) {
     dxltie_client_t *client = new_client(path);
     if (dxltie_client_connect(client, 10000) != DXLTIE_OK) die("connect");
@@ -105,6 +136,7 @@ static int run_events(const char *path, long count, const char *form) {
     if (rc != DXLTIE_OK) die("add callback");
     sleep(1); /* idle, connected and subscribed */
     long rss_idle = status_kib("VmRSS");
+    double cpu_before = library_cpu_ms();
     printf("READY\n");
     fflush(stdout);
 
@@ -122,15 +154,16 @@ static int run_events(const char *path, long count, const char *form) {
         usleep(1000);
     }
     long n = atomic_load_explicit(&received, memory_order_acquire);
+    double cpu_ms = library_cpu_ms() - cpu_before;
     double seconds = last_at - first_at;
     dxltie_stats_t stats = dxltie_stats_init();
     if (dxltie_client_stats(client, &stats) != DXLTIE_OK) die("stats");
     long hwm = status_kib("VmHWM");
     long rss_after = status_kib("VmRSS");
     printf("RESULT mode=events form=%s count=%ld seconds=%.6f rate=%.1f rss_idle_kib=%ld hwm_kib=%ld "
-           "rss_after_kib=%ld dropped=%llu bad_events=%llu checksum=%zu\n",
+           "rss_after_kib=%ld dropped=%llu bad_events=%llu checksum=%zu cpu_ms=%.0f\n",
            form, n, seconds, n > 1 && seconds > 0 ? (double)(n - 1) / seconds : 0.0, rss_idle, hwm, rss_after,
-           (unsigned long long)stats.dropped, (unsigned long long)stats.bad_events, checksum);
+           (unsigned long long)stats.dropped, (unsigned long long)stats.bad_events, checksum, cpu_ms);
     fflush(stdout);
     dxltie_client_free(client);
     return n >= count ? 0 : 1;

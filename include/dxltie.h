@@ -26,11 +26,17 @@
  * never change. Results returned through out-parameters belong to the library: pass back the
  * very pointer you received to its _free function, never a copy of the struct.
  *
- * Threads. Every client function is thread-safe; a dxltie_config_t is not (change one
- * configuration from one thread at a time; a client copies it). Each client has three threads:
- * a network thread, which never runs your code; a resolver thread that the network thread
- * starts for host-name lookups (idle otherwise); and a dispatcher thread, which runs every
- * callback of that client, one at a time, in arrival order, never while a library lock is held.
+ * Threads. Every client function is thread-safe, dxltie_client_free included: it ends the
+ * calls in progress on the client (a waiting connect or request fails at once), waits for them
+ * to return, and from then on a call with that handle gets DXLTIE_E_INVALID_ARG. A
+ * dxltie_config_t is not thread-safe (change one configuration from one thread at a time; a
+ * client copies it). Each client has a network thread, which runs none of your callbacks; up
+ * to two resolver threads that the network thread starts for host-name lookups (they end when
+ * idle); and a dispatcher thread, which runs every callback of that client, one at a time, in
+ * arrival order, never while a library lock is held. The log callback is the exception: it
+ * runs on whichever library thread logs, the network thread included, so it must return
+ * quickly and must not call into the library (dxltie_client_free refuses there with
+ * DXLTIE_E_WOULD_DEADLOCK; a synchronous request would wait out its timeout).
  * Inside a callback you may call any function, including synchronous requests (responses are
  * matched on the network thread) and dxltie_remove_callback (even for the running callback),
  * except dxltie_client_free of that same client, which returns DXLTIE_E_WOULD_DEADLOCK there
@@ -1017,8 +1023,9 @@ dxltie_result_t dxltie_config_add_broker(dxltie_config_t *config, const char *br
 dxltie_result_t dxltie_config_set_client_id(dxltie_config_t *config, const char *client_id);
 
 /**
- * Sets the reconnect back-off: first delay, multiplier, largest delay (before jitter) and the
- * jitter fraction (0.25: up to +25 %). Defaults: 1000 ms, 2, 60000 ms, 0.25.
+ * Sets the reconnect back-off: first delay (at least 100 ms: shorter would make a lost broker a
+ * hot loop of attempts), multiplier, largest delay (before jitter) and the jitter fraction
+ * (0.25: up to +25 %). Defaults: 1000 ms, 2, 60000 ms, 0.25.
  *
  * Pointers: `config` must be a live handle.
  */
@@ -1184,8 +1191,13 @@ dxltie_result_t dxltie_json_pretty(const char *json, char **out_text);
 
 /**
  * Sends the library's log records up to `max_level` to `callback`. A NULL `callback` stops
- * them, whatever `max_level` says. Process-wide; the last call wins. Without a callback nothing is printed unless the
- * environment variable `DXLTIE_LOG` is `error`, `warn`, `info`, `debug` or `trace` (stderr).
+ * them, whatever `max_level` says. Process-wide; the last call wins. Without a callback nothing
+ * is printed unless the environment variable `DXLTIE_LOG` is `error`, `warn`, `info`, `debug`
+ * or `trace` (stderr). The callback runs on whichever thread logs, library threads included
+ * (see "Threads" at the top): keep it short and do not call into the library from it. This
+ * call waits for log calls in progress, at most 3 s, then gives up with
+ * `DXLTIE_E_WOULD_DEADLOCK` (called from inside the log callback, or in a forked child while
+ * the parent was logging).
  *
  * Pointers: `callback` must stay callable with `user_data` until it is replaced or removed.
  */

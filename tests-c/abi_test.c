@@ -68,6 +68,12 @@ static void layouts(dxltie_client_t *client, dxltie_config_t *config) {
     CHECK(dxltie_client_stats(client, (dxltie_stats_t *)&tiny) == DXLTIE_E_INVALID_ARG, "too small accepted");
     CHECK(strstr(dxltie_last_error_message(), "struct_size") != NULL, "message: %s", dxltie_last_error_message());
     CHECK(tiny.struct_size == sizeof(size_t) + 8 && tiny.received == 0xCDCDCDCDCDCDCDCDull, "too small: written");
+    /* A struct_size that was never set (garbage, or SIZE_MAX) is refused, not trusted. */
+    stats_v1_t garbage;
+    memset(&garbage, 0xAA, sizeof garbage);
+    CHECK(dxltie_client_stats(client, (dxltie_stats_t *)&garbage) == DXLTIE_E_INVALID_ARG, "garbage size accepted");
+    garbage.struct_size = SIZE_MAX;
+    CHECK(dxltie_client_stats(client, (dxltie_stats_t *)&garbage) == DXLTIE_E_INVALID_ARG, "SIZE_MAX accepted");
     dxltie_stats_t zero = dxltie_stats_init();
     zero.struct_size = 0; /* a caller that forgot to set it */
     CHECK(dxltie_client_stats(client, &zero) == DXLTIE_E_INVALID_ARG, "struct_size 0 accepted");

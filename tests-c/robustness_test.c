@@ -13,6 +13,8 @@
  *                            does meanwhile)
  *         BIG                a set_file_reputation whose filename is 3 MiB; prints
  *                            `BIG <code name> connected=<0|1>`
+ *         EDGE               messages at the size limit: the largest accepted is found, then
+ *                            the 15 sizes around it sent; prints `EDGE largest=<n> sent=<k>`
  *         EVENTS <n> <ms>    waits until <n> detection events have arrived; prints
  *                            `EVENTS <count>`
  *         SIGMASK            prints `SIGMASK threads=<n> sigpipe_unblocked=<m> names=…` for
@@ -35,6 +37,11 @@
  *   robustness_test clients <dxlclient.config>
  *       Two clients: inside A's callback, B can be freed, and removing B's callback waits for
  *       B's running call; set_state_callback replaces the earlier callback.
+ *   robustness_test free-race <dxlclient.config of a dead broker>
+ *       A client freed while another thread waits in connect: the connect returns, the free
+ *       waits for it, later calls on the handle are refused.
+ *   robustness_test fork-table
+ *       150 children forked while a thread allocates and frees results: none hangs.
  *   robustness_test async-race <dxlclient.config>
  *       Asynchronous requests racing a disconnect: a call that returns DXLTIE_OK calls back
  *       exactly once, a call that fails never does.
@@ -246,6 +253,33 @@ static int run_agent(const char *path, const char *client_id) {
             CHECK(rc == DXLTIE_E_INVALID_ARG && contains(dxltie_last_error_message(), "over the"),
                   "an oversized request is refused: %s", code_name(rc));
             say("BIG %s connected=%d", code_name(rc), dxltie_client_is_connected(agent_client) ? 1 : 0);
+        } else if (strncmp(line, "EDGE", 4) == 0) {
+            /* The largest comment the library accepts, found without sending (a refused call
+             * sends nothing), then the sizes just below it sent for real: each is either sent
+             * or refused, and none may cost the connection. */
+            size_t lo = 1u << 20, hi = 3u << 20;
+            char *comment = (char *)malloc(hi + 1);
+            memset(comment, 'c', hi);
+            while (lo + 1 < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                comment[mid] = '\0';
+                dxltie_result_t rc = dxltie_set_external_file_reputation(agent_client, 99, NOTEPAD, 1, 0, "e.exe",
+                                                                         comment);
+                comment[mid] = 'c';
+                if (rc == DXLTIE_OK) lo = mid; else hi = mid;
+                if (rc != DXLTIE_OK && rc != DXLTIE_E_INVALID_ARG) break;
+            }
+            int sent = 0;
+            for (size_t n = lo >= 12 ? lo - 12 : 0; n <= lo + 2; n++) {
+                comment[n] = '\0';
+                dxltie_result_t rc = dxltie_set_external_file_reputation(agent_client, 99, NOTEPAD, 1, 0, "e.exe",
+                                                                         comment);
+                comment[n] = 'c';
+                CHECK(rc == DXLTIE_OK || rc == DXLTIE_E_INVALID_ARG, "edge size %zu: %s", n, code_name(rc));
+                sent += rc == DXLTIE_OK;
+            }
+            free(comment);
+            say("EDGE largest=%zu sent=%d", lo, sent);
         } else if (sscanf(line, "EVENTS %ld %ld", &a, &b) == 2) {
             double until = now_ms() + (double)b;
             pthread_mutex_lock(&lock);
@@ -330,7 +364,10 @@ static int run_limits(const char *dir) {
     EXPECT(dxltie_config_set_keep_alive(c, 0), DXLTIE_E_INVALID_ARG, "keep-alive");
     EXPECT(dxltie_config_set_keep_alive(c, UINT32_MAX), DXLTIE_E_INVALID_ARG, "keep-alive");
     /* Back-off: NaN and infinite jitter, a zero multiplier, max below initial. */
-    OK(dxltie_config_set_reconnect_back_off(c, 0, 1, 0, 0.0));
+    OK(dxltie_config_set_reconnect_back_off(c, 100, 1, 100, 0.0));
+    /* A first delay below 100 ms would make a lost broker a hot loop of attempts. */
+    EXPECT(dxltie_config_set_reconnect_back_off(c, 0, 1, 0, 0.0), DXLTIE_E_INVALID_ARG, "minimum");
+    EXPECT(dxltie_config_set_reconnect_back_off(c, 99, 2, 1000, 0.1), DXLTIE_E_INVALID_ARG, "minimum");
     OK(dxltie_config_set_reconnect_back_off(c, UINT32_MAX, UINT32_MAX, UINT32_MAX, 1.0));
     EXPECT(dxltie_config_set_reconnect_back_off(c, 100, 2, 1000, nan("")), DXLTIE_E_INVALID_ARG, "jitter");
     EXPECT(dxltie_config_set_reconnect_back_off(c, 100, 2, 1000, INFINITY), DXLTIE_E_INVALID_ARG, "jitter");
@@ -663,8 +700,78 @@ static int run_async_race(const char *path) {
     return finish();
 }
 
+/* ---- free while another thread is inside connect ------------------------------------- */
+
+static dxltie_client_t *racing_client;
+static dxltie_result_t racing_connect_rc = 1;
+
+static void *connect_forever(void *arg) {
+    (void)arg;
+    racing_connect_rc = dxltie_client_connect(racing_client, 600000);
+    return NULL;
+}
+
+/* <config> names a broker nobody listens on: the connect keeps trying until freed. */
+static int run_free_race(const char *path) {
+    for (int round = 0; round < 5; round++) {
+        racing_client = connect_from(path, NULL);
+        if (racing_client == NULL) return finish();
+        pthread_t t;
+        pthread_create(&t, NULL, connect_forever, NULL);
+        sleep_ms(200 + 50 * round);
+        OK(dxltie_client_free(racing_client));
+        pthread_join(t, NULL);
+        CHECK(racing_connect_rc != DXLTIE_OK, "the connect of a freed client succeeded");
+        /* The handle is gone: a call on it is refused, not a use of freed memory. */
+        CHECK(dxltie_client_connect(racing_client, 0) == DXLTIE_E_INVALID_ARG, "a call after free");
+    }
+    return finish();
+}
+
+/* ---- fork while another thread allocates and frees results ---------------------------- */
+
+static volatile int churning = 1;
+
+static void *churn(void *arg) {
+    (void)arg;
+    while (churning) {
+        char *text = NULL;
+        if (dxltie_json_pretty("{\"a\":1}", &text) == DXLTIE_OK) dxltie_string_free(text);
+    }
+    return NULL;
+}
+
+/* Children forked while a thread holds the library's table of results must not hang in it. */
+static int run_fork_table(void) {
+    pthread_t t;
+    pthread_create(&t, NULL, churn, NULL);
+    int hung = 0;
+    for (int i = 0; i < 150; i++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            alarm(10); /* a hang dies of SIGALRM instead of blocking the test */
+            dxltie_config_t *c = NULL;
+            int ok = dxltie_config_new(&c) == DXLTIE_OK;
+            dxltie_config_free(c);
+            char *text = NULL;
+            ok = ok && dxltie_json_pretty("[1]", &text) == DXLTIE_OK;
+            dxltie_string_free(text);
+            _exit(ok ? 0 : 3);
+        }
+        int status = 0;
+        waitpid(pid, &status, 0);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) hung++;
+    }
+    churning = 0;
+    pthread_join(t, NULL);
+    CHECK(hung == 0, "%d of 150 forked children hung or failed", hung);
+    return finish();
+}
+
 int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_DFL); /* a host that never touched its signals */
+    if (argc == 3 && strcmp(argv[1], "free-race") == 0) return run_free_race(argv[2]);
+    if (argc == 2 && strcmp(argv[1], "fork-table") == 0) return run_fork_table();
     if (argc >= 3 && strcmp(argv[1], "agent") == 0) return run_agent(argv[2], argc > 3 ? argv[3] : NULL);
     if (argc == 3 && strcmp(argv[1], "limits") == 0) return run_limits(argv[2]);
     if (argc == 5 && strcmp(argv[1], "keys") == 0) return run_keys(argv[2], argv[3], argv[4]);

@@ -144,6 +144,17 @@ fn an_oversized_message_is_skipped_and_the_connection_stays_up() {
     assert_eq!(events, "EVENTS 101");
     let stats = agent.ask("STATS", "STATS", STEP);
     assert_eq!(field(&stats, "reconnects"), 0, "{stats}");
+    // Right at the limit: what the library accepts, the broker connection carries.
+    let edge = agent.ask("EDGE", "EDGE", STEP * 2);
+    assert!(field(&edge, "sent") >= 10, "{edge}");
+    std::thread::sleep(Duration::from_millis(500));
+    let stats = agent.ask("STATS", "STATS", STEP);
+    assert_eq!(
+        field(&stats, "reconnects"),
+        0,
+        "a message the library accepted cost the connection: {stats}"
+    );
+    assert_eq!(field(&stats, "connected"), 1, "{stats}");
     end(agent);
 }
 
@@ -325,4 +336,23 @@ fn async_requests_racing_a_disconnect_call_back_exactly_when_they_succeed() {
         "no race happened: {race}"
     );
     agent.finish("robustness_test: 0 failed", STEP);
+}
+
+#[test]
+fn freeing_a_client_while_another_thread_connects_is_safe() {
+    make_c_programs();
+    let pki = Pki::generate();
+    let dir = TempDir::new("free-race");
+    // Nothing listens on this port: the connect keeps trying.
+    let config =
+        support::write_dxlclient_config(dir.path(), &pki, &[support::broker_line("dead", support::free_port())]);
+    for variant in ["", "-asan"] {
+        run_mode(variant, &["free-race", config.to_str().unwrap()]);
+    }
+}
+
+#[test]
+fn children_forked_while_results_are_being_freed_do_not_hang() {
+    make_c_programs();
+    run_mode("", &["fork-table"]);
 }

@@ -315,7 +315,7 @@ fn connect_errors_name_each_broker_and_why() {
     config.brokers[0].port = support::free_port();
     config.brokers[0].ip_address = None;
     config.connect_retries = 1;
-    config.reconnect_delay = Duration::from_millis(50);
+    config.reconnect_delay = Duration::from_millis(100);
     let client = Client::new(config).unwrap();
     let err = client.connect(WAIT).unwrap_err().to_string();
     assert!(err.contains("refused"), "{err}");
@@ -410,5 +410,35 @@ fn disconnect_ends_a_connect_waiting_on_another_thread() {
     match outcome {
         Err(DxlError::Connect(m)) => assert!(m.contains("cancelled"), "{m}"),
         other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_connect_that_gives_up_during_an_outage_does_not_stop_reconnection() {
+    let pki = Pki::generate();
+    let mut broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let mut config = broker.client_config(&pki);
+    config.reconnect_delay = Duration::from_millis(100);
+    config.reconnect_delay_max = Duration::from_millis(400);
+    let client = connected_client(&config);
+    broker.stop();
+    let deadline = Instant::now() + WAIT;
+    while client.is_connected() {
+        assert!(Instant::now() < deadline, "the loss was not noticed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A watchdog asks, with short timeouts, while the broker is still down: both fail, and
+    // neither may end the reconnection already under way.
+    assert!(client.connect(Duration::ZERO).is_err());
+    assert!(client.connect(Duration::from_millis(300)).is_err());
+    broker.restart();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !client.is_connected() {
+        assert!(
+            Instant::now() < deadline,
+            "not reconnected by itself after the broker came back: {:?}",
+            client.stats()
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }

@@ -154,7 +154,7 @@ void config(const std::string& path) {
     CHECK(empty->try_brokers().value_or({}).size() == 1 && !empty->use_websockets());
     CHECK(empty->try_add_broker("abc;def").code() == DXLTIE_E_INVALID_ARG);
     CHECK(empty->try_set_queue(100, true).ok());
-    CHECK(empty->try_set_reconnect_back_off(std::chrono::milliseconds(10), 2, std::chrono::seconds(1), 0.1).ok());
+    CHECK(empty->try_set_reconnect_back_off(std::chrono::milliseconds(100), 2, std::chrono::seconds(1), 0.1).ok());
     // Values the C API cannot hold are refused, never truncated.
     dxltie::Status s = empty->try_set_keep_alive(std::chrono::seconds(4294967296LL + 5));
     CHECK(s.code() == DXLTIE_E_INVALID_ARG && contains(s.message(), "out of range"));

@@ -314,6 +314,11 @@ impl Handle {
         }
         // Fail fast on unusable certificates: retrying cannot fix them.
         super::tls::client_tls_config(&inner.config)?;
+        // Only a connect that starts the connection cycle ends it when it gives up. One that
+        // finds a cycle under way (a reconnect after a loss, or another thread's connect) only
+        // waits for it: a watchdog calling connect with a short timeout must not stop the
+        // library from reconnecting.
+        let starts_cycle = self.state() == ConnectionState::Disconnected;
         *inner.connect_failure.lock().unwrap() = None;
         *inner.last_attempts.lock().unwrap() = None;
         if self.is_connected() {
@@ -332,7 +337,9 @@ impl Handle {
             let now = Instant::now();
             if now >= deadline {
                 drop(state);
-                let _ = inner.commands.send(Command::Disconnect);
+                if starts_cycle {
+                    let _ = inner.commands.send(Command::Disconnect);
+                }
                 return Err(network::connect_timed_out(inner, timeout));
             }
             state = inner.state_changed.wait_timeout(state, deadline - now).unwrap().0;
@@ -354,6 +361,9 @@ impl Handle {
             .commands
             .send(Command::Disconnect)
             .map_err(|_| DxlError::Shutdown)?;
+        // Inside a callback, the network thread may be blocked on this dispatcher's full queue:
+        // let it queue past the bound while this waits, as a request inside a callback does.
+        let _guard = self.on_own_dispatcher().then(|| self.inner.queue.waiting_in_request());
         let mut state = self.inner.state.lock().unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
         while *state != ConnectionState::Disconnected {
@@ -488,11 +498,13 @@ impl Handle {
         }
         let bytes = super::codec::encode(message);
         // rumqttc ends the connection on a packet over its outgoing limit: refuse it here, so
-        // one oversized message costs its sender an error, not everyone the connection.
-        if bytes.len() + message.destination_topic.len() > network::MAX_MESSAGE {
+        // one oversized message costs its sender an error, not everyone the connection. The
+        // packet is the payload, the topic and its 2-byte length, and a fixed header of at most
+        // 5 bytes (QoS 0: no packet id).
+        let packet = bytes.len() + message.destination_topic.len() + 2 + 5;
+        if packet > network::MAX_MESSAGE {
             return Err(DxlError::InvalidArgument(format!(
-                "a message of {} bytes is over the {}-byte limit of a DXL message",
-                bytes.len() + message.destination_topic.len(),
+                "a message of {packet} bytes (as an MQTT packet) is over the {}-byte limit of a DXL message",
                 network::MAX_MESSAGE
             )));
         }

@@ -235,7 +235,16 @@ fn check_keep_alive(keep_alive: Duration) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// The shortest first reconnect delay accepted: anything shorter makes a lost broker a hot loop
+/// of connection attempts, from every client of a fleet.
+pub const MIN_RECONNECT_DELAY: Duration = Duration::from_millis(100);
+
 fn check_back_off(initial: Duration, multiplier: u32, max: Duration, jitter: f64) -> Result<(), ConfigError> {
+    if initial < MIN_RECONNECT_DELAY {
+        return Err(ConfigError::value(format!(
+            "the first reconnect delay {initial:?} is below the minimum of {MIN_RECONNECT_DELAY:?}"
+        )));
+    }
     if multiplier == 0 || !(0.0..=1.0).contains(&jitter) || max < initial {
         return Err(ConfigError::value(format!(
             "back-off needs multiplier >= 1, 0 <= jitter <= 1 and max delay >= initial delay \

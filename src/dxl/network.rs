@@ -144,7 +144,13 @@ fn report_failure(inner: &Inner, failure: DxlError) {
 
 /// The network thread's body.
 pub(crate) fn run(inner: Arc<Inner>, mut eventloop: EventLoop, mut commands: UnboundedReceiver<Command>) {
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    // At most two resolver threads (host names are looked up on tokio's blocking pool, one
+    // thread per lookup by default, up to 512 with many brokers and a slow resolver).
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .max_blocking_threads(2)
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             log::error!("cannot start the network runtime: {e}");

@@ -1,6 +1,7 @@
 //! `dxltie_client_t`: one handle that is both the DXL client and the TIE client.
 
 use std::ffi::c_void;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -8,7 +9,7 @@ use super::boundary;
 use super::config::dxltie_config_t;
 use super::convert::out_param;
 use super::errors::from_dxl;
-use super::handed_out::{give, is_live, take_back, Kind};
+use super::handed_out::{give, is_live, take_back, with_live, Kind};
 use super::result::{dxltie_result_t, FfiError, DXLTIE_E_INVALID_ARG, DXLTIE_E_WOULD_DEADLOCK};
 use super::sized::{write_sized, SizedStruct};
 use super::user_callback::{dxltie_free_fn, UserCallback};
@@ -22,18 +23,53 @@ pub struct dxltie_client_t {
     /// The state listener `dxltie_client_set_state_callback` installed, which the next call
     /// replaces.
     state_listener: Mutex<Option<u64>>,
+    /// Calls in progress on this handle: `dxltie_client_free` waits for them.
+    in_use: AtomicUsize,
+}
+
+/// A client handle in use by one call: `dxltie_client_free` waits until none is left.
+pub(crate) struct ClientRef<'a> {
+    client: &'a dxltie_client_t,
+}
+
+impl std::ops::Deref for ClientRef<'_> {
+    type Target = dxltie_client_t;
+    fn deref(&self) -> &dxltie_client_t {
+        self.client
+    }
+}
+
+impl Drop for ClientRef<'_> {
+    fn drop(&mut self) {
+        self.client.in_use.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl dxltie_client_t {
-    /// The client behind a handle argument: NULL and a client of the parent process (in a child
-    /// made by fork()) are refused here, before anything touches its locks or threads.
+    /// The client behind a handle argument, marked in use until the returned reference drops.
+    /// Refused here: NULL, a handle that is not live (freed already, or being freed), and a
+    /// client of the parent process (in a child made by fork()), before anything touches its
+    /// locks or threads.
     ///
-    /// Pointers: `client` must be NULL or a live client handle that stays live while the borrow
-    /// is used.
-    pub(crate) unsafe fn from_ptr<'a>(client: *const dxltie_client_t) -> Result<&'a dxltie_client_t, FfiError> {
-        // SAFETY: NULL gives None (refused); otherwise this function's contract makes `client` a
-        // live handle, and `dxltie_client_t` is only ever shared (`&`), never borrowed mutably.
-        let c = unsafe { client.as_ref() }.ok_or_else(|| FfiError::null_arg("client"))?;
+    /// Pointers: `client` must be NULL or a pointer; it is followed only when the table of
+    /// handed-out handles has it as a live client.
+    pub(crate) unsafe fn from_ptr<'a>(client: *const dxltie_client_t) -> Result<ClientRef<'a>, FfiError> {
+        if client.is_null() {
+            return Err(FfiError::null_arg("client"));
+        }
+        let marked = with_live(client, Kind::Client, || {
+            // SAFETY: the table has `client` as a live handle and cannot take it back while this
+            // runs (its lock is held); once marked in use, `dxltie_client_free` waits for it.
+            let c = unsafe { &*client };
+            c.in_use.fetch_add(1, Ordering::SeqCst);
+            ClientRef { client: c }
+        });
+        let c = marked.ok_or_else(|| {
+            FfiError::new(
+                DXLTIE_E_INVALID_ARG,
+                "not a live client handle (freed already, being freed, or not from this library)",
+            )
+        })?;
         c.tie.ensure_owner().map_err(from_dxl)?;
         Ok(c)
     }
@@ -61,6 +97,7 @@ pub unsafe extern "C" fn dxltie_client_new(
             Box::into_raw(Box::new(dxltie_client_t {
                 tie,
                 state_listener: Mutex::new(None),
+                in_use: AtomicUsize::new(0),
             })),
             Kind::Client,
         );
@@ -107,8 +144,8 @@ pub unsafe extern "C" fn dxltie_client_disconnect(client: *mut dxltie_client_t) 
 #[no_mangle]
 pub unsafe extern "C" fn dxltie_client_is_connected(client: *const dxltie_client_t) -> bool {
     boundary::call_or("dxltie_client_is_connected", false, || {
-        // SAFETY: `client` is NULL (None) or a live client handle, per the Pointers: note.
-        unsafe { client.as_ref() }.is_some_and(|c| c.tie.is_connected())
+        // SAFETY: `from_ptr` follows `client` only when it is a live handle.
+        unsafe { dxltie_client_t::from_ptr(client) }.is_ok_and(|c| c.tie.is_connected())
     })
 }
 
@@ -134,7 +171,7 @@ pub unsafe extern "C" fn dxltie_client_free(client: *mut dxltie_client_t) -> dxl
             ));
         }
         // SAFETY: `is_live` just found `client` among the live client handles (a `Box` this
-        // library made and has not freed), and the Pointers: note forbids freeing it meanwhile.
+        // library made and has not freed), and only this function frees it.
         let c = unsafe { &*client };
         if c.tie.on_own_dispatcher() {
             return Err(FfiError::new(
@@ -142,12 +179,28 @@ pub unsafe extern "C" fn dxltie_client_free(client: *mut dxltie_client_t) -> dxl
                 "dxltie_client_free called inside a callback: free the client from another thread",
             ));
         }
-        if take_back(client, Kind::Client, "dxltie_client_free") {
-            // SAFETY: `take_back` found `client` among the live handles `dxltie_client_new` made
-            // with `Box::into_raw` and forgot it, so this is its one and only free; `c` is
-            // not used any more.
-            drop(unsafe { Box::from_raw(client) });
+        if std::thread::current().name() == Some("dxltie-network") {
+            return Err(FfiError::new(
+                DXLTIE_E_WOULD_DEADLOCK,
+                "dxltie_client_free called on the library's network thread (from the log callback): \
+                 free the client from another thread",
+            ));
         }
+        if !take_back(client, Kind::Client, "dxltie_client_free") {
+            return Ok(()); // another thread's free got there first
+        }
+        // From here no new call can start on the handle. Calls in progress are ended (a waiting
+        // connect or request fails at once) and waited for; in a forked child there are none
+        // (their threads stayed in the parent), and the parent's threads must not be touched.
+        if c.tie.ensure_owner().is_ok() {
+            let _ = c.tie.disconnect();
+            while c.in_use.load(Ordering::SeqCst) > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+        // SAFETY: `take_back` found `client` among the live handles `dxltie_client_new` made with
+        // `Box::into_raw` and forgot it, so this is its one and only free, and no call uses it.
+        drop(unsafe { Box::from_raw(client) });
         Ok(())
     })
 }

@@ -331,8 +331,9 @@ pub unsafe extern "C" fn dxltie_config_set_client_id(
     })
 }
 
-/// Sets the reconnect back-off: first delay, multiplier, largest delay (before jitter) and the
-/// jitter fraction (0.25: up to +25 %). Defaults: 1000 ms, 2, 60000 ms, 0.25.
+/// Sets the reconnect back-off: first delay (at least 100 ms: shorter would make a lost broker a
+/// hot loop of attempts), multiplier, largest delay (before jitter) and the jitter fraction
+/// (0.25: up to +25 %). Defaults: 1000 ms, 2, 60000 ms, 0.25.
 ///
 /// Pointers: `config` must be a live handle.
 #[no_mangle]

@@ -21,9 +21,66 @@ pub(crate) enum Kind {
     String,
 }
 
+static TABLE: OnceLock<Mutex<HashMap<usize, Kind>>> = OnceLock::new();
+
 fn table() -> &'static Mutex<HashMap<usize, Kind>> {
-    static TABLE: OnceLock<Mutex<HashMap<usize, Kind>>> = OnceLock::new();
-    TABLE.get_or_init(|| Mutex::new(HashMap::new()))
+    TABLE.get_or_init(|| {
+        at_fork::install();
+        Mutex::new(HashMap::new())
+    })
+}
+
+/// Runs `use_it` under the table's lock if `ptr` is live as `kind`: the handle cannot be taken
+/// back (freed) while `use_it` runs. None when it is not live.
+pub(crate) fn with_live<T, R>(ptr: *const T, kind: Kind, use_it: impl FnOnce() -> R) -> Option<R> {
+    let live = table().lock().unwrap_or_else(|e| e.into_inner());
+    (live.get(&(ptr as usize)) == Some(&kind)).then(use_it)
+}
+
+/// fork() copies the table's lock as it is: taken, if another thread was inside, and then
+/// never released in the child, where every later allocation or free would hang. The lock is
+/// therefore taken just before fork() (by the forking thread, which then owns it) and released
+/// just after, in the parent and in the child alike.
+#[cfg(unix)]
+mod at_fork {
+    use std::cell::RefCell;
+    use std::sync::MutexGuard;
+
+    use super::super::boundary;
+    use super::{HashMap, Kind, TABLE};
+
+    thread_local! {
+        static HELD: RefCell<Option<MutexGuard<'static, HashMap<usize, Kind>>>> = const { RefCell::new(None) };
+    }
+
+    extern "C" fn prepare() {
+        boundary::call_or("fork prepare", (), || {
+            if let Some(table) = TABLE.get() {
+                let guard = table.lock().unwrap_or_else(|e| e.into_inner());
+                HELD.with(|h| *h.borrow_mut() = Some(guard));
+            }
+        })
+    }
+
+    // The child runs this on its one thread, the copy of the one that called fork().
+    extern "C" fn release() {
+        boundary::call_or("fork release", (), || {
+            HELD.with(|h| h.borrow_mut().take());
+        })
+    }
+
+    pub(super) fn install() {
+        // SAFETY: registers three functions with the signature pthread_atfork expects; they
+        // touch only this module's lock and thread-local.
+        unsafe {
+            libc::pthread_atfork(Some(prepare), Some(release), Some(release));
+        }
+    }
+}
+
+#[cfg(not(unix))]
+mod at_fork {
+    pub(super) fn install() {}
 }
 
 /// Records `ptr` as handed out; returns it.

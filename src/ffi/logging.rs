@@ -136,8 +136,13 @@ pub(crate) fn install() {
 }
 
 /// Sends the library's log records up to `max_level` to `callback`. A NULL `callback` stops
-/// them, whatever `max_level` says. Process-wide; the last call wins. Without a callback nothing is printed unless the
-/// environment variable `DXLTIE_LOG` is `error`, `warn`, `info`, `debug` or `trace` (stderr).
+/// them, whatever `max_level` says. Process-wide; the last call wins. Without a callback nothing
+/// is printed unless the environment variable `DXLTIE_LOG` is `error`, `warn`, `info`, `debug`
+/// or `trace` (stderr). The callback runs on whichever thread logs, library threads included
+/// (see "Threads" at the top): keep it short and do not call into the library from it. This
+/// call waits for log calls in progress, at most 3 s, then gives up with
+/// `DXLTIE_E_WOULD_DEADLOCK` (called from inside the log callback, or in a forked child while
+/// the parent was logging).
 ///
 /// Pointers: `callback` must stay callable with `user_data` until it is replaced or removed.
 #[no_mangle]

@@ -11,6 +11,9 @@ use std::mem::size_of;
 
 use super::result::{FfiError, DXLTIE_E_INVALID_ARG};
 
+/// The largest `struct_size` believed: far above any struct of the convention.
+const MAX_STRUCT_SIZE: usize = 4096;
+
 /// A struct that follows the convention: `#[repr(C)]`, `struct_size: usize` first.
 ///
 /// Implementors: must be `#[repr(C)]` with a `usize` as their first field, and `MIN_SIZE` must
@@ -35,6 +38,16 @@ pub(crate) unsafe fn write_sized<T: SizedStruct>(out: *mut T, value: T, name: &s
     // SAFETY: `out` is not NULL (checked above) and, by this function's contract, points to at
     // least its own `struct_size` bytes, which start with the caller's usize (read unaligned).
     let caller_size = unsafe { out.cast::<usize>().read_unaligned() };
+    // A struct of the convention stays small; a larger size is garbage (an uninitialised
+    // struct_size), and trusting it would write over the caller's stack.
+    if caller_size > MAX_STRUCT_SIZE {
+        return Err(FfiError::new(
+            DXLTIE_E_INVALID_ARG,
+            format!(
+                "{name}->struct_size is {caller_size}: not set? Set it to sizeof the struct (use the _init function)"
+            ),
+        ));
+    }
     if caller_size < T::MIN_SIZE {
         return Err(FfiError::new(
             DXLTIE_E_INVALID_ARG,

@@ -40,7 +40,7 @@ macro_rules! typed_request {
                 let out = unsafe { out_param(out_reputations, "out_reputations") }?;
                 // SAFETY: the arguments are as the Pointers: note says, which is `Args`'s contract.
                 let request = unsafe { $prepare }?;
-                *out = give_reputations(&send(c, &request, timeout_ms)?);
+                *out = give_reputations(&send(&c, &request, timeout_ms)?);
                 Ok(())
             })
         }
@@ -61,7 +61,7 @@ macro_rules! typed_request {
                 let out = unsafe { out_param(out_references, "out_references") }?;
                 // SAFETY: the arguments are as the Pointers: note says, which is `Args`'s contract.
                 let request = unsafe { $prepare }?;
-                *out = give_first_references(&send(c, &request, timeout_ms)?);
+                *out = give_first_references(&send(&c, &request, timeout_ms)?);
                 Ok(())
             })
         }
@@ -79,7 +79,7 @@ macro_rules! typed_request {
                 let c = unsafe { dxltie_client_t::from_ptr(client) }?;
                 // SAFETY: the arguments are as the Pointers: note says, which is `Args`'s contract.
                 let request = unsafe { $prepare }?;
-                send(c, &request, timeout_ms).map(|_| ())
+                send(&c, &request, timeout_ms).map(|_| ())
             })
         }
     };
@@ -104,7 +104,7 @@ macro_rules! json_request {
                 unsafe { out_param(out_json, "out_json") }?;
                 // SAFETY: the arguments are as the Pointers: note says (`Args`'s contract).
                 let request = unsafe { $prepare }?;
-                let value = send(c, &request, timeout_ms)?;
+                let value = send(&c, &request, timeout_ms)?;
                 // SAFETY: `out_json` was checked above and is writable.
                 unsafe { write_json(out_json, &value) }
             })

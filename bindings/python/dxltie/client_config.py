@@ -351,12 +351,13 @@ class DxlClientConfig(object):
     def reconnect_delay(self) -> float:
         """The first delay between reconnect attempts after a lost connection, in seconds
         (default 1); each failed attempt multiplies it by :attr:`reconnect_back_off_multiplier`
-        up to :attr:`reconnect_delay_max`. Range 0 to 4 294 967.295."""
+        up to :attr:`reconnect_delay_max`. Range 0.1 to 4 294 967.295: a shorter first delay
+        would make a lost broker a hot loop of attempts."""
         return float(self._reconnect[0])
 
     @reconnect_delay.setter
     def reconnect_delay(self, seconds: float) -> None:
-        self._set_back_off(0, _args.real(seconds, "reconnect_delay", 0, _args.MAX_TIMEOUT_SECONDS, "seconds"))
+        self._set_back_off(0, _args.real(seconds, "reconnect_delay", 0.1, _args.MAX_TIMEOUT_SECONDS, "seconds"))
 
     @property
     def reconnect_back_off_multiplier(self) -> int:
@@ -376,7 +377,7 @@ class DxlClientConfig(object):
 
     @reconnect_delay_max.setter
     def reconnect_delay_max(self, seconds: float) -> None:
-        self._set_back_off(2, _args.real(seconds, "reconnect_delay_max", 0, _args.MAX_TIMEOUT_SECONDS, "seconds"))
+        self._set_back_off(2, _args.real(seconds, "reconnect_delay_max", 0.1, _args.MAX_TIMEOUT_SECONDS, "seconds"))
 
     @property
     def reconnect_delay_random(self) -> float:

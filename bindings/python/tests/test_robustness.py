@@ -360,8 +360,8 @@ NAN, INF = float("nan"), float("inf")
 CONFIG_SETTERS = [
     ("keep_alive_interval", [1, 65535, 30.0], [0, 65536, 2 ** 32 + 5, -1, 1.5, NAN, INF]),
     ("connect_retries", [-1, 0, 2 ** 31 - 1], [-2, 2 ** 31, 2 ** 32 + 3, NAN, INF]),
-    ("reconnect_delay", [0, 0.001, MAX_S], [-0.001, MAX_S + 0.001, NAN, INF, -INF]),
-    ("reconnect_delay_max", [0, MAX_S], [-0.001, MAX_S + 0.001, NAN, INF]),
+    ("reconnect_delay", [0.1, 0.5, MAX_S], [0, 0.099, -0.001, MAX_S + 0.001, NAN, INF, -INF]),
+    ("reconnect_delay_max", [0.1, MAX_S], [0.099, -0.001, MAX_S + 0.001, NAN, INF]),
     ("reconnect_back_off_multiplier", [1, 2 ** 32 - 1], [0, -1, 2 ** 32, 2 ** 32 + 2, 1.5, NAN, INF]),
     ("reconnect_delay_random", [0, 0.5, 1], [-0.01, 1.01, NAN, INF]),
     ("incoming_message_queue_size", [1, _args.SIZE_MAX], [0, -1, _args.SIZE_MAX + 1, 2.5, NAN, INF]),
@@ -378,7 +378,7 @@ def test_config_setters_check_their_range(config, name, good, bad):
     if name == "reconnect_delay":
         config.reconnect_delay_max = MAX_S  # the maximum may not be below the delay
     if name == "reconnect_delay_max":
-        config.reconnect_delay = 0
+        config.reconnect_delay = 0.1
     for value in good:
         setattr(config, name, value)
         assert getattr(config, name) == value, (name, value)
