@@ -21,15 +21,13 @@ DEMO_EVENTS=${DEMO_EVENTS:-3}
 mkdir -p "$DEMO_DIR"
 log="$DEMO_DIR/fabric.log"
 pid_file="$DEMO_DIR/fabric.pid"
-fabric_pid=""
+# shellcheck source=scripts/fabric.sh
+. scripts/fabric.sh
 
 # Stop what we started, by pid only, whatever way the script ends.
 stop_fabric() {
-    if [[ -n "$fabric_pid" ]] && kill -0 "$fabric_pid" 2>/dev/null; then
-        kill -TERM "$fabric_pid"
-        for _ in $(seq 50); do kill -0 "$fabric_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$fabric_pid" 2>/dev/null || true
-        wait "$fabric_pid" 2>/dev/null || true
+    if [[ -n "$fabric_pid" ]]; then
+        stop_fabric_by_pid
         echo "== fabric (pid $fabric_pid) stopped"
     fi
 }
@@ -38,19 +36,7 @@ trap 'exit 130' INT TERM
 
 echo "== starting the local fabric in $DEMO_DIR (broker on 127.0.0.1, mutual TLS, TIE simulator)"
 # One detection and one first-instance event every second.
-"$FABRIC" run "$DEMO_DIR" --events-every 1 --pid-file "$pid_file" >"$log" 2>&1 &
-fabric_pid=$!
-
-config=""
-for _ in $(seq 300); do
-    if ready=$(grep -m1 '^READY ' "$log" 2>/dev/null); then
-        config=${ready#*config=}
-        break
-    fi
-    kill -0 "$fabric_pid" 2>/dev/null || break
-    sleep 0.1
-done
-if [[ -z "$config" ]]; then
+if ! start_fabric "$DEMO_DIR" "$log" --events-every 1 --pid-file "$pid_file"; then
     echo "the fabric did not start:" >&2
     cat "$log" >&2
     exit 1

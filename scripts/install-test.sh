@@ -34,16 +34,12 @@ CMAKE=${CMAKE:-cmake}
 
 started=$SECONDS
 work=$(mktemp -d "${TMPDIR:-/tmp}/dxltie-install-test.XXXXXX")
-fabric_pid=""
 passed=0
+# shellcheck source=scripts/fabric.sh
+. scripts/fabric.sh
 
 cleanup() {
-    if [[ -n "$fabric_pid" ]] && kill -0 "$fabric_pid" 2>/dev/null; then
-        kill -TERM "$fabric_pid"
-        for _ in $(seq 50); do kill -0 "$fabric_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$fabric_pid" 2>/dev/null || true
-        wait "$fabric_pid" 2>/dev/null || true
-    fi
+    stop_fabric_by_pid
     if [[ "${KEEP:-}" == 1 ]]; then echo "install-test: kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -145,18 +141,8 @@ expect_eq "libdxltie.so exports = the header's functions" "$(cat "$work/shared-e
 expect_eq "libdxltie.a globals = the header's functions" "$(cat "$work/static-globals")" "$(cat "$work/declared")"
 
 # --- 3. programs outside the repository against a local fabric ---------------------------------
-"$FABRIC" run "$work/fabric" --port 0 --pid-file "$work/fabric.pid" >"$work/fabric.log" 2>&1 &
-fabric_pid=$!
-config=""
-for _ in $(seq 600); do
-    if ready=$(grep -m1 '^READY ' "$work/fabric.log" 2>/dev/null); then
-        config=${ready#*config=}
-        break
-    fi
-    kill -0 "$fabric_pid" 2>/dev/null || break
-    sleep 0.1
-done
-[[ -n "$config" ]] || { cat "$work/fabric.log" >&2; fail "the fabric did not start"; }
+start_fabric "$work/fabric" "$work/fabric.log" --port 0 --pid-file "$work/fabric.pid" ||
+    { cat "$work/fabric.log" >&2; fail "the fabric did not start"; }
 ok "fabric: $ready (pid $fabric_pid)"
 
 # run_agent <binary> <lang> <linkage>: runs it against the fabric and checks its line and what it

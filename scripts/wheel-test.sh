@@ -34,16 +34,12 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 
 started=$SECONDS
 work=$(mktemp -d "${TMPDIR:-/tmp}/dxltie-wheel-test.XXXXXX")
-fabric_pid=""
 passed=0
+# shellcheck source=scripts/fabric.sh
+. scripts/fabric.sh
 
 cleanup() {
-    if [[ -n "$fabric_pid" ]] && kill -0 "$fabric_pid" 2>/dev/null; then
-        kill -TERM "$fabric_pid"
-        for _ in $(seq 50); do kill -0 "$fabric_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$fabric_pid" 2>/dev/null || true
-        wait "$fabric_pid" 2>/dev/null || true
-    fi
+    stop_fabric_by_pid
     if [[ "${KEEP:-}" == 1 ]]; then echo "wheel-test: kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -164,18 +160,8 @@ t0=$SECONDS
     { tail -50 "$work/install.log" >&2; fail "pip install ./bindings/python"; }
 ok "pip install ./bindings/python in a fresh venv ($((SECONDS - t0)) s)"
 
-"$FABRIC" run "$work/fabric" --port 0 --events-every 1 --pid-file "$work/fabric.pid" >"$work/fabric.log" 2>&1 &
-fabric_pid=$!
-config=""
-for _ in $(seq 600); do
-    if ready=$(grep -m1 '^READY ' "$work/fabric.log" 2>/dev/null); then
-        config=${ready#*config=}
-        break
-    fi
-    kill -0 "$fabric_pid" 2>/dev/null || break
-    sleep 0.1
-done
-[[ -n "$config" ]] || { cat "$work/fabric.log" >&2; fail "the fabric did not start"; }
+start_fabric "$work/fabric" "$work/fabric.log" --port 0 --events-every 1 --pid-file "$work/fabric.pid" ||
+    { cat "$work/fabric.log" >&2; fail "the fabric did not start"; }
 ok "fabric: $ready (pid $fabric_pid)"
 
 cp -r bindings/python/samples "$work/samples"

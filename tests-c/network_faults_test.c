@@ -45,42 +45,7 @@ static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 
 static const dxltie_hash_t NOTEPAD[] = {{"md5", "f2c7bb8acc97f92e987a2d4087d021b1"}};
 
-static const char *code_name(dxltie_result_t code) {
-    switch (code) {
-    case DXLTIE_OK: return "OK";
-    case DXLTIE_E_NULL_ARG: return "NULL_ARG";
-    case DXLTIE_E_INVALID_ARG: return "INVALID_ARG";
-    case DXLTIE_E_UTF8: return "UTF8";
-    case DXLTIE_E_CONFIG: return "CONFIG";
-    case DXLTIE_E_IO: return "IO";
-    case DXLTIE_E_TLS: return "TLS";
-    case DXLTIE_E_CONNECT: return "CONNECT";
-    case DXLTIE_E_NOT_CONNECTED: return "NOT_CONNECTED";
-    case DXLTIE_E_TIMEOUT: return "TIMEOUT";
-    case DXLTIE_E_SERVICE_ERROR: return "SERVICE_ERROR";
-    case DXLTIE_E_BAD_RESPONSE: return "BAD_RESPONSE";
-    case DXLTIE_E_QUEUE_FULL: return "QUEUE_FULL";
-    case DXLTIE_E_WOULD_DEADLOCK: return "WOULD_DEADLOCK";
-    case DXLTIE_E_NOT_FOUND: return "NOT_FOUND";
-    case DXLTIE_E_SHUTDOWN: return "SHUTDOWN";
-    case DXLTIE_E_PANIC: return "PANIC";
-    case DXLTIE_E_FORKED: return "FORKED";
-    default: return "UNKNOWN";
-    }
-}
 
-/* One line to stdout, whole, whichever thread prints it. */
-static void say(const char *format, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *format, ...) {
-    va_list args;
-    va_start(args, format);
-    pthread_mutex_lock(&lock);
-    vprintf(format, args);
-    printf("\n");
-    fflush(stdout);
-    pthread_mutex_unlock(&lock);
-    va_end(args);
-}
 
 /* The message of this thread's last failure, on one line. */
 static const char *last_message(void) {

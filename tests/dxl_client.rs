@@ -9,17 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dxltie::dxl::{CallbackKind, Client, ClientConfig, ConnectionState, DxlError, Handle, Message, ServiceInfo};
-use support::{Mosquitto, MosquittoOptions, Pki};
+use support::{connected_client, Mosquitto, MosquittoOptions, Pki};
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn connected_client(config: &ClientConfig) -> Client {
-    let mut config = config.clone();
-    config.client_id = dxltie::dxl::message::new_id();
-    let client = Client::new(config).unwrap();
-    client.connect(WAIT).unwrap();
-    client
-}
 
 /// A channel fed by an event callback on `topic`.
 fn collect_events(client: &Client, topic: &str) -> mpsc::Receiver<Message> {

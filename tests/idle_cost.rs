@@ -8,18 +8,10 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use dxltie::dxl::{CallbackKind, Client, ClientConfig, Handle, Message};
-use support::{Mosquitto, MosquittoOptions, Pki};
+use dxltie::dxl::{CallbackKind, Handle, Message};
+use support::{connected_client, Mosquitto, MosquittoOptions, Pki};
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn connected_client(config: &ClientConfig) -> Client {
-    let mut config = config.clone();
-    config.client_id = dxltie::dxl::message::new_id();
-    let client = Client::new(config).unwrap();
-    client.connect(WAIT).unwrap();
-    client
-}
 
 /// Voluntary context switches of this process's threads whose name starts with `prefix`.
 fn context_switches(prefix: &str) -> u64 {

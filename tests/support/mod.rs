@@ -246,3 +246,12 @@ pub fn write_dxlclient_config_with(dir: &Path, ca: &Path, cert: &Path, key: &Pat
     set_mode(&path, 0o644);
     path
 }
+
+/// A new client (with a fresh client id) made from `config` and connected, within 10 s.
+pub fn connected_client(config: &dxltie::dxl::ClientConfig) -> dxltie::dxl::Client {
+    let mut config = config.clone();
+    config.client_id = dxltie::dxl::message::new_id();
+    let client = dxltie::dxl::Client::new(config).unwrap();
+    client.connect(Duration::from_secs(10)).unwrap();
+    client
+}
