@@ -63,6 +63,9 @@ thread_local! {
     /// 0 elsewhere. Per client: inside client A's callback, client B can be freed and B's
     /// callbacks removed with the usual wait, since B's dispatcher is another thread.
     static DISPATCHER_OF: Cell<usize> = const { Cell::new(0) };
+    /// Set on network threads (of any client): user code runs there only through the log
+    /// callback, and no client can be closed from there (the thread would join itself).
+    pub(crate) static ON_NETWORK_THREAD: Cell<bool> = const { Cell::new(false) };
 }
 
 pub(crate) struct Inner {
@@ -194,8 +197,7 @@ impl Client {
     /// for itself. In a forked child it releases the memory only (`Forked` is not an error
     /// here: there is nothing else to release).
     pub fn close(mut self) -> std::result::Result<(), NotClosed<Client>> {
-        if self.handle.on_own_dispatcher() {
-            let error = DxlError::WouldDeadlock("a client cannot be closed from inside one of its callbacks".into());
+        if let Err(error) = self.handle.may_close_here() {
             return Err(NotClosed { client: self, error });
         }
         self.shutdown();
@@ -246,6 +248,23 @@ impl std::ops::Deref for Client {
 }
 
 impl Handle {
+    /// Fails with `WouldDeadlock` where the client cannot be closed: on its own dispatcher
+    /// (inside one of its callbacks: the dispatcher cannot wait for itself) and on a network
+    /// thread (inside the log callback: the thread would join itself).
+    pub fn may_close_here(&self) -> Result<()> {
+        if self.on_own_dispatcher() {
+            return Err(DxlError::WouldDeadlock(
+                "a client cannot be closed from inside one of its callbacks".into(),
+            ));
+        }
+        if ON_NETWORK_THREAD.with(Cell::get) {
+            return Err(DxlError::WouldDeadlock(
+                "a client cannot be closed on the library's network thread (from the log callback)".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether the calling thread is this client's dispatcher (inside one of its callbacks).
     pub fn on_own_dispatcher(&self) -> bool {
         DISPATCHER_OF.with(Cell::get) == Arc::as_ptr(&self.inner) as usize

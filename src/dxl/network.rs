@@ -144,6 +144,7 @@ fn report_failure(inner: &Inner, failure: DxlError) {
 
 /// The network thread's body.
 pub(crate) fn run(inner: Arc<Inner>, mut eventloop: EventLoop, mut commands: UnboundedReceiver<Command>) {
+    super::client::ON_NETWORK_THREAD.with(|f| f.set(true));
     // At most two resolver threads (host names are looked up on tokio's blocking pool, one
     // thread per lookup by default, up to 512 with many brokers and a slow resolver).
     let runtime = match tokio::runtime::Builder::new_current_thread()

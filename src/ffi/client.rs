@@ -173,19 +173,12 @@ pub unsafe extern "C" fn dxltie_client_free(client: *mut dxltie_client_t) -> dxl
         // SAFETY: `is_live` just found `client` among the live client handles (a `Box` this
         // library made and has not freed), and only this function frees it.
         let c = unsafe { &*client };
-        if c.tie.on_own_dispatcher() {
-            return Err(FfiError::new(
+        c.tie.may_close_here().map_err(|e| {
+            FfiError::new(
                 DXLTIE_E_WOULD_DEADLOCK,
-                "dxltie_client_free called inside a callback: free the client from another thread",
-            ));
-        }
-        if std::thread::current().name() == Some("dxltie-network") {
-            return Err(FfiError::new(
-                DXLTIE_E_WOULD_DEADLOCK,
-                "dxltie_client_free called on the library's network thread (from the log callback): \
-                 free the client from another thread",
-            ));
-        }
+                format!("dxltie_client_free: {e}: free the client from another thread"),
+            )
+        })?;
         if !take_back(client, Kind::Client, "dxltie_client_free") {
             return Ok(()); // another thread's free got there first
         }
