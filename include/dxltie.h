@@ -382,6 +382,44 @@ typedef struct {
    * Connection attempts to a broker, successful or not (the back-off spaces them out).
    */
   uint64_t connect_attempts;
+  /**
+   * Reputation lookups answered from the cache (`dxltie_config_set_reputation_cache`; the
+   * `cache_` counters stay 0 with the cache off).
+   */
+  uint64_t cache_hits;
+  /**
+   * Reputation lookups the cache could not answer, sent to the fabric or sharing a request
+   * in flight.
+   */
+  uint64_t cache_misses;
+  /**
+   * Missed lookups that shared a request already in flight instead of sending their own.
+   */
+  uint64_t cache_coalesced;
+  /**
+   * Entries dropped because a reputation-change event named one of their hashes.
+   */
+  uint64_t cache_invalidated_by_event;
+  /**
+   * Entries dropped because this client set a reputation for one of their hashes.
+   */
+  uint64_t cache_invalidated_by_set;
+  /**
+   * Entries dropped because their time to live had passed.
+   */
+  uint64_t cache_expired;
+  /**
+   * Entries dropped, least recently used first, to make room.
+   */
+  uint64_t cache_evicted;
+  /**
+   * Entries dropped because the connection was lost (change events may have been missed).
+   */
+  uint64_t cache_dropped_on_disconnect;
+  /**
+   * Entries held now.
+   */
+  uint64_t cache_entries;
 } dxltie_stats_t;
 
 /**
@@ -1060,6 +1098,22 @@ dxltie_result_t dxltie_config_set_queue(dxltie_config_t *config,
  * Pointers: `config` must be a live handle.
  */
 dxltie_result_t dxltie_config_set_keep_alive(dxltie_config_t *config, uint32_t seconds);
+
+/**
+ * Turns the reputation cache on: file and certificate reputation lookups (typed, JSON and
+ * asynchronous) are answered from it while a fresh entry covers the request, and lookups of the
+ * same request made while one is in flight share it. At most `max_entries` answers (at most
+ * 1 000 000; 0, the default, turns the cache off, as in the reference clients), each kept at
+ * most `ttl_seconds` (at least 1; time asleep counts). Entries are dropped when a
+ * reputation-change event or a set request of this client names one of their hashes, and all
+ * of them when the connection is lost. The cache subscribes to the two reputation-change topics
+ * itself; the client's own callbacks on them are not disturbed. Counters: `dxltie_stats_t`.
+ *
+ * Pointers: `config` must be a live handle.
+ */
+dxltie_result_t dxltie_config_set_reputation_cache(dxltie_config_t *config,
+                                                   uint32_t max_entries,
+                                                   uint32_t ttl_seconds);
 
 /**
  * Registers `callback` for file detection events; `*out_id` identifies it for

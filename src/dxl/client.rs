@@ -23,7 +23,7 @@ use super::dispatch_queue::{DispatchQueue, Work};
 use super::error::{DxlError, Result};
 use super::message::{Message, MessageKind};
 use super::network::{self, Command, SubAckTracker};
-use super::pending::PendingTable;
+use super::pending::{Joined, MemberId, PendingTable};
 use super::services::{Service, ServiceInfo};
 use super::stats::{Counters, Stats};
 
@@ -97,6 +97,9 @@ pub(crate) struct Inner {
     /// The number of the message being dispatched (see [`Handle::delivery_number`]).
     pub delivery_number: AtomicU64,
     pub in_flight_done: Condvar,
+    /// Bumped at every change of the connection state (twice the count, plus 1 while
+    /// connected): see [`Handle::session`].
+    pub session: AtomicU64,
 }
 
 /// What the dispatcher is running, and how many removals wait for it to return.
@@ -172,6 +175,7 @@ impl Client {
             in_flight: Mutex::new(InFlight::default()),
             delivery_number: AtomicU64::new(0),
             in_flight_done: Condvar::new(),
+            session: AtomicU64::new(0),
         });
         let net_inner = inner.clone();
         let network = super::threads::spawn("dxltie-network", move || network::run(net_inner, eventloop, command_rx))
@@ -578,21 +582,28 @@ impl Handle {
     /// Sends `request` and waits up to `timeout` for its response. An ErrorResponse comes back
     /// as [`DxlError::Service`]. Works inside a callback: the response is matched on the network
     /// thread, not behind the dispatcher.
-    pub fn sync_request(&self, mut request: Message, timeout: Duration) -> Result<Message> {
+    pub fn sync_request(&self, request: Message, timeout: Duration) -> Result<Message> {
+        self.sync_request_with(request, None, timeout)
+    }
+
+    /// As [`Handle::sync_request`], but shared: while a request made with the same `share_key`
+    /// waits for its response, this call waits for that response instead of sending its own
+    /// message (still at most `timeout`). The caller vouches that requests with one key ask the
+    /// same thing.
+    pub fn sync_request_shared(&self, request: Message, share_key: &str, timeout: Duration) -> Result<Message> {
+        self.sync_request_with(request, Some(share_key), timeout)
+    }
+
+    fn sync_request_with(&self, mut request: Message, share_key: Option<&str>, timeout: Duration) -> Result<Message> {
         self.prepare_request(&mut request)?;
         let (tx, rx) = mpsc::sync_channel(1);
-        let id = request.message_id.clone();
         // Registered before publishing: the response may arrive at once.
-        self.inner.pending.insert(id.clone(), Pending::Sync(tx));
-        if let Err(e) = self.publish(&request) {
-            self.inner.pending.remove(&id);
-            return Err(e);
-        }
+        let (id, member) = self.register_and_send(&request, share_key, Pending::Sync(tx))?;
         let _guard = self.on_own_dispatcher().then(|| self.inner.queue.waiting_in_request());
         match rx.recv_timeout(timeout) {
             Ok(result) => result,
             Err(_) => {
-                self.inner.pending.remove(&id);
+                self.inner.pending.remove_member(&id, member);
                 Err(DxlError::Timeout(format!(
                     "Timeout waiting for response to message: {id}"
                 )))
@@ -602,23 +613,81 @@ impl Handle {
 
     /// Sends `request`; `callback` runs exactly once on the dispatcher thread with the response,
     /// the service error, a timeout after `timeout`, or a shutdown. Returns the message id.
-    pub fn async_request(&self, mut request: Message, timeout: Duration, callback: ResponseCallback) -> Result<String> {
+    pub fn async_request(&self, request: Message, timeout: Duration, callback: ResponseCallback) -> Result<String> {
+        self.async_request_with(request, None, timeout, callback)
+    }
+
+    /// As [`Handle::async_request`], shared as [`Handle::sync_request_shared`] is; the callback
+    /// still fires by `timeout`. Returns the id of the message whose response it waits for.
+    pub fn async_request_shared(
+        &self,
+        request: Message,
+        share_key: &str,
+        timeout: Duration,
+        callback: ResponseCallback,
+    ) -> Result<String> {
+        self.async_request_with(request, Some(share_key), timeout, callback)
+    }
+
+    fn async_request_with(
+        &self,
+        mut request: Message,
+        share_key: Option<&str>,
+        timeout: Duration,
+        callback: ResponseCallback,
+    ) -> Result<String> {
         self.prepare_request(&mut request)?;
-        let id = request.message_id.clone();
         let deadline = Instant::now() + timeout;
-        self.inner
-            .pending
-            .insert(id.clone(), Pending::Async { callback, deadline });
-        if let Err(e) = self.publish(&request) {
-            // Either the entry is still ours to take back, and the caller learns of the failure
-            // here and only here, or the network thread already failed it (a disconnect racing
-            // this call) and its callback is queued: then this call succeeded as far as the
-            // caller can tell, and the callback reports the failure, exactly once.
-            if self.inner.pending.remove(&id).is_some() {
+        self.register_and_send(&request, share_key, Pending::Async { callback, deadline })
+            .map(|(id, _)| id)
+    }
+
+    /// Registers the caller as waiting for `request`'s response, then sends it, unless it joined
+    /// a shared request already in flight. Gives the id of the message it waits for.
+    fn register_and_send(
+        &self,
+        request: &Message,
+        share_key: Option<&str>,
+        pending: Pending,
+    ) -> Result<(String, MemberId)> {
+        let own = request.message_id.clone();
+        let is_async = matches!(pending, Pending::Async { .. });
+        let member = match share_key {
+            None => self.inner.pending.insert(own.clone(), pending),
+            Some(key) => match self.inner.pending.join_or_start(key, &own, pending) {
+                Joined::Existing { id, member } => {
+                    Counters::bump(&self.inner.counters.shared_requests);
+                    if is_async {
+                        // Nothing is published, which would wake the network thread: tell it
+                        // that a deadline now needs its timer.
+                        let _ = self.inner.commands.send(Command::Wake);
+                    }
+                    return Ok((id, member));
+                }
+                Joined::Started { member } => member,
+            },
+        };
+        if let Err(e) = self.publish(request) {
+            // Either the caller's entry is still there to take back, and the caller learns of
+            // the failure here and only here, or the network thread already failed it (a
+            // disconnect racing this call) and its callback or channel has the failure: then
+            // this call succeeded as far as the caller can tell, and the failure is reported
+            // there, exactly once. Callers that joined meanwhile get the error too.
+            let mine = self.inner.pending.remove_member(&own, member);
+            for other in self.inner.pending.remove(&own) {
+                network::complete(&self.inner, other, Err(e.clone()));
+            }
+            if mine.is_some() {
                 return Err(e);
             }
         }
-        Ok(id)
+        Ok((own, member))
+    }
+
+    /// Runs `job` on the dispatcher thread, after the messages and callbacks already queued
+    /// (for an answer that is ready at once but must reach its callback where callbacks run).
+    pub fn run_on_dispatcher(&self, job: Box<dyn FnOnce(&Handle) + Send>) {
+        self.inner.queue.push_internal(Work::Run(job));
     }
 
     /// Registers a service: subscribes its topics, routes their requests to `handler`, and
@@ -679,6 +748,15 @@ impl Handle {
             }
         }
         Ok(())
+    }
+
+    /// The current connected session: a number that stays the same from a connect until the
+    /// connection is lost or closed and is never seen again after that, or None while not
+    /// connected. Whatever was learned from the fabric's events in one session (a cache kept
+    /// true by them) cannot be trusted in the next: events sent in between were missed.
+    pub fn session(&self) -> Option<u64> {
+        let s = self.inner.session.load(Ordering::SeqCst);
+        (s & 1 == 1).then_some(s >> 1)
     }
 
     /// Messages waiting for the dispatcher.

@@ -91,7 +91,7 @@ pub(crate) fn fail_all_pending(inner: &Inner, error: DxlError) {
     }
 }
 
-fn complete(inner: &Inner, pending: Pending, result: Result<Message, DxlError>) {
+pub(crate) fn complete(inner: &Inner, pending: Pending, result: Result<Message, DxlError>) {
     match pending {
         Pending::Sync(tx) => {
             let _ = tx.try_send(result);
@@ -123,6 +123,12 @@ fn set_state(inner: &Inner, state: ConnectionState) {
             return;
         }
         *s = state;
+        // The next session number, with the connected bit (see `Handle::session`); written
+        // under the state lock so the two never disagree.
+        let next = (inner.session.load(std::sync::atomic::Ordering::Relaxed) >> 1) + 1;
+        inner
+            .session
+            .store(next << 1 | u64::from(state == ConnectionState::Connected), std::sync::atomic::Ordering::SeqCst);
     }
     inner.state_changed.notify_all();
     let listeners: Vec<_> = inner
@@ -587,9 +593,9 @@ fn handle_event(inner: &Arc<Inner>, event: Event) {
 /// Responses are matched here, on the network thread; everything else goes to the dispatcher.
 fn route(inner: &Arc<Inner>, message: Message) {
     if let Some(request_id) = message.request_message_id() {
-        let pending = inner.pending.remove(request_id);
+        let waiting = inner.pending.remove(request_id);
         let wants_callbacks = inner.callbacks.has_kind(super::callbacks::CallbackKind::Response);
-        if let Some(p) = pending {
+        if !waiting.is_empty() {
             let result = match &message.kind {
                 MessageKind::ErrorResponse {
                     error_code,
@@ -602,7 +608,15 @@ fn route(inner: &Arc<Inner>, message: Message) {
                 }),
                 _ => Ok(message.clone()),
             };
-            complete(inner, p, result);
+            // One copy per extra member of a shared request; the last one takes the original.
+            let mut waiting = waiting;
+            let last = waiting.pop();
+            for p in waiting {
+                complete(inner, p, result.clone());
+            }
+            if let Some(p) = last {
+                complete(inner, p, result);
+            }
         }
         // Late and duplicate responses still reach generic response callbacks.
         if !wants_callbacks {

@@ -1,8 +1,14 @@
 //! The requests waiting for their response, by message id.
 //!
-//! It also counts the asynchronous ones, the only requests the network thread must time out
-//! itself (a synchronous caller waits with its own timeout): with none waiting, the network
-//! thread has no reason to wake up on a timer, and an idle client costs nothing.
+//! A request in flight can be *shared*: a caller that asks the same thing (the same share key)
+//! while it waits joins it instead of sending another message, and the one response answers
+//! every member. Each member keeps its own timeout: a synchronous member waits with its own, an
+//! asynchronous one carries its own deadline here, and one that gives up leaves the others
+//! waiting. The message stays pending while any member waits.
+//!
+//! The table also counts the asynchronous members, the only waiters the network thread must
+//! time out itself (a synchronous caller waits with its own timeout): with none waiting, the
+//! network thread has no reason to wake up on a timer, and an idle client costs nothing.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,53 +17,158 @@ use std::time::Instant;
 
 use super::client::Pending;
 
+/// Which member of a pending request a caller is, so that it can leave alone.
+pub type MemberId = u64;
+
 #[derive(Default)]
 pub(crate) struct PendingTable {
-    requests: Mutex<HashMap<String, Pending>>,
+    requests: Mutex<Requests>,
     asynchronous: AtomicUsize,
 }
 
-impl PendingTable {
-    pub fn insert(&self, id: String, pending: Pending) {
-        let is_async = matches!(pending, Pending::Async { .. });
-        let replaced = self.requests.lock().unwrap().insert(id, pending);
-        if is_async {
-            self.asynchronous.fetch_add(1, Ordering::SeqCst);
+#[derive(Default)]
+struct Requests {
+    by_id: HashMap<String, Waiting>,
+    /// Share key → message id of the shared request in flight.
+    shared: HashMap<String, String>,
+    next_member: MemberId,
+}
+
+/// One message in flight and whoever waits for its response.
+struct Waiting {
+    share_key: Option<String>,
+    members: Vec<(MemberId, Pending)>,
+}
+
+/// What [`PendingTable::join_or_start`] did.
+pub(crate) enum Joined {
+    /// A shared request with that key was in flight: the caller waits for it; send nothing.
+    Existing { id: String, member: MemberId },
+    /// None was: the caller's request is now pending under its own id; send it.
+    Started { member: MemberId },
+}
+
+impl Requests {
+    fn member_id(&mut self) -> MemberId {
+        self.next_member += 1;
+        self.next_member
+    }
+
+    /// Removes a whole entry and its share key.
+    fn take(&mut self, id: &str) -> Option<Waiting> {
+        let waiting = self.by_id.remove(id)?;
+        if let Some(key) = &waiting.share_key {
+            if self.shared.get(key).is_some_and(|i| i == id) {
+                self.shared.remove(key);
+            }
         }
-        if let Some(old) = replaced {
+        Some(waiting)
+    }
+}
+
+impl PendingTable {
+    /// Registers a request of its own (not shared).
+    pub fn insert(&self, id: String, pending: Pending) -> MemberId {
+        self.count(&pending);
+        let mut r = self.requests.lock().unwrap();
+        let member = r.member_id();
+        let replaced = r.by_id.insert(
+            id,
+            Waiting {
+                share_key: None,
+                members: vec![(member, pending)],
+            },
+        );
+        drop(r);
+        for (_, old) in replaced.into_iter().flat_map(|w| w.members) {
             self.forget(&old);
         }
+        member
     }
 
-    pub fn remove(&self, id: &str) -> Option<Pending> {
-        let removed = self.requests.lock().unwrap().remove(id);
-        if let Some(p) = &removed {
+    /// Joins the shared request in flight under `key`, or registers `id` as that request.
+    pub fn join_or_start(&self, key: &str, id: &str, pending: Pending) -> Joined {
+        self.count(&pending);
+        let mut r = self.requests.lock().unwrap();
+        let member = r.member_id();
+        if let Some(existing) = r.shared.get(key).cloned() {
+            if let Some(waiting) = r.by_id.get_mut(&existing) {
+                waiting.members.push((member, pending));
+                return Joined::Existing { id: existing, member };
+            }
+        }
+        r.shared.insert(key.to_owned(), id.to_owned());
+        r.by_id.insert(
+            id.to_owned(),
+            Waiting {
+                share_key: Some(key.to_owned()),
+                members: vec![(member, pending)],
+            },
+        );
+        Joined::Started { member }
+    }
+
+    /// Takes one member out (its caller gave up or could not send); the request stays pending
+    /// for the others.
+    pub fn remove_member(&self, id: &str, member: MemberId) -> Option<Pending> {
+        let mut r = self.requests.lock().unwrap();
+        let waiting = r.by_id.get_mut(id)?;
+        let pos = waiting.members.iter().position(|(m, _)| *m == member)?;
+        let (_, pending) = waiting.members.swap_remove(pos);
+        if waiting.members.is_empty() {
+            r.take(id);
+        }
+        drop(r);
+        self.forget(&pending);
+        Some(pending)
+    }
+
+    /// Every member waiting for the response to `id`, taken out (the response arrived).
+    pub fn remove(&self, id: &str) -> Vec<Pending> {
+        let taken = self.requests.lock().unwrap().take(id);
+        let members: Vec<Pending> = taken.into_iter().flat_map(|w| w.members).map(|(_, p)| p).collect();
+        for p in &members {
             self.forget(p);
         }
-        removed
+        members
     }
 
-    /// Every waiting request, taken out (connection lost, shutdown).
+    /// Every waiting member, taken out (connection lost, shutdown).
     pub fn drain(&self) -> Vec<Pending> {
-        let drained: Vec<Pending> = self.requests.lock().unwrap().drain().map(|(_, p)| p).collect();
+        let drained: Vec<Pending> = {
+            let mut r = self.requests.lock().unwrap();
+            r.shared.clear();
+            r.by_id.drain().flat_map(|(_, w)| w.members).map(|(_, p)| p).collect()
+        };
         for p in &drained {
             self.forget(p);
         }
         drained
     }
 
-    /// The asynchronous requests whose deadline has passed, taken out.
+    /// The asynchronous members whose deadline has passed, taken out, with their message id.
     pub fn take_expired(&self, now: Instant) -> Vec<(String, Pending)> {
+        let is_expired = |p: &Pending| matches!(p, Pending::Async { deadline, .. } if *deadline <= now);
         let expired: Vec<(String, Pending)> = {
-            let mut requests = self.requests.lock().unwrap();
-            let ids: Vec<String> = requests
+            let mut r = self.requests.lock().unwrap();
+            let ids: Vec<String> = r
+                .by_id
                 .iter()
-                .filter(|(_, p)| matches!(p, Pending::Async { deadline, .. } if *deadline <= now))
+                .filter(|(_, w)| w.members.iter().any(|(_, p)| is_expired(p)))
                 .map(|(id, _)| id.clone())
                 .collect();
-            ids.into_iter()
-                .filter_map(|id| requests.remove(&id).map(|p| (id, p)))
-                .collect()
+            let mut expired = Vec::new();
+            for id in ids {
+                let Some(waiting) = r.by_id.get_mut(&id) else { continue };
+                let (gone, kept): (Vec<_>, Vec<_>) =
+                    std::mem::take(&mut waiting.members).into_iter().partition(|(_, p)| is_expired(p));
+                waiting.members = kept;
+                if waiting.members.is_empty() {
+                    r.take(&id);
+                }
+                expired.extend(gone.into_iter().map(|(_, p)| (id.clone(), p)));
+            }
+            expired
         };
         for (_, p) in &expired {
             self.forget(p);
@@ -65,9 +176,15 @@ impl PendingTable {
         expired
     }
 
-    /// Whether any asynchronous request waits (and so needs the network thread's timer).
+    /// Whether any asynchronous member waits (and so needs the network thread's timer).
     pub fn has_asynchronous(&self) -> bool {
         self.asynchronous.load(Ordering::SeqCst) > 0
+    }
+
+    fn count(&self, pending: &Pending) {
+        if matches!(pending, Pending::Async { .. }) {
+            self.asynchronous.fetch_add(1, Ordering::SeqCst);
+        }
     }
 
     fn forget(&self, pending: &Pending) {

@@ -22,6 +22,9 @@ pub struct Stats {
     pub oversized: u64,
     /// Connection attempts to a broker (TCP, TLS and CONNECT), successful or not.
     pub connect_attempts: u64,
+    /// Shared requests that waited for a response already awaited instead of sending their own
+    /// message ([`super::Handle::sync_request_shared`]).
+    pub shared_requests: u64,
 }
 
 /// The live counters.
@@ -35,6 +38,7 @@ pub(crate) struct Counters {
     pub callback_panics: AtomicU64,
     pub oversized: AtomicU64,
     pub connect_attempts: AtomicU64,
+    pub shared_requests: AtomicU64,
 }
 
 impl Counters {
@@ -52,6 +56,7 @@ impl Counters {
             callback_panics: self.callback_panics.load(Ordering::Relaxed),
             oversized: self.oversized.load(Ordering::Relaxed),
             connect_attempts: self.connect_attempts.load(Ordering::Relaxed),
+            shared_requests: self.shared_requests.load(Ordering::Relaxed),
         }
     }
 }

@@ -92,7 +92,7 @@ pub unsafe extern "C" fn dxltie_client_new(
         let config = unsafe { config.as_ref() }.ok_or_else(|| FfiError::null_arg("config"))?;
         // SAFETY: `out_client` is NULL (refused) or writable, per the Pointers: note.
         let out = unsafe { out_param(out_client, "out_client") }?;
-        let tie = TieClient::new(config.config.clone()).map_err(from_dxl)?;
+        let tie = TieClient::with_options(config.config.clone(), config.tie_options).map_err(from_dxl)?;
         *out = give(
             Box::into_raw(Box::new(dxltie_client_t {
                 tie,
@@ -224,6 +224,26 @@ pub struct dxltie_stats_t {
     pub oversized: u64,
     /// Connection attempts to a broker, successful or not (the back-off spaces them out).
     pub connect_attempts: u64,
+    /// Reputation lookups answered from the cache (`dxltie_config_set_reputation_cache`; the
+    /// `cache_` counters stay 0 with the cache off).
+    pub cache_hits: u64,
+    /// Reputation lookups the cache could not answer, sent to the fabric or sharing a request
+    /// in flight.
+    pub cache_misses: u64,
+    /// Missed lookups that shared a request already in flight instead of sending their own.
+    pub cache_coalesced: u64,
+    /// Entries dropped because a reputation-change event named one of their hashes.
+    pub cache_invalidated_by_event: u64,
+    /// Entries dropped because this client set a reputation for one of their hashes.
+    pub cache_invalidated_by_set: u64,
+    /// Entries dropped because their time to live had passed.
+    pub cache_expired: u64,
+    /// Entries dropped, least recently used first, to make room.
+    pub cache_evicted: u64,
+    /// Entries dropped because the connection was lost (change events may have been missed).
+    pub cache_dropped_on_disconnect: u64,
+    /// Entries held now.
+    pub cache_entries: u64,
 }
 
 /// Fills `out_stats` with the client's counters, as many as its `struct_size` has room for
@@ -240,6 +260,7 @@ pub unsafe extern "C" fn dxltie_client_stats(
         // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
         let c = unsafe { dxltie_client_t::from_ptr(client) }?;
         let s = c.tie.stats();
+        let cache = c.tie.cache_stats().unwrap_or_default();
         let stats = dxltie_stats_t {
             struct_size: std::mem::size_of::<dxltie_stats_t>(),
             received: s.received,
@@ -251,6 +272,15 @@ pub unsafe extern "C" fn dxltie_client_stats(
             callback_faults: s.callback_panics,
             oversized: s.oversized,
             connect_attempts: s.connect_attempts,
+            cache_hits: cache.hits,
+            cache_misses: cache.misses,
+            cache_coalesced: cache.coalesced,
+            cache_invalidated_by_event: cache.invalidated_by_event,
+            cache_invalidated_by_set: cache.invalidated_by_set,
+            cache_expired: cache.expired,
+            cache_evicted: cache.evicted,
+            cache_dropped_on_disconnect: cache.dropped_on_disconnect,
+            cache_entries: cache.entries,
         };
         // SAFETY: `out_stats` is NULL (refused) or points to `out_stats->struct_size` writable
         // bytes, per the Pointers: note; that is what `write_sized` needs.

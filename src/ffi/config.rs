@@ -8,7 +8,9 @@ use super::convert::{out_param, required_str, to_cstring};
 use super::handed_out::{give, take_back, Kind};
 use super::result::{dxltie_result_t, FfiError, DXLTIE_E_INVALID_ARG};
 use super::sized::{write_sized, SizedStruct};
+use super::errors::from_tie;
 use crate::dxl::{Broker, ClientConfig, OverflowPolicy, PemSource};
+use crate::tie::{CacheSettings, TieOptions};
 use std::time::Duration;
 
 /// A client configuration. Create it with `dxltie_config_from_file`, free it with
@@ -18,6 +20,8 @@ pub struct dxltie_config_t {
     /// C copies of the strings the getters hand out, so they stay valid as long as the handle.
     client_id: CString,
     brokers: Vec<BrokerStrings>,
+    /// What the TIE client adds (the reputation cache); kept across `refresh`.
+    pub(crate) tie_options: TieOptions,
 }
 
 struct BrokerStrings {
@@ -38,7 +42,9 @@ impl dxltie_config_t {
                 PemSource::Pem(Vec::new()),
             ),
         );
+        let tie_options = self.tie_options;
         *self = Self::new(config);
+        self.tie_options = tie_options;
     }
 
     pub(crate) fn new(config: ClientConfig) -> Self {
@@ -56,6 +62,7 @@ impl dxltie_config_t {
             client_id: to_cstring(&config.client_id),
             config,
             brokers,
+            tie_options: TieOptions::default(),
         }
     }
 }
@@ -424,6 +431,32 @@ pub unsafe extern "C" fn dxltie_config_set_keep_alive(config: *mut dxltie_config
         // the Pointers: note and the header's thread rule for configurations require.
         let c = unsafe { config_mut(config) }?;
         c.config.set_keep_alive(u64::from(seconds))?;
+        Ok(())
+    })
+}
+
+/// Turns the reputation cache on: file and certificate reputation lookups (typed, JSON and
+/// asynchronous) are answered from it while a fresh entry covers the request, and lookups of the
+/// same request made while one is in flight share it. At most `max_entries` answers (at most
+/// 1 000 000; 0, the default, turns the cache off, as in the reference clients), each kept at
+/// most `ttl_seconds` (at least 1; time asleep counts). Entries are dropped when a
+/// reputation-change event or a set request of this client names one of their hashes, and all
+/// of them when the connection is lost. The cache subscribes to the two reputation-change topics
+/// itself; the client's own callbacks on them are not disturbed. Counters: `dxltie_stats_t`.
+///
+/// Pointers: `config` must be a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_config_set_reputation_cache(
+    config: *mut dxltie_config_t,
+    max_entries: u32,
+    ttl_seconds: u32,
+) -> dxltie_result_t {
+    boundary::call("dxltie_config_set_reputation_cache", || {
+        // SAFETY: `config` is NULL (refused) or a live handle that only this thread changes, as
+        // the Pointers: note and the header's thread rule for configurations require.
+        let c = unsafe { config_mut(config) }?;
+        c.tie_options.reputation_cache =
+            CacheSettings::new(u64::from(max_entries), u64::from(ttl_seconds)).map_err(from_tie)?;
         Ok(())
     })
 }

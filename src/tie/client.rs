@@ -15,9 +15,10 @@ use serde_json::Value;
 use super::error::{Result, TieError};
 use super::events::{decode_event, DecodedEvent, EventKind};
 use super::payloads::{self, Operation};
+use super::reputation_cache::{CacheSettings, CacheStats, Invalidation, Lookup, ReputationCache, Subject};
 use super::responses;
 use crate::dxl::client::NotClosed;
-use crate::dxl::{CallbackId, CallbackKind, Client, ClientConfig, DxlError, Handle, Message};
+use crate::dxl::{CallbackId, CallbackKind, Client, ClientConfig, DxlError, Handle, Message, ResponseCallback};
 
 /// The default response timeout of TIE requests, as in Python (30 s).
 pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -42,6 +43,15 @@ pub struct TieClient {
     bad_events: Arc<AtomicU64>,
     /// The message the dispatcher is delivering, decoded once for all the callbacks it goes to.
     last_decoded: Arc<Mutex<Option<LastDecoded>>>,
+    /// The reputation cache, when asked for.
+    cache: Option<Arc<ReputationCache>>,
+}
+
+/// What a TIE client adds to its fabric client's configuration.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TieOptions {
+    /// Cache file and certificate reputations (off by default, as in the reference clients).
+    pub reputation_cache: Option<CacheSettings>,
 }
 
 /// A decoded event, or the fact that it could not be decoded, for one delivery.
@@ -145,11 +155,39 @@ impl PreparedRequest {
 impl TieClient {
     /// Creates the client; nothing is sent before `connect`.
     pub fn new(config: ClientConfig) -> std::result::Result<TieClient, DxlError> {
-        Ok(TieClient {
+        Self::with_options(config, TieOptions::default())
+    }
+
+    /// Creates the client with TIE options (the reputation cache).
+    pub fn with_options(config: ClientConfig, options: TieOptions) -> std::result::Result<TieClient, DxlError> {
+        let client = TieClient {
             dxl: Client::new(config)?,
             bad_events: Arc::new(AtomicU64::new(0)),
             last_decoded: Arc::new(Mutex::new(None)),
-        })
+            cache: options.reputation_cache.map(|s| Arc::new(ReputationCache::new(s))),
+        };
+        if let Some(cache) = &client.cache {
+            // The cache's own callbacks on the change topics, registered before any of the
+            // user's so that they run first: a user callback that looks the hash up again sees
+            // the new reputation. They count as users of the topics, so removing the user's own
+            // callbacks leaves the topics subscribed.
+            for (topic, subject) in [
+                (EventKind::FileReputationChange.topic(), Subject::File),
+                (EventKind::CertificateReputationChange.topic(), Subject::Certificate),
+            ] {
+                let cache = cache.clone();
+                let handler = Arc::new(move |h: &Handle, m: &Message| {
+                    cache.invalidate(subject, &m.payload, Invalidation::Event, h);
+                });
+                client.dxl.add_callback(CallbackKind::Event, topic, handler, true)?;
+            }
+        }
+        Ok(client)
+    }
+
+    /// The reputation cache's counters, when the cache is on.
+    pub fn cache_stats(&self) -> Option<CacheStats> {
+        self.cache.as_ref().map(|c| c.stats(self.dxl.handle()))
     }
 
     /// The DXL handle (also reachable through `Deref`).
@@ -162,13 +200,44 @@ impl TieClient {
         self.bad_events.load(Ordering::Relaxed)
     }
 
-    /// Sends a prepared request and waits for its transformed result.
+    /// Sends a prepared request and waits for its transformed result. With the cache on, a
+    /// reputation lookup may be answered from it, or share a request already in flight.
     pub fn request(&self, request: &PreparedRequest, timeout: Duration) -> Result<Value> {
-        let response = self.dxl.sync_request(request.message(), timeout).map_err(tie_error)?;
-        transform_response(request.operation, &response)
+        let op = request.operation;
+        let dxl = self.dxl.handle();
+        let Some(cache) = &self.cache else {
+            let response = dxl.sync_request(request.message(), timeout).map_err(tie_error)?;
+            return transform_response(op, &response);
+        };
+        dxl.ensure_owner().map_err(tie_error)?;
+        if let Some(subject) = Subject::of_lookup(op) {
+            let miss = match cache.lookup(&request.payload, dxl) {
+                Lookup::Hit(value) => return Ok((*value).clone()),
+                Lookup::Miss(miss) => miss,
+            };
+            let response = dxl
+                .sync_request_shared(request.message(), &miss.share_key(), timeout)
+                .map_err(tie_error)?;
+            let value = transform_response(op, &response)?;
+            cache.store(miss, subject, &value, dxl);
+            return Ok(value);
+        }
+        let changes = Subject::of_change(op);
+        if let Some(subject) = changes {
+            cache.invalidate(subject, request.payload.as_bytes(), Invalidation::Set, dxl);
+        }
+        let result = dxl
+            .sync_request(request.message(), timeout)
+            .map_err(tie_error)
+            .and_then(|response| transform_response(op, &response));
+        if let Some(subject) = changes {
+            cache.invalidate(subject, request.payload.as_bytes(), Invalidation::Set, dxl);
+        }
+        result
     }
 
-    /// Sends a prepared request; `callback` fires exactly once on the dispatcher thread.
+    /// Sends a prepared request; `callback` fires exactly once on the dispatcher thread (also
+    /// when the cache answers at once).
     pub fn request_async(
         &self,
         request: &PreparedRequest,
@@ -176,12 +245,54 @@ impl TieClient {
         callback: TieResponseCallback,
     ) -> Result<()> {
         let op = request.operation;
-        self.dxl
-            .async_request(
-                request.message(),
-                timeout,
-                Box::new(move |h, r| callback(h, r.map_err(tie_error).and_then(|m| transform_response(op, &m)))),
-            )
+        let dxl = self.dxl.handle();
+        let Some(cache) = &self.cache else {
+            return dxl
+                .async_request(
+                    request.message(),
+                    timeout,
+                    Box::new(move |h, r| callback(h, r.map_err(tie_error).and_then(|m| transform_response(op, &m)))),
+                )
+                .map(|_| ())
+                .map_err(tie_error);
+        };
+        dxl.ensure_owner().map_err(tie_error)?;
+        if let Some(subject) = Subject::of_lookup(op) {
+            let miss = match cache.lookup(&request.payload, dxl) {
+                Lookup::Hit(value) => {
+                    dxl.run_on_dispatcher(Box::new(move |h| callback(h, Ok((*value).clone()))));
+                    return Ok(());
+                }
+                Lookup::Miss(miss) => miss,
+            };
+            let share_key = miss.share_key();
+            let cache = cache.clone();
+            let on_answer: ResponseCallback = Box::new(move |h, r| {
+                let result = r.map_err(tie_error).and_then(|m| transform_response(op, &m));
+                if let Ok(value) = &result {
+                    cache.store(miss, subject, value, h);
+                }
+                callback(h, result)
+            });
+            return dxl
+                .async_request_shared(request.message(), &share_key, timeout, on_answer)
+                .map(|_| ())
+                .map_err(tie_error);
+        }
+        let changes = Subject::of_change(op);
+        let on_answer: ResponseCallback = match changes {
+            Some(subject) => {
+                cache.invalidate(subject, request.payload.as_bytes(), Invalidation::Set, dxl);
+                let cache = cache.clone();
+                let payload = request.payload.clone();
+                Box::new(move |h, r| {
+                    cache.invalidate(subject, payload.as_bytes(), Invalidation::Set, h);
+                    callback(h, r.map_err(tie_error).and_then(|m| transform_response(op, &m)))
+                })
+            }
+            None => Box::new(move |h, r| callback(h, r.map_err(tie_error).and_then(|m| transform_response(op, &m)))),
+        };
+        dxl.async_request(request.message(), timeout, on_answer)
             .map(|_| ())
             .map_err(tie_error)
     }
@@ -306,12 +417,14 @@ impl TieClient {
             dxl,
             bad_events,
             last_decoded,
+            cache,
         } = self;
         dxl.close().map_err(|NotClosed { client, error }| NotClosed {
             client: TieClient {
                 dxl: client,
                 bad_events,
                 last_decoded,
+                cache,
             },
             error,
         })

@@ -24,11 +24,15 @@ pub mod localtime;
 pub mod model;
 pub mod payloads;
 pub mod python;
+pub mod reputation_cache;
 pub mod responses;
 mod strftime;
 pub mod transforms;
 
-pub use client::{EventHandler, PreparedRequest, TieClient, TieEvent, TieResponseCallback, DEFAULT_RESPONSE_TIMEOUT};
+pub use client::{
+    EventHandler, PreparedRequest, TieClient, TieEvent, TieOptions, TieResponseCallback, DEFAULT_RESPONSE_TIMEOUT,
+};
+pub use reputation_cache::{CacheSettings, CacheStats};
 pub use encoding::{base64_to_hex, hex_to_base64};
 pub use error::{Result, TieError};
 pub use events::{
