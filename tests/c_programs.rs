@@ -74,6 +74,9 @@ fn c_programs_pass_against_a_real_broker() {
         let (ok, text) = run(&[client_test.to_str().unwrap()], &config);
         assert!(ok, "client_test{variant}:\n{text}");
         assert!(text.contains("client_test: 0 failed"), "{text}");
+        let cache_test = build_dir().join(format!("cache_test{variant}"));
+        let (ok, text) = run(&[cache_test.to_str().unwrap()], &config);
+        assert!(ok && text.contains("cache_test: 0 failed"), "cache_test{variant}:\n{text}");
     }
 }
 
@@ -88,21 +91,23 @@ fn c_programs_run_clean_under_valgrind() {
     let _responder = support::tie_responder::start(&broker.client_config(&pki));
     let dir = TempDir::new("valgrind");
     let config = broker.write_dxlclient_config(&pki, dir.path());
-    let client_test = build_dir().join("client_test");
-    let (ok, text) = run(
-        &[
-            "valgrind",
-            "--error-exitcode=99",
-            "--leak-check=full",
-            "--errors-for-leak-kinds=definite",
-            "--show-leak-kinds=definite",
-            concat!("--suppressions=", env!("CARGO_MANIFEST_DIR"), "/tests/valgrind.supp"),
-            client_test.to_str().unwrap(),
-        ],
-        &config,
-    );
-    assert!(ok, "valgrind client_test:\n{text}");
-    assert!(text.contains("ERROR SUMMARY: 0 errors"), "{text}");
+    for program in ["client_test", "cache_test"] {
+        let path = build_dir().join(program);
+        let (ok, text) = run(
+            &[
+                "valgrind",
+                "--error-exitcode=99",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite",
+                "--show-leak-kinds=definite",
+                concat!("--suppressions=", env!("CARGO_MANIFEST_DIR"), "/tests/valgrind.supp"),
+                path.to_str().unwrap(),
+            ],
+            &config,
+        );
+        assert!(ok, "valgrind {program}:\n{text}");
+        assert!(text.contains("ERROR SUMMARY: 0 errors"), "{text}");
+    }
 }
 
 /// The callback samples' C ports print each event as the Python samples do.

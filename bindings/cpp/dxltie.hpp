@@ -708,6 +708,14 @@ public:
         if (!status) return status;
         return detail::check(dxltie_config_set_keep_alive(handle_, seconds));
     }
+    /// The reputation cache: at most max_entries answers (0: no cache, the default), each kept
+    /// at most ttl (whole seconds, at least 1 with a cache); see dxltie_config_set_reputation_cache.
+    Status try_set_reputation_cache(uint32_t max_entries, std::chrono::seconds ttl) {
+        uint32_t seconds = 0;
+        Status status = detail::to_u32(ttl.count(), "time-to-live seconds", seconds);
+        if (!status) return status;
+        return detail::check(dxltie_config_set_reputation_cache(handle_, max_entries, seconds));
+    }
     Status try_set_queue(size_t capacity, bool drop_oldest = false) {
         const dxltie_overflow_policy_t policy = drop_oldest ? DXLTIE_OVERFLOW_DROP_OLDEST : DXLTIE_OVERFLOW_BLOCK;
         return detail::check(dxltie_config_set_queue(handle_, capacity, policy));
@@ -762,6 +770,11 @@ public:
     /// Throws std::out_of_range for a value beyond uint32_t, dxltie::Error beyond 65535 s.
     Config& set_keep_alive(std::chrono::seconds interval) {
         detail::raise_if(try_set_keep_alive(interval));
+        return *this;
+    }
+    /// Throws std::out_of_range for a ttl beyond uint32_t, dxltie::Error for a refused value.
+    Config& set_reputation_cache(uint32_t max_entries, std::chrono::seconds ttl) {
+        detail::raise_if(try_set_reputation_cache(max_entries, ttl));
         return *this;
     }
     Config& set_queue(size_t capacity, bool drop_oldest = false) {

@@ -499,6 +499,22 @@ void config(const std::string& path) {
     e = error_of([&] { empty.set_keep_alive(std::chrono::seconds(65536)); });
     CHECK(e.code() == DXLTIE_E_INVALID_ARG && e.message().find("65535") != std::string::npos);
     empty.set_keep_alive(std::chrono::seconds(65535));
+    e = error_of([&] { empty.set_reputation_cache(10, std::chrono::seconds(0)); });
+    CHECK(e.code() == DXLTIE_E_INVALID_ARG && e.message().find("time to live") != std::string::npos);
+    CHECK(empty.try_set_reputation_cache(10, std::chrono::seconds(-1)).code() == DXLTIE_E_INVALID_ARG);
+    empty.set_reputation_cache(0, std::chrono::seconds(0));
+}
+
+/// The reputation cache: a second lookup is a hit with the same answer.
+void reputation_cache(const char* path) {
+    dxltie::Client client(dxltie::Config::from_file(path).set_reputation_cache(100, std::chrono::seconds(600)));
+    client.connect(std::chrono::seconds(10));
+    const std::vector<dxltie::Hash> notepad = {{"md5", "f2c7bb8acc97f92e987a2d4087d021b1"}};
+    auto first = client.get_file_reputation_json(notepad);
+    auto second = client.get_file_reputation_json(notepad);
+    CHECK(first == second);
+    auto stats = client.stats();
+    CHECK(stats.cache_hits == 1 && stats.cache_misses == 1 && stats.cache_entries == 1);
 }
 
 }  // namespace
@@ -521,6 +537,7 @@ int main(int argc, char** argv) {
         error_returning(client, argv[1]);
         newer_functions(client, argv[1]);
         callbacks(client, argv[1]);
+        reputation_cache(argv[1]);
         CHECK(client.stats().received >= 8);
         dxltie::Client moved = std::move(client);
         CHECK(moved.connected() && !client.connected());

@@ -217,6 +217,15 @@ class dxltie_stats_t(Structure):
         ("callback_faults", c_uint64),
         ("oversized", c_uint64),
         ("connect_attempts", c_uint64),
+        ("cache_hits", c_uint64),
+        ("cache_misses", c_uint64),
+        ("cache_coalesced", c_uint64),
+        ("cache_invalidated_by_event", c_uint64),
+        ("cache_invalidated_by_set", c_uint64),
+        ("cache_expired", c_uint64),
+        ("cache_evicted", c_uint64),
+        ("cache_dropped_on_disconnect", c_uint64),
+        ("cache_entries", c_uint64),
     ]
 
 
@@ -409,6 +418,7 @@ FUNCTIONS = [
     ("dxltie_config_set_connect_retries", _R, [config_p, c_int32]),
     ("dxltie_config_set_queue", _R, [config_p, c_size_t, dxltie_overflow_policy_t]),
     ("dxltie_config_set_keep_alive", _R, [config_p, c_uint32]),
+    ("dxltie_config_set_reputation_cache", _R, [config_p, c_uint32, c_uint32]),
     # event callbacks
     ("dxltie_add_file_detection_callback", _R,
      [client_p, dxltie_detection_fn, c_void_p, dxltie_free_fn, POINTER(c_uint64)]),

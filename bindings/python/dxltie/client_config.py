@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
-from typing import Any, Iterable, List, Optional, Union
+from typing import Any, Iterable, List, Optional, Tuple, Union
 
 from . import _args, _ffi
 from ._native import check, to_bytes
@@ -163,6 +163,7 @@ class DxlClientConfig(object):
         #: reconnect_delay, reconnect_back_off_multiplier, reconnect_delay_max, reconnect_delay_random
         self._reconnect: List[Any] = [1.0, 2, 60.0, 0.25]
         self._queue = [1000, _ffi.DXLTIE_OVERFLOW_BLOCK]
+        self._reputation_cache = (0, 0)
 
     @staticmethod
     def create_dxl_config_from_file(dxl_config_file: str) -> DxlClientConfig:
@@ -334,6 +335,38 @@ class DxlClientConfig(object):
         seconds = _args.integer(seconds, "keep_alive_interval", 1, 0xFFFF, "seconds")
         check(_ffi.dxltie_config_set_keep_alive(self._live(), seconds))
         self._keep_alive_interval = seconds
+
+    @property
+    def reputation_cache(self) -> Tuple[int, int]:
+        """``(max_entries, ttl_seconds)`` of the reputation cache; ``(0, 0)``, the default, is
+        no cache (see :meth:`set_reputation_cache`)."""
+        return self._reputation_cache
+
+    def set_reputation_cache(self, max_entries: int, ttl_seconds: int) -> None:
+        """Turns on a cache of file and certificate reputations (not in ``dxlclient``): a
+        :class:`dxltie.TieClient` lookup is answered from it while a fresh entry covers the
+        request, and lookups of one request made at the same time share one fabric request.
+        Entries are dropped when a reputation-change event or a ``set_*_reputation`` of this
+        client names one of their hashes, after ``ttl_seconds`` (time asleep counts), least
+        recently used first beyond ``max_entries``, and all of them when the connection is lost.
+        The counters are in :attr:`dxltie.DxlClient.stats` (``cache_*``). Applies to clients made
+        from this configuration afterwards.
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                config.set_reputation_cache(max_entries=10000, ttl_seconds=300)
+
+        :param max_entries: 0 (no cache) to 1 000 000 answers
+        :param ttl_seconds: 1 to 2**32-1 seconds an answer is kept (any value when
+            ``max_entries`` is 0)
+        :raises ValueError: for a value out of range
+        """
+        entries = _args.integer(max_entries, "max_entries", 0, 1000000)
+        ttl = _args.integer(ttl_seconds, "ttl_seconds", 0 if entries == 0 else 1, 0xFFFFFFFF, "seconds")
+        check(_ffi.dxltie_config_set_reputation_cache(self._live(), entries, ttl))
+        self._reputation_cache = (entries, ttl) if entries else (0, 0)
 
     def _set_back_off(self, index: int, value: float) -> None:
         values = list(self._reconnect)

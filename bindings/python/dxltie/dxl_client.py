@@ -280,11 +280,16 @@ class DxlClient(object):
         * ``bad_events``: TIE events whose JSON could not be decoded or transformed;
         * ``callback_faults``: callbacks that failed (raised, in Python);
         * ``oversized``: messages refused for their size;
-        * ``connect_attempts``: connection attempts made.
+        * ``connect_attempts``: connection attempts made;
+        * ``cache_hits``, ``cache_misses``, ``cache_coalesced`` (misses that shared a request in
+          flight), ``cache_invalidated_by_event``, ``cache_invalidated_by_set``,
+          ``cache_expired``, ``cache_evicted``, ``cache_dropped_on_disconnect``,
+          ``cache_entries``: the reputation cache's counters
+          (:meth:`DxlClientConfig.set_reputation_cache`), 0 without a cache.
 
         Example: ``{'received': 12, 'delivered': 12, 'dropped': 0, 'undecodable': 0,
         'reconnects': 0, 'bad_events': 0, 'callback_faults': 0, 'oversized': 0,
-        'connect_attempts': 1}``.
+        'connect_attempts': 1, 'cache_hits': 0, ...}``.
 
         :raises DxlException: after :meth:`destroy`
         """
