@@ -611,6 +611,12 @@ impl Bench<'_> {
         result
     }
 
+    fn cache(&mut self) -> BTreeMap<String, String> {
+        let mut cmd = Command::new(&self.s.bench);
+        cmd.arg("cache").arg(&self.fabric.config).arg(self.s.requests.to_string());
+        self.requests("c_cache", cmd)
+    }
+
     fn connects(&mut self, key: &'static str, config: &Path) -> BTreeMap<String, String> {
         let mut cmd = Command::new(&self.s.bench);
         cmd.arg("connect").arg(config).arg(self.s.connects.to_string());
@@ -852,6 +858,7 @@ fn main() {
         add("py_ref_async", b.py_requests("ref", "async"));
         add("py_ours_sync", b.py_requests("ours", "sync"));
         add("c_connect", b.connects("c_connect", &fabric.config));
+        add("c_cache", b.cache());
     }
     // Most of a connect on this broker is a stall outside the client (see bench/NOTES.md):
     // the same measurement on a second broker that sets TCP_NODELAY shows the client's share.
@@ -925,7 +932,36 @@ fn main() {
         median(&values)
     };
     let times = |a: f64, b: f64| format!("{:.1}×", a / b);
+    let hit_p50 = m("c_cache", "hit_p50_us");
+    let cache_rtt_p50 = m("c_cache", "rtt_p50_us");
     let rows = vec![
+        Row {
+            what: "reputation cache: hit p50 / p99 (C, sync)".into(),
+            ours: format!("{hit_p50:.2} / {:.2} µs", m("c_cache", "hit_p99_us")),
+            reference: format!(
+                "uncached round trip {cache_rtt_p50:.1} / {:.1} µs",
+                m("c_cache", "rtt_p99_us")
+            ),
+            ratio: times(cache_rtt_p50, hit_p50),
+            target: "≥ 100× faster, p50 < 2 µs".into(),
+            met: Some(cache_rtt_p50 >= 100.0 * hit_p50 && hit_p50 < 2.0),
+        },
+        Row {
+            what: "reputation cache: fabric requests for 1 000 concurrent lookups of 10 hashes".into(),
+            ours: format!("{:.0}", m("c_cache", "burst_requests_cached")),
+            reference: "1000 without the cache".into(),
+            ratio: times(1000.0, m("c_cache", "burst_requests_cached").max(1.0)),
+            target: "one per hash".into(),
+            met: Some(m("c_cache", "burst_requests_cached") <= 10.0),
+        },
+        Row {
+            what: "reputation cache: memory per cached answer (2 providers)".into(),
+            ours: format!("{:.0} bytes", m("c_cache", "bytes_per_entry")),
+            reference: "resident memory after 20 000 answers".into(),
+            ratio: "—".into(),
+            target: "—".into(),
+            met: None,
+        },
         Row {
             what: "events/s, C struct callback".into(),
             ours: rate(c_struct),
