@@ -76,7 +76,10 @@ fn c_programs_pass_against_a_real_broker() {
         assert!(text.contains("client_test: 0 failed"), "{text}");
         let cache_test = build_dir().join(format!("cache_test{variant}"));
         let (ok, text) = run(&[cache_test.to_str().unwrap()], &config);
-        assert!(ok && text.contains("cache_test: 0 failed"), "cache_test{variant}:\n{text}");
+        assert!(
+            ok && text.contains("cache_test: 0 failed"),
+            "cache_test{variant}:\n{text}"
+        );
     }
 }
 

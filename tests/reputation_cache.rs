@@ -29,11 +29,14 @@ const MD5_A: (&str, &str) = ("f2c7bb8acc97f92e987a2d4087d021b1", "8se7isyX+S6Yei
 const MD5_B: &str = "0123456789abcdef0123456789abcdef";
 const MD5_C: &str = "fedcba9876543210fedcba9876543210";
 const MD5_ZERO: &str = "00000000000000000000000000000000";
-const CERT_SHA1: (&str, &str) = ("6eae26db8c13182a7947982991b4321732cc3de2", "bq4m24wTGCp5R5gpkbQyFzLMPeI=");
+const CERT_SHA1: (&str, &str) = (
+    "6eae26db8c13182a7947982991b4321732cc3de2",
+    "bq4m24wTGCp5R5gpkbQyFzLMPeI=",
+);
 
 /// The fabric under test.
 enum Fabric {
-    Mosquitto(Box<Mosquitto>, Pki),
+    Mosquitto(Box<(Mosquitto, Pki)>),
     OpenDxl(OpenDxlBroker),
 }
 
@@ -41,7 +44,7 @@ impl Fabric {
     fn mosquitto() -> Fabric {
         let pki = Pki::generate();
         let broker = Mosquitto::start(&pki, MosquittoOptions::default());
-        Fabric::Mosquitto(Box::new(broker), pki)
+        Fabric::Mosquitto(Box::new((broker, pki)))
     }
 
     fn opendxl() -> Fabric {
@@ -50,7 +53,7 @@ impl Fabric {
 
     fn config(&self) -> ClientConfig {
         let mut config = match self {
-            Fabric::Mosquitto(broker, pki) => broker.client_config(pki),
+            Fabric::Mosquitto(b) => b.0.client_config(&b.1),
             Fabric::OpenDxl(broker) => broker.client_config(),
         };
         config.client_id = dxltie::dxl::message::new_id();
@@ -62,7 +65,7 @@ impl Fabric {
 
     fn restart(&mut self) {
         match self {
-            Fabric::Mosquitto(broker, _) => broker.restart(),
+            Fabric::Mosquitto(b) => b.0.restart(),
             Fabric::OpenDxl(broker) => {
                 broker.stop();
                 broker.start_again();
@@ -185,7 +188,10 @@ fn second_lookup_is_served_from_the_cache(fabric: &Fabric) {
     assert_eq!((s.hits, s.misses, s.entries), (1, 1, 1), "{s:?}");
     // A certificate lookup is cached apart from files.
     let cert = client.get_certificate_reputation(CERT_SHA1.0, None, TIMEOUT).unwrap();
-    assert_eq!(client.get_certificate_reputation(CERT_SHA1.0, None, TIMEOUT).unwrap(), cert);
+    assert_eq!(
+        client.get_certificate_reputation(CERT_SHA1.0, None, TIMEOUT).unwrap(),
+        cert
+    );
     assert_eq!(responder.cert_lookups.load(Ordering::SeqCst), 1);
     // The asynchronous form is answered from the cache too, on the dispatcher thread.
     let (tx, rx) = mpsc::channel();
@@ -198,7 +204,10 @@ fn second_lookup_is_served_from_the_cache(fabric: &Fabric) {
         )
         .unwrap();
     let (on_dispatcher, answer) = rx.recv_timeout(TIMEOUT).unwrap();
-    assert!(on_dispatcher, "an async answer from the cache must come on the dispatcher thread");
+    assert!(
+        on_dispatcher,
+        "an async answer from the cache must come on the dispatcher thread"
+    );
     assert_eq!(answer.unwrap(), first);
     assert_eq!(responder.files(), 1);
 }
@@ -220,7 +229,11 @@ fn a_change_event_invalidates(fabric: &Fabric) {
     assert_eq!(s.entries, 0, "{s:?}");
     assert_eq!(trust_of(&lookup(&client, MD5_A.0), "1"), 15, "the new reputation");
     assert_eq!(responder.files(), 2);
-    assert_eq!(stats(&client).invalidated_by_event, 1, "the other events named nothing cached");
+    assert_eq!(
+        stats(&client).invalidated_by_event,
+        1,
+        "the other events named nothing cached"
+    );
 }
 
 /// A set by this client drops the entries of its hashes.
@@ -278,7 +291,10 @@ fn errors_are_not_cached(fabric: &Fabric) {
     for _ in 0..2 {
         // Mosquitto: no answer, a timeout. OpenDXL: the broker's "no service" error.
         let e = client.get_file_reputation(&[("md5", MD5_C)], quick).unwrap_err();
-        assert!(matches!(e, TieError::Timeout(_) | TieError::ServiceError { .. }), "{e:?}");
+        assert!(
+            matches!(e, TieError::Timeout(_) | TieError::ServiceError { .. }),
+            "{e:?}"
+        );
     }
     assert_eq!(stats(&client).entries, 0, "errors and timeouts are not cached");
 }
@@ -307,10 +323,18 @@ fn an_answer_overtaken_by_a_change_is_not_stored(fabric: &Fabric) {
     responder.announce_change(FILE_CHANGE_TOPIC, &[("md5", MD5_A.1)]);
     wait_until("the event", || seen.load(Ordering::SeqCst) == 1);
     let after = lookup(&client, MD5_A.0);
-    assert_eq!(trust_of(&after, "1"), 7, "a lookup after the change must not share the old request");
+    assert_eq!(
+        trust_of(&after, "1"),
+        7,
+        "a lookup after the change must not share the old request"
+    );
     rx.recv_timeout(TIMEOUT).unwrap();
     assert_eq!(responder.files(), 2);
-    assert_eq!(trust_of(&lookup(&client, MD5_A.0), "1"), 7, "the answer from before the change was stored");
+    assert_eq!(
+        trust_of(&lookup(&client, MD5_A.0), "1"),
+        7,
+        "the answer from before the change was stored"
+    );
     assert_eq!(responder.files(), 2, "the later answer is cached");
     let s = stats(&client);
     assert_eq!(s.entries, 1, "{s:?}");

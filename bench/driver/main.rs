@@ -613,7 +613,9 @@ impl Bench<'_> {
 
     fn cache(&mut self) -> BTreeMap<String, String> {
         let mut cmd = Command::new(&self.s.bench);
-        cmd.arg("cache").arg(&self.fabric.config).arg(self.s.requests.to_string());
+        cmd.arg("cache")
+            .arg(&self.fabric.config)
+            .arg(self.s.requests.to_string());
         self.requests("c_cache", cmd)
     }
 

@@ -23,7 +23,7 @@ use super::dispatch_queue::{DispatchQueue, Work};
 use super::error::{DxlError, Result};
 use super::message::{Message, MessageKind};
 use super::network::{self, Command, SubAckTracker};
-use super::pending::{Joined, MemberId, PendingTable};
+use super::pending::{Joined, MemberId, PendingTable, ResponseObserver};
 use super::services::{Service, ServiceInfo};
 use super::stats::{Counters, Stats};
 
@@ -48,6 +48,9 @@ pub type StateListener = Arc<dyn Fn(ConnectionState) + Send + Sync>;
 
 /// Called once, on the dispatcher thread, with the outcome of an asynchronous request.
 pub type ResponseCallback = Box<dyn FnOnce(&Handle, Result<Message>) + Send>;
+
+/// A shared request's key and, for the caller that sends it, its response observer.
+type Share<'a> = (&'a str, Option<ResponseObserver>);
 
 /// A request waiting for its response.
 pub(crate) enum Pending {
@@ -590,15 +593,23 @@ impl Handle {
     /// waits for its response, this call waits for that response instead of sending its own
     /// message (still at most `timeout`). The caller vouches that requests with one key ask the
     /// same thing.
-    pub fn sync_request_shared(&self, request: Message, share_key: &str, timeout: Duration) -> Result<Message> {
-        self.sync_request_with(request, Some(share_key), timeout)
+    /// `observer` sees the response first, if this call sends the request (see
+    /// [`ResponseObserver`]).
+    pub fn sync_request_shared(
+        &self,
+        request: Message,
+        share_key: &str,
+        timeout: Duration,
+        observer: Option<ResponseObserver>,
+    ) -> Result<Message> {
+        self.sync_request_with(request, Some((share_key, observer)), timeout)
     }
 
-    fn sync_request_with(&self, mut request: Message, share_key: Option<&str>, timeout: Duration) -> Result<Message> {
+    fn sync_request_with(&self, mut request: Message, share: Option<Share<'_>>, timeout: Duration) -> Result<Message> {
         self.prepare_request(&mut request)?;
         let (tx, rx) = mpsc::sync_channel(1);
         // Registered before publishing: the response may arrive at once.
-        let (id, member) = self.register_and_send(&request, share_key, Pending::Sync(tx))?;
+        let (id, member) = self.register_and_send(&request, share, Pending::Sync(tx))?;
         let _guard = self.on_own_dispatcher().then(|| self.inner.queue.waiting_in_request());
         match rx.recv_timeout(timeout) {
             Ok(result) => result,
@@ -624,21 +635,22 @@ impl Handle {
         request: Message,
         share_key: &str,
         timeout: Duration,
+        observer: Option<ResponseObserver>,
         callback: ResponseCallback,
     ) -> Result<String> {
-        self.async_request_with(request, Some(share_key), timeout, callback)
+        self.async_request_with(request, Some((share_key, observer)), timeout, callback)
     }
 
     fn async_request_with(
         &self,
         mut request: Message,
-        share_key: Option<&str>,
+        share: Option<Share<'_>>,
         timeout: Duration,
         callback: ResponseCallback,
     ) -> Result<String> {
         self.prepare_request(&mut request)?;
         let deadline = Instant::now() + timeout;
-        self.register_and_send(&request, share_key, Pending::Async { callback, deadline })
+        self.register_and_send(&request, share, Pending::Async { callback, deadline })
             .map(|(id, _)| id)
     }
 
@@ -647,14 +659,15 @@ impl Handle {
     fn register_and_send(
         &self,
         request: &Message,
-        share_key: Option<&str>,
+        share: Option<Share<'_>>,
         pending: Pending,
     ) -> Result<(String, MemberId)> {
         let own = request.message_id.clone();
         let is_async = matches!(pending, Pending::Async { .. });
-        let member = match share_key {
+        let shared = share.is_some();
+        let member = match share {
             None => self.inner.pending.insert(own.clone(), pending),
-            Some(key) => match self.inner.pending.join_or_start(key, &own, pending) {
+            Some((key, observer)) => match self.inner.pending.join_or_start(key, &own, pending, observer) {
                 Joined::Existing { id, member } => {
                     Counters::bump(&self.inner.counters.shared_requests);
                     if is_async {
@@ -674,8 +687,10 @@ impl Handle {
             // this call succeeded as far as the caller can tell, and the failure is reported
             // there, exactly once. Callers that joined meanwhile get the error too.
             let mine = self.inner.pending.remove_member(&own, member);
-            for other in self.inner.pending.remove(&own) {
-                network::complete(&self.inner, other, Err(e.clone()));
+            if shared {
+                for other in self.inner.pending.remove(&own) {
+                    network::complete(&self.inner, other, Err(e.clone()));
+                }
             }
             if mine.is_some() {
                 return Err(e);

@@ -13,6 +13,7 @@ pub mod files;
 pub mod message;
 mod network;
 mod pending;
+pub use pending::ResponseObserver;
 mod probe;
 pub mod services;
 pub mod stats;

@@ -14,7 +14,7 @@ use rumqttc::{
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::backoff::Backoff;
-use super::client::{ConnectionState, Inner, Pending};
+use super::client::{ConnectionState, Handle, Inner, Pending};
 use super::codec::decode;
 use super::dispatch_queue::{Pushed, Work};
 use super::error::DxlError;
@@ -126,9 +126,10 @@ fn set_state(inner: &Inner, state: ConnectionState) {
         // The next session number, with the connected bit (see `Handle::session`); written
         // under the state lock so the two never disagree.
         let next = (inner.session.load(std::sync::atomic::Ordering::Relaxed) >> 1) + 1;
-        inner
-            .session
-            .store(next << 1 | u64::from(state == ConnectionState::Connected), std::sync::atomic::Ordering::SeqCst);
+        inner.session.store(
+            next << 1 | u64::from(state == ConnectionState::Connected),
+            std::sync::atomic::Ordering::SeqCst,
+        );
     }
     inner.state_changed.notify_all();
     let listeners: Vec<_> = inner
@@ -593,21 +594,26 @@ fn handle_event(inner: &Arc<Inner>, event: Event) {
 /// Responses are matched here, on the network thread; everything else goes to the dispatcher.
 fn route(inner: &Arc<Inner>, message: Message) {
     if let Some(request_id) = message.request_message_id() {
+        let result_of = |message: &Message| match &message.kind {
+            MessageKind::ErrorResponse {
+                error_code,
+                error_message,
+                ..
+            } => Err(DxlError::Service {
+                code: *error_code as u32,
+                raw_code: *error_code,
+                message: error_message.clone(),
+            }),
+            _ => Ok(message.clone()),
+        };
+        // The observer before the request stops being in flight (see `ResponseObserver`).
+        if let Some(observer) = inner.pending.take_observer(request_id) {
+            observer(&Handle { inner: inner.clone() }, &result_of(&message));
+        }
         let waiting = inner.pending.remove(request_id);
         let wants_callbacks = inner.callbacks.has_kind(super::callbacks::CallbackKind::Response);
         if !waiting.is_empty() {
-            let result = match &message.kind {
-                MessageKind::ErrorResponse {
-                    error_code,
-                    error_message,
-                    ..
-                } => Err(DxlError::Service {
-                    code: *error_code as u32,
-                    raw_code: *error_code,
-                    message: error_message.clone(),
-                }),
-                _ => Ok(message.clone()),
-            };
+            let result = result_of(&message);
             // One copy per extra member of a shared request; the last one takes the original.
             let mut waiting = waiting;
             let last = waiting.pop();

@@ -15,7 +15,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use super::client::Pending;
+use super::client::{Handle, Pending};
+use super::error::Result;
+use super::message::Message;
 
 /// Which member of a pending request a caller is, so that it can leave alone.
 pub type MemberId = u64;
@@ -38,7 +40,14 @@ struct Requests {
 struct Waiting {
     share_key: Option<String>,
     members: Vec<(MemberId, Pending)>,
+    /// Runs first when the response arrives (see [`ResponseObserver`]).
+    observer: Option<ResponseObserver>,
 }
+
+/// Library code that sees a shared request's response on the network thread before anyone
+/// waiting for it is woken, and before later callers can no longer join it: what it records
+/// (a cache entry) is in place by the time the request stops being in flight. It must not block.
+pub type ResponseObserver = Box<dyn FnOnce(&Handle, &Result<Message>) + Send>;
 
 /// What [`PendingTable::join_or_start`] did.
 pub(crate) enum Joined {
@@ -77,6 +86,7 @@ impl PendingTable {
             Waiting {
                 share_key: None,
                 members: vec![(member, pending)],
+                observer: None,
             },
         );
         drop(r);
@@ -86,8 +96,9 @@ impl PendingTable {
         member
     }
 
-    /// Joins the shared request in flight under `key`, or registers `id` as that request.
-    pub fn join_or_start(&self, key: &str, id: &str, pending: Pending) -> Joined {
+    /// Joins the shared request in flight under `key`, or registers `id` as that request (with
+    /// `observer`, which a joining caller's is not: the request has one already, or none).
+    pub fn join_or_start(&self, key: &str, id: &str, pending: Pending, observer: Option<ResponseObserver>) -> Joined {
         self.count(&pending);
         let mut r = self.requests.lock().unwrap();
         let member = r.member_id();
@@ -103,6 +114,7 @@ impl PendingTable {
             Waiting {
                 share_key: Some(key.to_owned()),
                 members: vec![(member, pending)],
+                observer,
             },
         );
         Joined::Started { member }
@@ -121,6 +133,11 @@ impl PendingTable {
         drop(r);
         self.forget(&pending);
         Some(pending)
+    }
+
+    /// The observer of the request `id`, taken out (its response arrived).
+    pub fn take_observer(&self, id: &str) -> Option<ResponseObserver> {
+        self.requests.lock().unwrap().by_id.get_mut(id)?.observer.take()
     }
 
     /// Every member waiting for the response to `id`, taken out (the response arrived).
@@ -160,8 +177,9 @@ impl PendingTable {
             let mut expired = Vec::new();
             for id in ids {
                 let Some(waiting) = r.by_id.get_mut(&id) else { continue };
-                let (gone, kept): (Vec<_>, Vec<_>) =
-                    std::mem::take(&mut waiting.members).into_iter().partition(|(_, p)| is_expired(p));
+                let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut waiting.members)
+                    .into_iter()
+                    .partition(|(_, p)| is_expired(p));
                 waiting.members = kept;
                 if waiting.members.is_empty() {
                     r.take(&id);

@@ -5,10 +5,10 @@ use std::ptr;
 
 use super::boundary;
 use super::convert::{out_param, required_str, to_cstring};
+use super::errors::from_tie;
 use super::handed_out::{give, take_back, Kind};
 use super::result::{dxltie_result_t, FfiError, DXLTIE_E_INVALID_ARG};
 use super::sized::{write_sized, SizedStruct};
-use super::errors::from_tie;
 use crate::dxl::{Broker, ClientConfig, OverflowPolicy, PemSource};
 use crate::tie::{CacheSettings, TieOptions};
 use std::time::Duration;

@@ -8,7 +8,9 @@
 //! library; with it, each is refused with a logged error and the process goes on. The cost is
 //! one uncontended lock per allocation and per free, nothing on the event path.
 
-use std::collections::HashMap;
+// hashbrown's default hasher, not SipHash: the keys are this library's own pointers, and the
+// table is consulted for every result handed out and freed.
+use hashbrown::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 /// What a handed-out pointer is.
@@ -26,7 +28,7 @@ static TABLE: OnceLock<Mutex<HashMap<usize, Kind>>> = OnceLock::new();
 fn table() -> &'static Mutex<HashMap<usize, Kind>> {
     TABLE.get_or_init(|| {
         at_fork::install();
-        Mutex::new(HashMap::new())
+        Mutex::new(HashMap::default())
     })
 }
 

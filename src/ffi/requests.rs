@@ -10,8 +10,6 @@ use std::ptr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::Value;
-
 use super::boundary;
 use super::client::dxltie_client_t;
 use super::convert::{out_param, required_str, to_cstring};
@@ -21,7 +19,7 @@ use super::result::{dxltie_result_t, FfiError, DXLTIE_E_INVALID_ARG, DXLTIE_OK};
 use super::user_callback::{dxltie_free_fn, UserCallback};
 use super::views::*;
 use crate::tie::model::{first_references_from_agents, reputations_from_map};
-use crate::tie::{python_json_dumps, PreparedRequest, DEFAULT_RESPONSE_TIMEOUT};
+use crate::tie::{Answer, PreparedRequest, DEFAULT_RESPONSE_TIMEOUT};
 
 fn timeout_of(ms: u32) -> Duration {
     if ms == 0 {
@@ -31,11 +29,11 @@ fn timeout_of(ms: u32) -> Duration {
     }
 }
 
-/// Copies the C hash array into owned (type, hex) pairs.
+/// The C hash array as (type, hex) pairs, borrowed from the caller's strings for the call.
 ///
 /// Pointers: `hashes` must be NULL or point to `count` hashes whose strings are NULL or
-/// NUL-terminated.
-unsafe fn hash_args(hashes: *const dxltie_hash_t, count: usize) -> Result<Vec<(String, String)>, FfiError> {
+/// NUL-terminated, and they must outlive `'a`.
+unsafe fn hash_args<'a>(hashes: *const dxltie_hash_t, count: usize) -> Result<Vec<(&'a str, &'a str)>, FfiError> {
     if count == 0 {
         return Ok(Vec::new());
     }
@@ -43,28 +41,40 @@ unsafe fn hash_args(hashes: *const dxltie_hash_t, count: usize) -> Result<Vec<(S
         return Err(FfiError::null_arg("hashes"));
     }
     // SAFETY: `hashes` is not NULL and `count` is not 0 (checked above); by this function's
-    // contract it points to `count` readable hashes that outlive this call.
+    // contract it points to `count` readable hashes that outlive `'a`.
     unsafe { std::slice::from_raw_parts(hashes, count) }
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            // SAFETY: NULL (refused) or NUL-terminated, by this function's contract.
-            let t = unsafe { required_str(h.hash_type, &format!("hashes[{i}].hash_type")) }?;
-            // SAFETY: NULL (refused) or NUL-terminated, by this function's contract.
-            let v = unsafe { required_str(h.value, &format!("hashes[{i}].value")) }?;
+            // SAFETY: NULL (refused) or NUL-terminated and outliving `'a`, by this function's
+            // contract.
+            let t = unsafe { hash_part(h.hash_type, i, "hash_type") }?;
+            // SAFETY: as for the type.
+            let v = unsafe { hash_part(h.value, i, "value") }?;
             if t.is_empty() {
                 return Err(FfiError::new(
                     DXLTIE_E_INVALID_ARG,
                     format!("hashes[{i}].hash_type is empty"),
                 ));
             }
-            Ok((t.to_owned(), v.to_owned()))
+            Ok((t, v))
         })
         .collect()
 }
 
-fn borrow_pairs(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
-    pairs.iter().map(|(t, v)| (t.as_str(), v.as_str())).collect()
+/// One string of `hashes[i]`. Its name is formatted only for an error: this runs for every
+/// hash of every lookup, cache hits included.
+///
+/// Pointers: `ptr` must be NULL or a NUL-terminated string that outlives `'a`.
+unsafe fn hash_part<'a>(ptr: *const c_char, i: usize, field: &str) -> Result<&'a str, FfiError> {
+    if !ptr.is_null() {
+        // SAFETY: not NULL (checked), so NUL-terminated and outliving `'a` by the contract.
+        if let Ok(text) = unsafe { std::ffi::CStr::from_ptr(ptr) }.to_str() {
+            return Ok(text);
+        }
+    }
+    // SAFETY: NULL or NUL-terminated, by this function's contract.
+    unsafe { required_str(ptr, &format!("hashes[{i}].{field}")) }
 }
 
 /// An optional string argument: NULL and "" give None.
@@ -113,16 +123,38 @@ pub struct dxltie_first_references_t {
 #[repr(C)]
 struct OwnedReputations {
     view: dxltie_reputations_t,
-    _storage: ReputationsStorage,
-    _json: CString,
+    _shared: Arc<CReputations>,
 }
 
 #[repr(C)]
 struct OwnedFirstReferences {
     view: dxltie_first_references_t,
-    _storage: FirstReferencesStorage,
-    _json: CString,
+    _shared: Arc<CFirstReferences>,
 }
+
+/// The C form of an answer's reputations, made once per answer ([`Answer::derived`]) and shared
+/// by every list handed out for it: a cached answer is converted at its first hit, not at each.
+struct CReputations {
+    storage: ReputationsStorage,
+    json: CString,
+}
+
+/// The C form of an answer's first references, shared as [`CReputations`] is.
+struct CFirstReferences {
+    storage: FirstReferencesStorage,
+    json: CString,
+}
+
+// SAFETY: never changed after it is made; its raw pointers point into its own heap buffers
+// (which stay put when it moves), and C only reads through them. Sharing it across threads is
+// sharing immutable memory.
+unsafe impl Send for CReputations {}
+// SAFETY: as for `Send`: immutable once made.
+unsafe impl Sync for CReputations {}
+// SAFETY: as for `CReputations`.
+unsafe impl Send for CFirstReferences {}
+// SAFETY: as for `CReputations`.
+unsafe impl Sync for CFirstReferences {}
 
 /// A string for C to free with `dxltie_string_free`.
 pub(crate) fn give_string(text: CString) -> *mut c_char {
@@ -130,43 +162,45 @@ pub(crate) fn give_string(text: CString) -> *mut c_char {
 }
 
 /// A reputation list for C to free with `dxltie_reputations_free`.
-pub(crate) fn give_reputations(map: &Value) -> *mut dxltie_reputations_t {
-    give(Box::into_raw(owned_reputations(map)).cast(), Kind::Reputations)
+pub(crate) fn give_reputations(answer: &Answer) -> *mut dxltie_reputations_t {
+    give(Box::into_raw(owned_reputations(answer)).cast(), Kind::Reputations)
 }
 
 /// A first-references list for C to free with `dxltie_first_references_free`.
-pub(crate) fn give_first_references(agents: &Value) -> *mut dxltie_first_references_t {
+pub(crate) fn give_first_references(answer: &Answer) -> *mut dxltie_first_references_t {
     give(
-        Box::into_raw(owned_first_references(agents)).cast(),
+        Box::into_raw(owned_first_references(answer)).cast(),
         Kind::FirstReferences,
     )
 }
 
-fn owned_reputations(map: &Value) -> Box<OwnedReputations> {
-    let storage = ReputationsStorage::new(&reputations_from_map(map));
-    let json = to_cstring(&python_json_dumps(map));
+fn owned_reputations(answer: &Answer) -> Box<OwnedReputations> {
+    let shared = answer.derived(|a| CReputations {
+        storage: ReputationsStorage::new(&reputations_from_map(a.value())),
+        json: to_cstring(a.python_json()),
+    });
     Box::new(OwnedReputations {
         view: dxltie_reputations_t {
-            items: storage.ptr(),
-            count: storage.items.len(),
-            json: json.as_ptr(),
+            items: shared.storage.ptr(),
+            count: shared.storage.items.len(),
+            json: shared.json.as_ptr(),
         },
-        _storage: storage,
-        _json: json,
+        _shared: shared,
     })
 }
 
-fn owned_first_references(agents: &Value) -> Box<OwnedFirstReferences> {
-    let storage = FirstReferencesStorage::new(&first_references_from_agents(agents));
-    let json = to_cstring(&python_json_dumps(agents));
+fn owned_first_references(answer: &Answer) -> Box<OwnedFirstReferences> {
+    let shared = answer.derived(|a| CFirstReferences {
+        storage: FirstReferencesStorage::new(&first_references_from_agents(a.value())),
+        json: to_cstring(a.python_json()),
+    });
     Box::new(OwnedFirstReferences {
         view: dxltie_first_references_t {
-            items: storage.ptr(),
-            count: storage.items.len(),
-            json: json.as_ptr(),
+            items: shared.storage.ptr(),
+            count: shared.storage.items.len(),
+            json: shared.json.as_ptr(),
         },
-        _storage: storage,
-        _json: json,
+        _shared: shared,
     })
 }
 
@@ -230,17 +264,17 @@ pub extern "C" fn dxltie_last_service_error_code() -> u32 {
 // -------------------------------------------------------------------------------------------
 // What the request functions of the table (tie_operations.rs) are made of
 
-pub(crate) fn send(client: &dxltie_client_t, request: &PreparedRequest, timeout_ms: u32) -> Result<Value, FfiError> {
-    client.tie.request(request, timeout_of(timeout_ms)).map_err(from_tie)
+pub(crate) fn send(client: &dxltie_client_t, request: &PreparedRequest, timeout_ms: u32) -> Result<Answer, FfiError> {
+    client.tie.answer(request, timeout_of(timeout_ms)).map_err(from_tie)
 }
 
-/// Hands `value` to C as JSON text through `out`.
+/// Hands `answer` to C as JSON text through `out`.
 ///
 /// Pointers: `out` must be NULL or writable.
-pub(crate) unsafe fn write_json(out: *mut *mut c_char, value: &Value) -> Result<(), FfiError> {
+pub(crate) unsafe fn write_json(out: *mut *mut c_char, answer: &Answer) -> Result<(), FfiError> {
     // SAFETY: `out` is NULL (refused) or writable, by this function's contract.
     let out = unsafe { out_param(out, "out_json") }?;
-    *out = give_string(to_cstring(&python_json_dumps(value)));
+    *out = give_string(to_cstring(answer.python_json()));
     Ok(())
 }
 
@@ -257,7 +291,7 @@ impl Args {
     ) -> Result<PreparedRequest, FfiError> {
         // SAFETY: `Args`'s contract is `hash_args`'s.
         let pairs = unsafe { hash_args(hashes, count) }?;
-        PreparedRequest::get_file_reputation(&borrow_pairs(&pairs)).map_err(from_tie)
+        PreparedRequest::get_file_reputation(&pairs).map_err(from_tie)
     }
 
     pub(crate) unsafe fn file_first_references(
@@ -267,7 +301,7 @@ impl Args {
     ) -> Result<PreparedRequest, FfiError> {
         // SAFETY: `Args`'s contract is `hash_args`'s.
         let pairs = unsafe { hash_args(hashes, count) }?;
-        PreparedRequest::get_file_first_references(&borrow_pairs(&pairs), query_limit).map_err(from_tie)
+        PreparedRequest::get_file_first_references(&pairs, query_limit).map_err(from_tie)
     }
 
     pub(crate) unsafe fn certificate_reputation(
@@ -306,8 +340,7 @@ impl Args {
         let filename = unsafe { text_or_empty(filename, "filename") }?;
         // SAFETY: `comment` is NULL or NUL-terminated, by `Args`'s contract.
         let comment = unsafe { text_or_empty(comment, "comment") }?;
-        PreparedRequest::set_file_reputation(i64::from(trust_level), &borrow_pairs(&pairs), &filename, &comment)
-            .map_err(from_tie)
+        PreparedRequest::set_file_reputation(i64::from(trust_level), &pairs, &filename, &comment).map_err(from_tie)
     }
 
     pub(crate) unsafe fn set_certificate_reputation(
@@ -353,13 +386,7 @@ pub unsafe extern "C" fn dxltie_set_external_file_reputation(
         // SAFETY: `comment` is NULL or NUL-terminated, per the Pointers: note.
         let comment = unsafe { text_or_empty(comment, "comment") }?;
         c.tie
-            .set_external_file_reputation(
-                i64::from(trust_level),
-                &borrow_pairs(&pairs),
-                file_type,
-                &filename,
-                &comment,
-            )
+            .set_external_file_reputation(i64::from(trust_level), &pairs, file_type, &filename, &comment)
             .map_err(from_tie)
     })
 }
@@ -414,7 +441,7 @@ pub(crate) unsafe fn send_async(
     let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
     let user = Arc::new(UserCallback::new(f, user_data, free_user_data));
     let held = user.clone();
-    let sent = c.tie.request_async(
+    let sent = c.tie.answer_async(
         &request,
         timeout_of(timeout_ms),
         Box::new(move |_, result| {
@@ -428,16 +455,16 @@ pub(crate) unsafe fn send_async(
             };
             let (json, reps, refs, message);
             match result {
-                Ok(value) => {
-                    json = to_cstring(&python_json_dumps(&value));
+                Ok(answer) => {
+                    json = to_cstring(answer.python_json());
                     response.json = json.as_ptr();
                     match shape {
                         ResultShape::Reputations => {
-                            reps = owned_reputations(&value);
+                            reps = owned_reputations(&answer);
                             response.reputations = &reps.view;
                         }
                         ResultShape::FirstReferences => {
-                            refs = owned_first_references(&value);
+                            refs = owned_first_references(&answer);
                             response.first_references = &refs.view;
                         }
                         ResultShape::Nothing => {}

@@ -7,18 +7,22 @@
 
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde_json::Value;
 
+use super::answer::Answer;
 use super::error::{Result, TieError};
 use super::events::{decode_event, DecodedEvent, EventKind};
+use super::lookup_key::LookupKey;
 use super::payloads::{self, Operation};
-use super::reputation_cache::{CacheSettings, CacheStats, Invalidation, Lookup, ReputationCache, Subject};
+use super::reputation_cache::{CacheSettings, CacheStats, Invalidation, Lookup, Miss, ReputationCache, Subject};
 use super::responses;
 use crate::dxl::client::NotClosed;
-use crate::dxl::{CallbackId, CallbackKind, Client, ClientConfig, DxlError, Handle, Message, ResponseCallback};
+use crate::dxl::{
+    CallbackId, CallbackKind, Client, ClientConfig, DxlError, Handle, Message, ResponseCallback, ResponseObserver,
+};
 
 /// The default response timeout of TIE requests, as in Python (30 s).
 pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -34,6 +38,9 @@ pub type EventHandler = Arc<dyn Fn(&Handle, &TieEvent<'_>) + Send + Sync>;
 
 /// Called once with the outcome of an asynchronous TIE request.
 pub type TieResponseCallback = Box<dyn FnOnce(&Handle, Result<Value>) + Send>;
+
+/// Called once with the outcome of an asynchronous TIE request, shared ([`Answer`]).
+pub type AnswerCallback = Box<dyn FnOnce(&Handle, Result<Answer>) + Send>;
 
 /// A TIE client: a DXL client plus the TIE operations. Dereferences to the DXL [`Handle`] for
 /// connect, subscribe, events and statistics.
@@ -85,18 +92,28 @@ fn transform_response(op: Operation, response: &Message) -> Result<Value> {
     responses::transform_response(op, &response.payload)
 }
 
-/// One request, ready to send: the operation and its exact payload text.
+/// One request, ready to send: the operation and its exact payload text. A reputation lookup
+/// carries its cache key and makes its payload only when it is sent (a cache hit never is).
 pub struct PreparedRequest {
     pub operation: Operation,
-    pub payload: String,
+    payload: Payload,
+}
+
+enum Payload {
+    Text(String),
+    /// Checked already; made from the key on first use.
+    Lookup(LookupKey, OnceLock<String>),
 }
 
 impl PreparedRequest {
     pub fn get_file_reputation(hashes: &[(&str, &str)]) -> Result<Self> {
-        Ok(Self::new(
-            Operation::GetFileReputation,
-            payloads::get_file_reputation(hashes)?,
-        ))
+        match LookupKey::file(hashes)? {
+            Some(key) => Ok(Self::lookup(Operation::GetFileReputation, key)),
+            None => Ok(Self::new(
+                Operation::GetFileReputation,
+                payloads::get_file_reputation(hashes)?,
+            )),
+        }
     }
     pub fn set_file_reputation(
         trust_level: i64,
@@ -116,10 +133,13 @@ impl PreparedRequest {
         ))
     }
     pub fn get_certificate_reputation(sha1: &str, public_key_sha1: Option<&str>) -> Result<Self> {
-        Ok(Self::new(
-            Operation::GetCertificateReputation,
-            payloads::get_certificate_reputation(sha1, public_key_sha1)?,
-        ))
+        match LookupKey::certificate(sha1, public_key_sha1)? {
+            Some(key) => Ok(Self::lookup(Operation::GetCertificateReputation, key)),
+            None => Ok(Self::new(
+                Operation::GetCertificateReputation,
+                payloads::get_certificate_reputation(sha1, public_key_sha1)?,
+            )),
+        }
     }
     pub fn set_certificate_reputation(
         trust_level: i64,
@@ -144,11 +164,37 @@ impl PreparedRequest {
     }
 
     fn new(operation: Operation, payload: String) -> Self {
-        PreparedRequest { operation, payload }
+        PreparedRequest {
+            operation,
+            payload: Payload::Text(payload),
+        }
+    }
+
+    fn lookup(operation: Operation, key: LookupKey) -> Self {
+        PreparedRequest {
+            operation,
+            payload: Payload::Lookup(key, OnceLock::new()),
+        }
+    }
+
+    /// The exact payload text.
+    pub fn payload(&self) -> &str {
+        match &self.payload {
+            Payload::Text(text) => text,
+            Payload::Lookup(key, text) => text.get_or_init(|| key.payload()),
+        }
+    }
+
+    /// The reputation cache's key, for the lookups it can answer.
+    pub fn lookup_key(&self) -> Option<&LookupKey> {
+        match &self.payload {
+            Payload::Lookup(key, _) => Some(key),
+            Payload::Text(_) => None,
+        }
     }
 
     fn message(&self) -> Message {
-        Message::request(self.operation.topic(), self.payload.clone().into_bytes())
+        Message::request(self.operation.topic(), self.payload().as_bytes().to_vec())
     }
 }
 
@@ -203,35 +249,44 @@ impl TieClient {
     /// Sends a prepared request and waits for its transformed result. With the cache on, a
     /// reputation lookup may be answered from it, or share a request already in flight.
     pub fn request(&self, request: &PreparedRequest, timeout: Duration) -> Result<Value> {
+        self.answer(request, timeout).map(Answer::into_value)
+    }
+
+    /// As [`TieClient::request`], with the result shared rather than copied (a cached answer is
+    /// handed out as it is kept, its JSON text included).
+    pub fn answer(&self, request: &PreparedRequest, timeout: Duration) -> Result<Answer> {
         let op = request.operation;
         let dxl = self.dxl.handle();
+        let transform = |response: Message| transform_response(op, &response).map(Answer::new);
         let Some(cache) = &self.cache else {
-            let response = dxl.sync_request(request.message(), timeout).map_err(tie_error)?;
-            return transform_response(op, &response);
+            return dxl
+                .sync_request(request.message(), timeout)
+                .map_err(tie_error)
+                .and_then(transform);
         };
         dxl.ensure_owner().map_err(tie_error)?;
-        if let Some(subject) = Subject::of_lookup(op) {
-            let miss = match cache.lookup(&request.payload, dxl) {
-                Lookup::Hit(value) => return Ok((*value).clone()),
+        if let (Some(subject), Some(key)) = (Subject::of_lookup(op), request.lookup_key()) {
+            let miss = match cache.lookup(key, dxl) {
+                Lookup::Hit(answer) => return Ok(answer),
                 Lookup::Miss(miss) => miss,
             };
-            let response = dxl
-                .sync_request_shared(request.message(), &miss.share_key(), timeout)
-                .map_err(tie_error)?;
-            let value = transform_response(op, &response)?;
-            cache.store(miss, subject, &value, dxl);
-            return Ok(value);
+            let share_key = miss.share_key();
+            let store = storing_observer(cache, miss, subject, op, request.payload());
+            return dxl
+                .sync_request_shared(request.message(), &share_key, timeout, Some(store))
+                .map_err(tie_error)
+                .and_then(transform);
         }
         let changes = Subject::of_change(op);
         if let Some(subject) = changes {
-            cache.invalidate(subject, request.payload.as_bytes(), Invalidation::Set, dxl);
+            cache.invalidate(subject, request.payload().as_bytes(), Invalidation::Set, dxl);
         }
         let result = dxl
             .sync_request(request.message(), timeout)
             .map_err(tie_error)
-            .and_then(|response| transform_response(op, &response));
+            .and_then(transform);
         if let Some(subject) = changes {
-            cache.invalidate(subject, request.payload.as_bytes(), Invalidation::Set, dxl);
+            cache.invalidate(subject, request.payload().as_bytes(), Invalidation::Set, dxl);
         }
         result
     }
@@ -244,53 +299,61 @@ impl TieClient {
         timeout: Duration,
         callback: TieResponseCallback,
     ) -> Result<()> {
+        self.answer_async(
+            request,
+            timeout,
+            Box::new(move |h, r| callback(h, r.map(Answer::into_value))),
+        )
+    }
+
+    /// As [`TieClient::request_async`], with the result shared as [`TieClient::answer`] gives it.
+    pub fn answer_async(&self, request: &PreparedRequest, timeout: Duration, callback: AnswerCallback) -> Result<()> {
         let op = request.operation;
         let dxl = self.dxl.handle();
+        let transform = move |r: std::result::Result<Message, DxlError>| {
+            r.map_err(tie_error)
+                .and_then(|m| transform_response(op, &m))
+                .map(Answer::new)
+        };
         let Some(cache) = &self.cache else {
             return dxl
                 .async_request(
                     request.message(),
                     timeout,
-                    Box::new(move |h, r| callback(h, r.map_err(tie_error).and_then(|m| transform_response(op, &m)))),
+                    Box::new(move |h, r| callback(h, transform(r))),
                 )
                 .map(|_| ())
                 .map_err(tie_error);
         };
         dxl.ensure_owner().map_err(tie_error)?;
-        if let Some(subject) = Subject::of_lookup(op) {
-            let miss = match cache.lookup(&request.payload, dxl) {
-                Lookup::Hit(value) => {
-                    dxl.run_on_dispatcher(Box::new(move |h| callback(h, Ok((*value).clone()))));
+        if let (Some(subject), Some(key)) = (Subject::of_lookup(op), request.lookup_key()) {
+            let miss = match cache.lookup(key, dxl) {
+                Lookup::Hit(answer) => {
+                    dxl.run_on_dispatcher(Box::new(move |h| callback(h, Ok(answer))));
                     return Ok(());
                 }
                 Lookup::Miss(miss) => miss,
             };
             let share_key = miss.share_key();
-            let cache = cache.clone();
-            let on_answer: ResponseCallback = Box::new(move |h, r| {
-                let result = r.map_err(tie_error).and_then(|m| transform_response(op, &m));
-                if let Ok(value) = &result {
-                    cache.store(miss, subject, value, h);
-                }
-                callback(h, result)
-            });
+            let store = storing_observer(cache, miss, subject, op, request.payload());
+            let on_answer: ResponseCallback = Box::new(move |h, r| callback(h, transform(r)));
             return dxl
-                .async_request_shared(request.message(), &share_key, timeout, on_answer)
+                .async_request_shared(request.message(), &share_key, timeout, Some(store), on_answer)
                 .map(|_| ())
                 .map_err(tie_error);
         }
         let changes = Subject::of_change(op);
         let on_answer: ResponseCallback = match changes {
             Some(subject) => {
-                cache.invalidate(subject, request.payload.as_bytes(), Invalidation::Set, dxl);
+                cache.invalidate(subject, request.payload().as_bytes(), Invalidation::Set, dxl);
                 let cache = cache.clone();
-                let payload = request.payload.clone();
+                let payload = request.payload().to_owned();
                 Box::new(move |h, r| {
                     cache.invalidate(subject, payload.as_bytes(), Invalidation::Set, h);
-                    callback(h, r.map_err(tie_error).and_then(|m| transform_response(op, &m)))
+                    callback(h, transform(r))
                 })
             }
-            None => Box::new(move |h, r| callback(h, r.map_err(tie_error).and_then(|m| transform_response(op, &m)))),
+            None => Box::new(move |h, r| callback(h, transform(r))),
         };
         dxl.async_request(request.message(), timeout, on_answer)
             .map(|_| ())
@@ -429,6 +492,26 @@ impl TieClient {
             error,
         })
     }
+}
+
+/// Stores the answer to a missed lookup in the cache, on the network thread as the response
+/// arrives, before the request stops being in flight: a lookup made just after finds it
+/// (stored later, by whoever waited, a lookup in between would send the request again). Only
+/// the caller that sends the request has its observer used.
+fn storing_observer(
+    cache: &Arc<ReputationCache>,
+    miss: Miss,
+    subject: Subject,
+    op: Operation,
+    payload: &str,
+) -> ResponseObserver {
+    let cache = cache.clone();
+    let payload = payload.to_owned();
+    Box::new(move |h, response| {
+        if let Ok(Ok(value)) = response.as_ref().map(|m| transform_response(op, m)) {
+            cache.store(miss, subject, &payload, &Answer::new(value), h);
+        }
+    })
 }
 
 /// The decoded form of the message being delivered: decoded by the first of its callbacks,

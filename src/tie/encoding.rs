@@ -24,6 +24,39 @@ pub fn hex_to_base64(hex: &str) -> Result<String> {
     Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
+/// [`hex_to_base64`] appended to `out`, without allocating for hashes of up to 64 bytes (every
+/// lookup's payload, a cache hit's key included, is made of these).
+pub(crate) fn push_hex_as_base64(out: &mut String, hex: &str) -> Result<()> {
+    let mut small = [0u8; 64];
+    let invalid = |m: &str| TieError::InvalidArgument(m.to_string());
+    if hex.len() / 2 <= small.len() {
+        let bytes = &mut small[..hex.len() / 2];
+        hex_decode_into(hex, bytes).map_err(invalid)?;
+        base64::engine::general_purpose::STANDARD.encode_string(&*bytes, out);
+    } else {
+        let mut bytes = vec![0u8; hex.len() / 2];
+        hex_decode_into(hex, &mut bytes).map_err(invalid)?;
+        base64::engine::general_purpose::STANDARD.encode_string(&bytes, out);
+    }
+    Ok(())
+}
+
+/// Fails exactly as [`hex_to_base64`] would on `hex` (the checks of [`hex_decode_into`], in
+/// its order), without decoding it.
+pub(crate) fn check_hex(hex: &str) -> Result<()> {
+    let invalid = |m: &str| Err(TieError::InvalidArgument(m.to_string()));
+    if !hex.is_ascii() {
+        return invalid(ONLY_ASCII);
+    }
+    if hex.len() % 2 != 0 {
+        return invalid("Odd-length string");
+    }
+    if hex.bytes().any(|b| NIBBLES[usize::from(b)] == NOT_HEX) {
+        return invalid("Non-hexadecimal digit found");
+    }
+    Ok(())
+}
+
 /// Base64-decodes `b64` with Python's non-strict rules and returns lower-case hex, like
 /// `binascii.hexlify(base64.b64decode(b64))`.
 ///
@@ -49,27 +82,47 @@ pub(crate) fn hex_lower(bytes: &[u8]) -> String {
 
 /// `binascii.unhexlify` of a `str`: ASCII only, even length, hex digits of either case.
 fn hex_decode_strict(hex: &str) -> std::result::Result<Vec<u8>, &'static str> {
+    let mut out = vec![0u8; hex.len() / 2];
+    hex_decode_into(hex, &mut out)?;
+    Ok(out)
+}
+
+/// Each byte's value as a hex digit, or [`NOT_HEX`]: a table rather than a match, a few
+/// instructions a digit, on every lookup's hashes.
+const NOT_HEX: u8 = 0xff;
+const NIBBLES: [u8; 256] = {
+    let mut table = [NOT_HEX; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// [`hex_decode_strict`] into `out`, which holds `hex.len() / 2` bytes; the checks in
+/// `binascii.unhexlify`'s order.
+fn hex_decode_into(hex: &str, out: &mut [u8]) -> std::result::Result<(), &'static str> {
     if !hex.is_ascii() {
         return Err(ONLY_ASCII);
     }
     if hex.len() % 2 != 0 {
         return Err("Odd-length string");
     }
-    fn nibble(c: u8) -> Option<u8> {
-        match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            b'A'..=b'F' => Some(c - b'A' + 10),
-            _ => None,
+    for (pair, byte) in hex.as_bytes().chunks_exact(2).zip(out.iter_mut()) {
+        let (hi, lo) = (NIBBLES[usize::from(pair[0])], NIBBLES[usize::from(pair[1])]);
+        if hi == NOT_HEX || lo == NOT_HEX {
+            return Err("Non-hexadecimal digit found");
         }
+        *byte = hi << 4 | lo;
     }
-    hex.as_bytes()
-        .chunks_exact(2)
-        .map(|pair| match (nibble(pair[0]), nibble(pair[1])) {
-            (Some(hi), Some(lo)) => Ok(hi << 4 | lo),
-            _ => Err("Non-hexadecimal digit found"),
-        })
-        .collect()
+    Ok(())
 }
 
 /// A port of CPython 3.11's `binascii.a2b_base64(data, strict_mode=False)`, as reached through

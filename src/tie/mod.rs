@@ -14,6 +14,7 @@
 //! providerId maps are JSON objects keyed by the providerId *as text* (`"1"`, `"3"`), where
 //! Python uses integer keys; see [`transforms`].
 
+pub mod answer;
 pub mod client;
 pub mod constants;
 pub mod encoding;
@@ -21,6 +22,7 @@ pub mod error;
 pub mod events;
 pub mod helpers;
 pub mod localtime;
+pub mod lookup_key;
 pub mod model;
 pub mod payloads;
 pub mod python;
@@ -29,10 +31,11 @@ pub mod responses;
 mod strftime;
 pub mod transforms;
 
+pub use answer::Answer;
 pub use client::{
-    EventHandler, PreparedRequest, TieClient, TieEvent, TieOptions, TieResponseCallback, DEFAULT_RESPONSE_TIMEOUT,
+    AnswerCallback, EventHandler, PreparedRequest, TieClient, TieEvent, TieOptions, TieResponseCallback,
+    DEFAULT_RESPONSE_TIMEOUT,
 };
-pub use reputation_cache::{CacheSettings, CacheStats};
 pub use encoding::{base64_to_hex, hex_to_base64};
 pub use error::{Result, TieError};
 pub use events::{
@@ -47,5 +50,6 @@ pub use helpers::{
 pub use model::{FirstReference, HashPairs, OverriddenFiles, Reputation};
 pub use payloads::Operation;
 pub use python::python_json_dumps;
+pub use reputation_cache::{CacheSettings, CacheStats};
 pub use responses::transform_response;
 pub use transforms::{parse_payload, transform_hashes, transform_reputations};

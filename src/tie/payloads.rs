@@ -8,13 +8,15 @@
 //! Hashes are given as ordered `(hash type, hex)` pairs, standing in for Python's hash dict. As
 //! with a dict literal, a repeated type keeps its first position and takes the last value.
 
+use std::fmt::Write as _;
+
 use serde_json::{json, Map, Value};
 
 use super::constants::{file_provider, topics, SCAN_TYPE_ON_DEMAND};
-use super::encoding::hex_to_base64;
+use super::encoding::{hex_to_base64, push_hex_as_base64};
 use super::error::{Result, TieError};
 use super::helpers::{is_valid_file_type, is_valid_trust_level};
-use super::python::python_json_dumps;
+use super::python::{push_python_json_str, python_json_dumps};
 
 /// The `providerId` `set_file_reputation` sends (Enterprise file provider).
 const FILE_ENTERPRISE_PROVIDER: i64 = file_provider::ENTERPRISE;
@@ -156,9 +158,17 @@ pub fn set_external_file_reputation(
 
 /// `get_file_reputation(hashes)`: Request payload `{"hashes": [...], "scanType": 3}`. No hashes
 /// is allowed (`"hashes": []`), as in Python.
+///
+/// Written as text rather than as a `Value` through [`python_json_dumps`]: this payload is made
+/// for every lookup, cache hits included (it is the cache's key), and the generic path was half
+/// of a hit's cost. The test `direct_lookup_payloads_match_the_generic_path` holds it to the
+/// generic path's bytes.
 pub fn get_file_reputation(hashes: &[(&str, &str)]) -> Result<String> {
-    let hashes = hash_list(hashes)?;
-    Ok(dumps(json!({"hashes": hashes, "scanType": SCAN_TYPE_ON_DEMAND})))
+    let mut out = String::with_capacity(40 + 64 * hashes.len());
+    out.push_str("{\"hashes\": ");
+    push_hash_list(&mut out, hashes)?;
+    write!(out, ", \"scanType\": {SCAN_TYPE_ON_DEMAND}}}").expect("writing to memory cannot fail");
+    Ok(out)
 }
 
 /// `get_file_first_references(hashes, query_limit=500)`: Request payload
@@ -191,10 +201,17 @@ pub fn set_certificate_reputation(
 /// `get_certificate_reputation(sha1, public_key_sha1=None)`: Request payload
 /// `{"hashes": [{"type": "sha1", …}]}` plus `"publicKeySha1"` when given and non-empty.
 pub fn get_certificate_reputation(sha1: &str, public_key_sha1: Option<&str>) -> Result<String> {
-    let mut payload = Map::new();
-    payload.insert("hashes".into(), hash_list(&[("sha1", sha1)])?);
-    add_public_key(&mut payload, public_key_sha1)?;
-    Ok(dumps(Value::Object(payload)))
+    // Written as text, as `get_file_reputation` is and for the same reason.
+    let mut out = String::with_capacity(128);
+    out.push_str("{\"hashes\": ");
+    push_hash_list(&mut out, &[("sha1", sha1)])?;
+    if let Some(key) = public_key_sha1.filter(|k| !k.is_empty()) {
+        out.push_str(", \"publicKeySha1\": \"");
+        push_hex_as_base64(&mut out, key)?;
+        out.push('"');
+    }
+    out.push('}');
+    Ok(out)
 }
 
 /// `get_certificate_first_references(sha1, public_key_sha1=None, query_limit=500)`: Request
@@ -218,8 +235,25 @@ fn hash_list(hashes: &[(&str, &str)]) -> Result<Value> {
         .map(Value::Array)
 }
 
+/// [`hash_list`] written as `json.dumps` text onto `out` (base64 needs no escaping).
+fn push_hash_list(out: &mut String, hashes: &[(&str, &str)]) -> Result<()> {
+    out.push('[');
+    for (i, (hash_type, hex)) in as_dict(hashes).into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str("{\"type\": ");
+        push_python_json_str(out, hash_type);
+        out.push_str(", \"value\": \"");
+        push_hex_as_base64(out, hex)?;
+        out.push_str("\"}");
+    }
+    out.push(']');
+    Ok(())
+}
+
 /// The pairs with Python dict semantics: first position, last value.
-fn as_dict<'a>(hashes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn as_dict<'a>(hashes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut dict: Vec<(&str, &str)> = Vec::with_capacity(hashes.len());
     for &(hash_type, hex) in hashes {
         match dict.iter_mut().find(|(t, _)| *t == hash_type) {
@@ -247,6 +281,68 @@ mod tests {
     use super::*;
 
     const MD5: &str = "f2c7bb8acc97f92e987a2d4087d021b1";
+
+    /// The two lookups' payloads as the generic path writes them (a `Value` through
+    /// `python_json_dumps`), for `direct_lookup_payloads_match_the_generic_path`.
+    fn generic_file_reputation(hashes: &[(&str, &str)]) -> Result<String> {
+        Ok(dumps(
+            json!({"hashes": hash_list(hashes)?, "scanType": SCAN_TYPE_ON_DEMAND}),
+        ))
+    }
+
+    fn generic_certificate_reputation(sha1: &str, public_key_sha1: Option<&str>) -> Result<String> {
+        let mut payload = Map::new();
+        payload.insert("hashes".into(), hash_list(&[("sha1", sha1)])?);
+        add_public_key(&mut payload, public_key_sha1)?;
+        Ok(dumps(Value::Object(payload)))
+    }
+
+    #[test]
+    fn direct_lookup_payloads_match_the_generic_path() {
+        let types = [
+            "md5",
+            "sha1",
+            "sha256",
+            "",
+            "é\u{1F600}",
+            "q\"uo\\te",
+            "tab\tnl\n",
+            "\u{7f}\u{1}",
+        ];
+        let hexes = [
+            MD5,
+            "",
+            "ABCDEF01",
+            "abcdef0",
+            "zz",
+            "0123456789abcdefABCDEF0123456789",
+            "é1",
+        ];
+        for t1 in types {
+            for h1 in hexes {
+                for t2 in ["md5", t1] {
+                    let hashes = [(t1, h1), ("sha1", MD5), (t2, "00ff")];
+                    for n in 0..=hashes.len() {
+                        assert_eq!(
+                            get_file_reputation(&hashes[..n]),
+                            generic_file_reputation(&hashes[..n]),
+                            "{:?}",
+                            &hashes[..n]
+                        );
+                    }
+                }
+            }
+        }
+        for sha1 in hexes {
+            for pk in [None, Some(""), Some(MD5), Some("x"), Some("ABC")] {
+                assert_eq!(
+                    get_certificate_reputation(sha1, pk),
+                    generic_certificate_reputation(sha1, pk),
+                    "{sha1:?} {pk:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn operations_know_their_topics_and_kinds() {

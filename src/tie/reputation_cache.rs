@@ -20,14 +20,16 @@
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use base64::Engine;
 use lru::LruCache;
 use serde_json::Value;
 
+use super::answer::Answer;
 use super::error::{Result, TieError};
+use super::lookup_key::LookupKey;
 use super::payloads::Operation;
 use crate::dxl::Handle;
 
@@ -128,7 +130,7 @@ pub struct CacheStats {
 
 /// One cached answer.
 struct Entry {
-    value: Arc<Value>,
+    answer: Answer,
     /// Boot-time clock reading after which it is stale.
     expires: Duration,
     subject: Subject,
@@ -137,9 +139,9 @@ struct Entry {
 }
 
 struct State {
-    entries: LruCache<String, Entry>,
+    entries: LruCache<LookupKey, Entry>,
     /// (subject, hash bytes) → the keys of the entries naming it.
-    by_hash: HashMap<(Subject, Vec<u8>), Vec<String>>,
+    by_hash: HashMap<(Subject, Vec<u8>), Vec<LookupKey>>,
     /// The connected session the entries were learned in.
     session: Option<u64>,
     /// Bumped by every invalidation: an answer awaited across one is not stored.
@@ -161,7 +163,7 @@ pub struct ReputationCache {
 
 /// A lookup that missed: what is needed to store its answer later.
 pub struct Miss {
-    key: String,
+    key: LookupKey,
     generation: u64,
     session: Option<u64>,
 }
@@ -171,13 +173,13 @@ impl Miss {
     /// in flight, unless an invalidation came in between (the later lookup must not get an
     /// answer that may predate the change).
     pub fn share_key(&self) -> String {
-        format!("{}\u{0}{}", self.generation, self.key)
+        format!("{}\u{0}{}", self.generation, self.key.as_str())
     }
 }
 
 /// Where a lookup stands.
 pub enum Lookup {
-    Hit(Arc<Value>),
+    Hit(Answer),
     Miss(Miss),
 }
 
@@ -206,19 +208,19 @@ impl ReputationCache {
     }
 
     /// Looks up the answer to a request (its exact payload text) in the current session.
-    pub fn lookup(&self, payload: &str, dxl: &Handle) -> Lookup {
+    pub fn lookup(&self, key: &LookupKey, dxl: &Handle) -> Lookup {
         let session = dxl.session();
         let now = boot_time();
         let mut state = self.lock(session);
-        match state.entries.get(payload) {
+        match state.entries.get(key) {
             Some(entry) if entry.expires > now => {
-                let value = entry.value.clone();
+                let answer = entry.answer.clone();
                 drop(state);
                 self.hits.fetch_add(1, Ordering::Relaxed);
-                return Lookup::Hit(value);
+                return Lookup::Hit(answer);
             }
             Some(_) => {
-                state.remove(payload);
+                state.remove(key);
                 self.expired.fetch_add(1, Ordering::Relaxed);
             }
             None => {}
@@ -227,15 +229,16 @@ impl ReputationCache {
         drop(state);
         self.misses.fetch_add(1, Ordering::Relaxed);
         Lookup::Miss(Miss {
-            key: payload.to_owned(),
+            key: key.clone(),
             generation,
             session,
         })
     }
 
-    /// Stores the fabric's answer to a missed lookup, unless it may be stale: the connection
-    /// changed, or something was invalidated, while it was awaited.
-    pub fn store(&self, miss: Miss, subject: Subject, value: &Value, dxl: &Handle) {
+    /// Stores the fabric's answer to a missed lookup (whose request's payload names the hashes
+    /// it answers for), unless it may be stale: the connection changed, or something was
+    /// invalidated, while it was awaited.
+    pub fn store(&self, miss: Miss, subject: Subject, payload: &str, answer: &Answer, dxl: &Handle) {
         let session = dxl.session();
         if session.is_none() || session != miss.session {
             return;
@@ -245,12 +248,16 @@ impl ReputationCache {
         if state.generation != miss.generation || state.entries.contains(&miss.key) {
             return;
         }
-        let hashes = named_hashes(miss.key.as_bytes());
+        let hashes = named_hashes(payload.as_bytes());
         for h in &hashes {
-            state.by_hash.entry((subject, h.clone())).or_default().push(miss.key.clone());
+            state
+                .by_hash
+                .entry((subject, h.clone()))
+                .or_default()
+                .push(miss.key.clone());
         }
         let entry = Entry {
-            value: Arc::new(value.clone()),
+            answer: answer.clone(),
             expires: boot_time() + self.settings.ttl,
             subject,
             hashes,
@@ -316,7 +323,7 @@ impl ReputationCache {
 
 impl State {
     /// Removes an entry and its index rows; false when there was none.
-    fn remove(&mut self, key: &str) -> bool {
+    fn remove(&mut self, key: &LookupKey) -> bool {
         match self.entries.pop(key) {
             Some(entry) => {
                 self.unindex(key, &entry);
@@ -326,7 +333,7 @@ impl State {
         }
     }
 
-    fn unindex(&mut self, key: &str, entry: &Entry) {
+    fn unindex(&mut self, key: &LookupKey, entry: &Entry) {
         for h in &entry.hashes {
             let slot = (entry.subject, h.clone());
             if let Some(keys) = self.by_hash.get_mut(&slot) {
@@ -379,7 +386,8 @@ mod tests {
 
     #[test]
     fn named_hashes_reads_lists_and_the_public_key() {
-        let payload = br#"{"hashes":[{"type":"md5","value":"AAE="},{"type":"sha1","value":"AgM="}],"publicKeySha1":"BAU="}"#;
+        let payload =
+            br#"{"hashes":[{"type":"md5","value":"AAE="},{"type":"sha1","value":"AgM="}],"publicKeySha1":"BAU="}"#;
         assert_eq!(named_hashes(payload), vec![vec![0, 1], vec![2, 3], vec![4, 5]]);
         assert!(named_hashes(b"not json").is_empty());
         assert!(named_hashes(br#"{"hashes": 3}"#).is_empty());

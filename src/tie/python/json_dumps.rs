@@ -21,6 +21,23 @@ pub fn python_json_dumps(value: &Value) -> String {
     String::from_utf8(out).expect("the formatter writes ASCII only")
 }
 
+/// Appends `s` as Python's `json.dumps(s)` writes a string, quotes included: for payloads that
+/// are written as text directly.
+pub fn push_python_json_str(out: &mut String, s: &str) {
+    if s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        // The usual hash types ("md5", "sha256"): nothing to escape.
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
+    let mut bytes = Vec::with_capacity(s.len() + 2);
+    let mut serializer = Serializer::with_formatter(&mut bytes, PythonJsonFormatter);
+    s.serialize(&mut serializer)
+        .expect("serialising a str into memory cannot fail");
+    out.push_str(std::str::from_utf8(&bytes).expect("the formatter writes ASCII only"));
+}
+
 /// Serialises `value` as Python's `json.dumps(value, sort_keys=True, indent=4,
 /// separators=(",", ": "))` does, the form the Python samples print: keys sorted, one member per
 /// line indented by four spaces, empty objects and arrays as `{}` and `[]`, the same escaping as

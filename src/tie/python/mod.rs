@@ -8,5 +8,5 @@ mod json_dumps;
 mod json_errors;
 
 pub(crate) use json_dumps::python_float_repr;
-pub use json_dumps::{python_json_dumps, python_json_dumps_pretty, python_repr_str};
+pub use json_dumps::{push_python_json_str, python_json_dumps, python_json_dumps_pretty, python_repr_str};
 pub(crate) use json_errors::{python_json_error, python_utf8_error};
