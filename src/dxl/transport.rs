@@ -147,6 +147,10 @@ pub(crate) fn describe(error: &ConnectionError, config: &ClientConfig, address: 
              (is this a WebSocket port of a DXL broker? [BrokersWebSockets])",
             response.status()
         )),
+        ConnectionError::Websocket(tungstenite::Error::Protocol(e)) => Some(format!(
+            "the server did not answer the WebSocket upgrade of {WEBSOCKET_PATH} as a WebSocket \
+             endpoint: {e} (is this a WebSocket port of a DXL broker? [BrokersWebSockets])"
+        )),
         ConnectionError::ResponseValidation(e) => Some(format!(
             "the broker accepted the WebSocket upgrade of {WEBSOCKET_PATH} but not as MQTT: {e}"
         )),
@@ -170,7 +174,8 @@ fn describe_proxy(error: &dyn Error, proxy: &Proxy, address: &str, port: u16) ->
                     .unwrap_or("");
                 let why = match (code, &proxy.user) {
                     (407, None) => " (it wants credentials: set User and Password in [Proxy])",
-                    (407, Some(_)) => " (it did not accept the User and Password of [Proxy])",
+                    // tinyproxy answers wrong credentials with 401, not 407.
+                    (401 | 407, Some(_)) => " (it did not accept the User and Password of [Proxy])",
                     (403, _) => " (it does not allow tunnels to this broker or port)",
                     _ => "",
                 };
