@@ -65,17 +65,26 @@ pub struct Connection {
     pub proxy: Option<String>,
 }
 
+impl Connection {
+    /// `[id ]address:port[ via proxy address:port]`, as the C stats carry it.
+    pub fn broker_text(&self) -> String {
+        let mut text = String::new();
+        if !self.broker.unique_id.is_empty() {
+            text.push_str(&self.broker.unique_id);
+            text.push(' ');
+        }
+        text.push_str(&host_port(&self.address, self.broker.port));
+        if let Some(p) = &self.proxy {
+            text.push_str(" via proxy ");
+            text.push_str(p);
+        }
+        text
+    }
+}
+
 impl fmt::Display for Connection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let id = &self.broker.unique_id;
-        if !id.is_empty() {
-            write!(f, "{id} ")?;
-        }
-        write!(f, "{}", host_port(&self.address, self.broker.port))?;
-        match &self.proxy {
-            Some(p) => write!(f, " ({} via proxy {p})", self.transport),
-            None => write!(f, " ({})", self.transport),
-        }
+        write!(f, "{} ({})", self.broker_text(), self.transport)
     }
 }
 
