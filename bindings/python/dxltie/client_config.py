@@ -155,9 +155,8 @@ class DxlClientConfig(object):
             self.add_broker(broker)
         for broker in websocket_brokers or []:
             self.add_websocket_broker(broker)
-        self._proxy = [proxy_args.get("proxy_addr"), proxy_args.get("proxy_port"),
-                       proxy_args.get("proxy_username"), proxy_args.get("proxy_password")]
-        self._apply_proxy()
+        self._apply_proxy([proxy_args.get("proxy_addr"), proxy_args.get("proxy_port"),
+                           proxy_args.get("proxy_username"), proxy_args.get("proxy_password")])
 
     def _init_handle(self, handle: Any) -> None:
         self._handle = handle
@@ -277,6 +276,8 @@ class DxlClientConfig(object):
         """Adds a broker to the WebSocket list (``[BrokersWebSockets]``), used when
         :attr:`use_websockets` is set; as :meth:`add_broker` (a URL may be ``wss://host:port``).
 
+        :param broker: a :class:`Broker`, a ``dxlclient.config`` line (``[id;]port;host[;ip]``)
+            or a URL (``wss://host:port``)
         :raises ValueError: for a line or URL the library cannot parse
         """
         line = broker._to_broker_string() if isinstance(broker, Broker) else broker
@@ -303,16 +304,30 @@ class DxlClientConfig(object):
         credentials when ``username`` is given), as ``[Proxy]`` does; ``address`` None removes
         it. The password is sent only to the proxy, never logged nor put in an error message.
 
+        **Example Usage**
+
+            .. code-block:: python
+
+                config.use_websockets = True
+                config.add_websocket_broker("wss://dxl1.example.com:443")
+                config.set_proxy("proxy.example.com", 3128, "agent", "secret")
+
+        :param address: the proxy's host name or address, or ``None`` for no proxy
+        :param port: its port, 1 to 65535
+        :param username: the user of Basic authentication, or ``None`` for none
+        :param password: its password
         :raises InvalidProxyConfigurationError: for an empty address or a port outside 1 to 65535
         """
-        self._proxy = [address, port, username, password]
-        self._apply_proxy()
+        self._apply_proxy([address, port, username, password])
 
-    def _apply_proxy(self) -> None:
-        address, port, username, password = self._proxy
+    def _apply_proxy(self, proxy: List[Any]) -> None:
+        """Sets ``proxy`` (address, port, username, password) in the handle, then here: a
+        refused value changes nothing."""
+        address, port, username, password = proxy
         if address is None or port is None:
             with self._lock:
                 check(_ffi.dxltie_config_set_proxy(self._live(), None, 0, None, None))
+            self._proxy = list(proxy)
             return
         try:
             if isinstance(port, str) and port.strip().isdigit():
@@ -327,23 +342,59 @@ class DxlClientConfig(object):
                 self._live(), to_bytes(address, "proxy_addr"), port,
                 to_bytes(username, "proxy_username") if username is not None else None,
                 to_bytes(password, "proxy_password") if password is not None else None))
+        self._proxy = list(proxy)
 
-    def _proxy_property(index: int, name: str) -> Any:  # noqa: N805 - a class-body helper
-        def getter(self: "DxlClientConfig") -> Any:
-            return self._proxy[index]
+    @property
+    def proxy_addr(self) -> Any:
+        """The proxy's address as set here (``dxlclient``'s property), or ``None``; a
+        configuration file's ``[Proxy]`` is used but not read back. Setting it applies the proxy
+        once both address and port are set."""
+        return self._proxy[0]
 
-        def setter(self: "DxlClientConfig", value: Any) -> None:
-            self._proxy[index] = value
-            self._apply_proxy()
+    @proxy_addr.setter
+    def proxy_addr(self, value: Any) -> None:
+        proxy = list(self._proxy)
+        proxy[0] = value
+        self._apply_proxy(proxy)
 
-        return property(getter, setter, doc="The proxy's %s as set here (``dxlclient``'s property; a "
-                                            "configuration file's ``[Proxy]`` is not read back)." % name)
+    @property
+    def proxy_port(self) -> Any:
+        """The proxy's port as set here (``dxlclient``'s property), or ``None``; a
+        configuration file's ``[Proxy]`` is used but not read back. Setting it applies the proxy
+        once both address and port are set."""
+        return self._proxy[1]
 
-    proxy_addr = _proxy_property(0, "address")
-    proxy_port = _proxy_property(1, "port")
-    proxy_username = _proxy_property(2, "user name")
-    proxy_password = _proxy_property(3, "password")
-    del _proxy_property
+    @proxy_port.setter
+    def proxy_port(self, value: Any) -> None:
+        proxy = list(self._proxy)
+        proxy[1] = value
+        self._apply_proxy(proxy)
+
+    @property
+    def proxy_username(self) -> Any:
+        """The proxy's user name as set here (``dxlclient``'s property), or ``None``; a
+        configuration file's ``[Proxy]`` is used but not read back. Setting it applies the proxy
+        once both address and port are set."""
+        return self._proxy[2]
+
+    @proxy_username.setter
+    def proxy_username(self, value: Any) -> None:
+        proxy = list(self._proxy)
+        proxy[2] = value
+        self._apply_proxy(proxy)
+
+    @property
+    def proxy_password(self) -> Any:
+        """The proxy's password as set here (``dxlclient``'s property), or ``None``; a
+        configuration file's ``[Proxy]`` is used but not read back. Setting it applies the proxy
+        once both address and port are set."""
+        return self._proxy[3]
+
+    @proxy_password.setter
+    def proxy_password(self, value: Any) -> None:
+        proxy = list(self._proxy)
+        proxy[3] = value
+        self._apply_proxy(proxy)
 
     # -- identity and certificates ----------------------------------------------------------
 
