@@ -65,8 +65,14 @@ fn capture_logs() {
 fn assert_no_secret(text: &str, what: &str) {
     use base64::Engine;
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
-    assert!(!text.contains(PASSWORD), "the proxy password appears in {what}:\n{text}");
-    assert!(!text.contains(&basic), "the proxy credentials appear in {what}:\n{text}");
+    assert!(
+        !text.contains(PASSWORD),
+        "the proxy password appears in {what}:\n{text}"
+    );
+    assert!(
+        !text.contains(&basic),
+        "the proxy credentials appear in {what}:\n{text}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,8 +174,10 @@ fn events_and_requests_over_websockets() {
     // Events both ways.
     let at_ws = listen(&ws, "/ws/test/to-ws");
     let at_tls = listen(&tls, "/ws/test/to-tls");
-    tls.send_event(&Message::event("/ws/test/to-ws", b"over tls".to_vec())).unwrap();
-    ws.send_event(&Message::event("/ws/test/to-tls", b"over ws".to_vec())).unwrap();
+    tls.send_event(&Message::event("/ws/test/to-ws", b"over tls".to_vec()))
+        .unwrap();
+    ws.send_event(&Message::event("/ws/test/to-tls", b"over ws".to_vec()))
+        .unwrap();
     assert_eq!(at_ws.recv_timeout(WAIT).unwrap(), b"over tls");
     assert_eq!(at_tls.recv_timeout(WAIT).unwrap(), b"over ws");
 }
@@ -186,7 +194,8 @@ fn failover_to_a_live_websocket_broker_and_back_after_a_restart() {
         Broker::parse_config_line(&format!("dead;{dead_port};127.0.0.1")).unwrap(),
         Broker::parse_config_line(&format!("live;{};127.0.0.1", broker.ws_port())).unwrap(),
     ];
-    config.set_reconnect_back_off(Duration::from_millis(200), 2, Duration::from_secs(1), 0.1)
+    config
+        .set_reconnect_back_off(Duration::from_millis(200), 2, Duration::from_secs(1), 0.1)
         .unwrap();
     let client = connect(&config);
     assert_eq!(client.connection().unwrap().broker.unique_id, "live");
@@ -203,7 +212,10 @@ fn failover_to_a_live_websocket_broker_and_back_after_a_restart() {
     broker.start_again();
     while states.recv_timeout(WAIT * 2).expect("no reconnection") != ConnectionState::Connected {}
     let connection = client.connection().unwrap();
-    assert_eq!((connection.broker.unique_id.as_str(), connection.transport), ("live", TransportKind::WebSockets));
+    assert_eq!(
+        (connection.broker.unique_id.as_str(), connection.transport),
+        ("live", TransportKind::WebSockets)
+    );
     assert!(client.stats().reconnects >= 1);
 
     // Subscribed again: an event sent after the restart arrives.
@@ -274,9 +286,17 @@ fn proxy_refusals_are_named_and_the_credentials_never_shown() {
         basic_auth: Some((USER.into(), PASSWORD.into())),
         connect_ports: vec![443],
     });
-    let e = connect_error(with_proxy(broker.ws_client_config(), &port_refused, Some((USER, PASSWORD)))).to_string();
+    let e = connect_error(with_proxy(
+        broker.ws_client_config(),
+        &port_refused,
+        Some((USER, PASSWORD)),
+    ))
+    .to_string();
     println!("refused port: {e}");
-    assert!(e.contains(&format!("HTTP proxy 127.0.0.1:{}", port_refused.port())), "{e}");
+    assert!(
+        e.contains(&format!("HTTP proxy 127.0.0.1:{}", port_refused.port())),
+        "{e}"
+    );
     assert!(e.contains("HTTP 403 Forbidden"), "{e}");
     assert_no_secret(&e, "the 403 error");
 
@@ -286,7 +306,10 @@ fn proxy_refusals_are_named_and_the_credentials_never_shown() {
     config.proxy = Some(Proxy::new("127.0.0.1", u32::from(nobody), Some(USER), Some(PASSWORD)).unwrap());
     let e = connect_error(config).to_string();
     println!("nothing listening: {e}");
-    assert!(e.contains(&format!("cannot reach the HTTP proxy 127.0.0.1:{nobody}")), "{e}");
+    assert!(
+        e.contains(&format!("cannot reach the HTTP proxy 127.0.0.1:{nobody}")),
+        "{e}"
+    );
     assert!(e.contains("refused"), "{e}");
     assert_no_secret(&e, "the unreachable-proxy error");
 
@@ -346,7 +369,10 @@ fn a_refused_websocket_upgrade_is_named() {
         .arg(&pki.broker_key)
         .current_dir(dir.path());
     let e = upgrade_error(&pki, port, python);
-    assert!(e.contains("refused the WebSocket upgrade of /mqtt: it answered HTTP 404 Not Found"), "{e}");
+    assert!(
+        e.contains("refused the WebSocket upgrade of /mqtt: it answered HTTP 404 Not Found"),
+        "{e}"
+    );
 
     let port = support::free_port();
     let mut openssl = Command::new("openssl");
@@ -417,17 +443,17 @@ fn python_dxlclient_and_dxltie_share_one_config_through_the_proxy() {
     let config = ClientConfig::from_file(&path).unwrap();
     assert_eq!(config.proxy.as_ref().unwrap().user.as_deref(), Some(USER));
     let client = connect(&config);
-    assert_eq!(client.connection().unwrap().transport, TransportKind::WebSocketsViaProxy);
+    assert_eq!(
+        client.connection().unwrap().transport,
+        TransportKind::WebSocketsViaProxy
+    );
     let back = listen(&client, "/interop/from-py");
     client
         .send_event(&Message::event("/interop/to-py", b"hello".to_vec()))
         .unwrap();
     assert_eq!(back.recv_timeout(WAIT).unwrap(), b"py:hello");
     // Two tunnels to the broker: Python's and ours.
-    let tunnels = proxy
-        .log()
-        .matches(&format!("127.0.0.1:{}", broker.ws_port()))
-        .count();
+    let tunnels = proxy.log().matches(&format!("127.0.0.1:{}", broker.ws_port())).count();
     assert!(tunnels >= 2, "{}", proxy.log());
 
     drop(peer.stdin.take()); // the peer exits when its stdin closes

@@ -69,10 +69,17 @@ pub fn inside(s: &Settings) {
     let body = serde_json::to_vec(&event).unwrap();
     let mut flood = Vec::new();
     for _ in 0..events {
-        put_publish(&mut flood, DETECTION_TOPIC, &encode(&Message::event(DETECTION_TOPIC, body.clone())));
+        put_publish(
+            &mut flood,
+            DETECTION_TOPIC,
+            &encode(&Message::event(DETECTION_TOPIC, body.clone())),
+        );
     }
     for run in 1..=s.runs {
-        eprintln!("bench: WebSockets and MQTT/TLS on the OpenDXL broker, events, run {run}/{}", s.runs);
+        eprintln!(
+            "bench: WebSockets and MQTT/TLS on the OpenDXL broker, events, run {run}/{}",
+            s.runs
+        );
         for (name, config) in &transports {
             let mut cmd = Command::new(&s.bench);
             cmd.arg("events").arg(config).arg(events.to_string()).arg("struct");
@@ -86,7 +93,11 @@ pub fn inside(s: &Settings) {
             publisher.disconnect();
             let line = p.expect("RESULT", Duration::from_secs(600));
             p.finish(Duration::from_secs(20));
-            println!("WS {} {}", if *name == "ws" { "ws_events" } else { "ws_tls_events" }, &line["RESULT ".len()..]);
+            println!(
+                "WS {} {}",
+                if *name == "ws" { "ws_events" } else { "ws_tls_events" },
+                &line["RESULT ".len()..]
+            );
         }
     }
 
@@ -109,14 +120,21 @@ pub fn inside(s: &Settings) {
     }
     assert!(registered, "the TIE responder never registered with the OpenDXL broker");
     for run in 1..=s.runs {
-        eprintln!("bench: WebSockets and MQTT/TLS on the OpenDXL broker, requests, run {run}/{}", s.runs);
+        eprintln!(
+            "bench: WebSockets and MQTT/TLS on the OpenDXL broker, requests, run {run}/{}",
+            s.runs
+        );
         for (name, config) in &transports {
             let mut cmd = Command::new(&s.bench);
             cmd.arg("requests").arg(config).arg(requests.to_string()).arg("sync");
             let mut p = Proc::spawn(cmd);
             let line = p.expect("RESULT", Duration::from_secs(600));
             p.finish(Duration::from_secs(20));
-            println!("WS {} {}", if *name == "ws" { "ws_sync" } else { "ws_tls_sync" }, &line["RESULT ".len()..]);
+            println!(
+                "WS {} {}",
+                if *name == "ws" { "ws_sync" } else { "ws_tls_sync" },
+                &line["RESULT ".len()..]
+            );
         }
     }
     println!("WSDONE");

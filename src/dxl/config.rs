@@ -62,12 +62,7 @@ impl fmt::Debug for Proxy {
 
 impl Proxy {
     /// A proxy at `address:port` (port 1 to 65535), with Basic credentials when `user` is given.
-    pub fn new(
-        address: &str,
-        port: u32,
-        user: Option<&str>,
-        password: Option<&str>,
-    ) -> Result<Proxy, ConfigError> {
+    pub fn new(address: &str, port: u32, user: Option<&str>, password: Option<&str>) -> Result<Proxy, ConfigError> {
         if address.trim().is_empty() {
             return Err(ConfigError::value("the proxy address is empty"));
         }

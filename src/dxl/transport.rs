@@ -103,11 +103,7 @@ pub fn proxy_label(proxy: &Proxy) -> String {
 }
 
 /// Sets the transport (and the proxy) of `options` for one attempt at `address`.
-pub(crate) fn apply(
-    options: &mut MqttOptions,
-    config: &ClientConfig,
-    tls: &std::sync::Arc<rustls::ClientConfig>,
-) {
+pub(crate) fn apply(options: &mut MqttOptions, config: &ClientConfig, tls: &std::sync::Arc<rustls::ClientConfig>) {
     let tls = TlsConfiguration::Rustls(tls.clone());
     if !config.use_websockets {
         options.set_transport(Transport::Tls(tls));

@@ -59,7 +59,10 @@ impl OpenDxlBroker {
     /// namespace with nothing but loopback (`support::netns::enter`): the listener binds every
     /// interface.
     pub fn start_with_websockets() -> OpenDxlBroker {
-        assert!(super::netns::inside(), "the WebSocket listener binds every interface: use support::netns::enter");
+        assert!(
+            super::netns::inside(),
+            "the WebSocket listener binds every interface: use support::netns::enter"
+        );
         Self::start_with(true)
     }
 
