@@ -198,3 +198,64 @@ fn describe_proxy(error: &dyn Error, proxy: &Proxy, address: &str, port: u16) ->
         None => format!("the {label}: {error}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dxl::config::PemSource;
+
+    fn config(use_websockets: bool, proxy: Option<Proxy>) -> ClientConfig {
+        let mut c = ClientConfig::new(
+            PemSource::Pem(Vec::new()),
+            PemSource::Pem(Vec::new()),
+            PemSource::Pem(Vec::new()),
+        );
+        c.use_websockets = use_websockets;
+        c.proxy = proxy;
+        c
+    }
+
+    #[test]
+    fn addresses_urls_and_transports() {
+        let proxy = Proxy::new("proxy", 3128, Some("u"), Some("p")).unwrap();
+        assert_eq!(TransportKind::of(&config(false, Some(proxy.clone()))), TransportKind::MqttTls);
+        assert_eq!(TransportKind::of(&config(true, None)), TransportKind::WebSockets);
+        assert_eq!(
+            TransportKind::of(&config(true, Some(proxy.clone()))),
+            TransportKind::WebSocketsViaProxy
+        );
+        assert_eq!(broker_address(&config(false, None), "10.0.0.5", 8883), "10.0.0.5");
+        assert_eq!(
+            broker_address(&config(true, None), "10.0.0.5", 443),
+            "wss://10.0.0.5:443/mqtt"
+        );
+        assert_eq!(broker_address(&config(true, None), "::1", 443), "wss://[::1]:443/mqtt");
+        assert_eq!(proxy_label(&proxy), "HTTP proxy proxy:3128");
+    }
+
+    #[test]
+    fn the_connection_text_names_broker_and_proxy() {
+        let connection = Connection {
+            transport: TransportKind::WebSocketsViaProxy,
+            broker: Broker::parse_config_line("{b1};443;dxl1;10.0.0.5").unwrap(),
+            address: "10.0.0.5".into(),
+            proxy: Some("proxy:3128".into()),
+        };
+        assert_eq!(connection.broker_text(), "{b1} 10.0.0.5:443 via proxy proxy:3128");
+        assert_eq!(
+            connection.to_string(),
+            "{b1} 10.0.0.5:443 via proxy proxy:3128 (MQTT over secure WebSockets through an HTTP proxy)"
+        );
+    }
+
+    #[test]
+    fn a_proxy_is_checked_and_its_password_never_printed() {
+        assert!(Proxy::new("", 3128, None, None).is_err());
+        assert!(Proxy::new("p", 0, None, None).is_err());
+        assert!(Proxy::new("p", 65536, None, None).is_err());
+        assert!(Proxy::new("p", 3128, None, Some("secret")).is_err());
+        let proxy = Proxy::new("p", 3128, Some("user"), Some("s3cr3t-pw")).unwrap();
+        let shown = format!("{proxy:?} {:?}", config(true, Some(proxy.clone())));
+        assert!(!shown.contains("s3cr3t-pw") && shown.contains("<hidden>"), "{shown}");
+    }
+}

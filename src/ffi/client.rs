@@ -373,3 +373,18 @@ pub unsafe extern "C" fn dxltie_client_set_state_callback(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::c_text;
+
+    #[test]
+    fn c_text_is_cut_at_a_character_boundary_and_terminated() {
+        let t: [std::ffi::c_char; 6] = c_text("ab\u{e9}cd"); // é is two bytes: a b é c, then NUL
+        let bytes: Vec<u8> = t.iter().map(|c| *c as u8).collect();
+        assert_eq!(bytes, b"ab\xc3\xa9c\0");
+        let t: [std::ffi::c_char; 4] = c_text("ab\u{e9}"); // é does not fit whole: dropped
+        let bytes: Vec<u8> = t.iter().map(|c| *c as u8).collect();
+        assert_eq!(bytes, b"ab\0\0");
+    }
+}
