@@ -197,8 +197,21 @@ fn failover_to_a_live_websocket_broker_and_back_after_a_restart() {
     config
         .set_reconnect_back_off(Duration::from_millis(200), 2, Duration::from_secs(1), 0.1)
         .unwrap();
+    // Probed: the live broker first, one attempt.
     let client = connect(&config);
     assert_eq!(client.connection().unwrap().broker.unique_id, "live");
+    assert_eq!(client.stats().connect_attempts, 1);
+    // Through a proxy there is no probe: the dead broker is tried first, in the file's order,
+    // then the live one.
+    let proxy = Tinyproxy::start(TinyproxyOptions::default());
+    let via_proxy = connect(&with_proxy(config.clone(), &proxy, None));
+    let connection = via_proxy.connection().unwrap();
+    assert_eq!(
+        (connection.broker.unique_id.as_str(), connection.transport),
+        ("live", TransportKind::WebSocketsViaProxy)
+    );
+    assert_eq!(via_proxy.stats().connect_attempts, 2);
+    drop(via_proxy);
     let events = listen(&client, "/ws/test/restart");
 
     let (tx, states) = mpsc::channel();
