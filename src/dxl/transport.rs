@@ -218,7 +218,10 @@ mod tests {
     #[test]
     fn addresses_urls_and_transports() {
         let proxy = Proxy::new("proxy", 3128, Some("u"), Some("p")).unwrap();
-        assert_eq!(TransportKind::of(&config(false, Some(proxy.clone()))), TransportKind::MqttTls);
+        assert_eq!(
+            TransportKind::of(&config(false, Some(proxy.clone()))),
+            TransportKind::MqttTls
+        );
         assert_eq!(TransportKind::of(&config(true, None)), TransportKind::WebSockets);
         assert_eq!(
             TransportKind::of(&config(true, Some(proxy.clone()))),
