@@ -332,7 +332,12 @@ fn proxy_refusals_are_named_and_the_credentials_never_shown() {
 /// Runs `cmd` (an HTTPS server on 127.0.0.1:`port` in an empty folder, with the PKI's broker
 /// certificate, which the client trusts) and returns the error of one connection pass to it
 /// over WebSockets: the TLS handshake succeeds, the upgrade does not.
-fn upgrade_error(pki: &support::Pki, port: u16, mut cmd: Command) -> String {
+fn upgrade_error(pki: &support::Pki, port: u16, cmd: Command) -> String {
+    upgrade_failure(pki, port, cmd).to_string()
+}
+
+/// [`upgrade_error`] as the error itself (its kind matters: TLS or connect).
+fn upgrade_failure(pki: &support::Pki, port: u16, mut cmd: Command) -> DxlError {
     cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
     let mut server = support::spawn_tied(cmd).unwrap();
     let deadline = std::time::Instant::now() + WAIT;
@@ -348,22 +353,16 @@ fn upgrade_error(pki: &support::Pki, port: u16, mut cmd: Command) -> String {
     );
     config.use_websockets = true;
     config.websocket_brokers = vec![Broker::parse_config_line(&format!("https;{port};127.0.0.1")).unwrap()];
-    let e = connect_error(config).to_string();
+    let e = connect_error(config);
     println!("{e}");
     let _ = server.kill();
     let _ = server.wait();
-    assert!(e.contains(&format!("broker https at 127.0.0.1:{port}")), "{e}");
+    assert!(e.to_string().contains(&format!("broker https at 127.0.0.1:{port}")), "{e}");
     e
 }
 
-/// HTTPS servers that are no WebSocket endpoint: Python's `http.server` (HTTP/1.1, no file
-/// named `mqtt`: 404) and `openssl s_server -WWW` (answers in HTTP/1.0, which cannot upgrade).
-#[test]
-fn a_refused_websocket_upgrade_is_named() {
-    let pki = support::Pki::generate();
-    let dir = TempDir::new("wss-refused");
-
-    let port = support::free_port();
+/// Python's HTTPS server on 127.0.0.1:`port` with this certificate and key, serving `dir`.
+fn https_server(dir: &Path, port: u16, cert: &Path, key: &Path) -> Command {
     let mut python = Command::new("python3");
     python
         .arg("-c")
@@ -378,9 +377,38 @@ fn a_refused_websocket_upgrade_is_named() {
              server.serve_forever()\n",
         )
         .arg(port.to_string())
-        .arg(&pki.broker_cert)
-        .arg(&pki.broker_key)
-        .current_dir(dir.path());
+        .arg(cert)
+        .arg(key)
+        .current_dir(dir);
+    python
+}
+
+/// Over WebSockets the broker's certificate is checked as over MQTT/TLS, and a refusal says so
+/// (a TLS error, not a connect error): a server whose certificate another CA signed.
+#[test]
+fn a_websocket_broker_with_an_untrusted_certificate_is_refused() {
+    let pki = support::Pki::generate();
+    let dir = TempDir::new("wss-untrusted");
+    let port = support::free_port();
+    let server = https_server(dir.path(), port, &pki.other_broker_cert, &pki.other_broker_key);
+    match upgrade_failure(&pki, port, server) {
+        DxlError::Tls(m) => assert!(m.contains("not signed by a CA of the broker CA bundle"), "{m}"),
+        other => panic!("expected a TLS error, got {other:?}"),
+    }
+}
+
+/// HTTPS servers that are no WebSocket endpoint: Python's `http.server` (HTTP/1.1, no file
+/// named `mqtt`: 404) and `openssl s_server -WWW` (answers in HTTP/1.0, which cannot upgrade).
+/// Their certificate is the PKI's ePO-like broker certificate, which names no host (no
+/// subjectAltName): that the upgrade is reached shows the host name is not checked over
+/// WebSockets either, while the chain is (the next test).
+#[test]
+fn a_refused_websocket_upgrade_is_named() {
+    let pki = support::Pki::generate();
+    let dir = TempDir::new("wss-refused");
+
+    let port = support::free_port();
+    let python = https_server(dir.path(), port, &pki.broker_cert, &pki.broker_key);
     let e = upgrade_error(&pki, port, python);
     assert!(
         e.contains("refused the WebSocket upgrade of /mqtt: it answered HTTP 404 Not Found"),
