@@ -357,7 +357,10 @@ fn upgrade_failure(pki: &support::Pki, port: u16, mut cmd: Command) -> DxlError 
     println!("{e}");
     let _ = server.kill();
     let _ = server.wait();
-    assert!(e.to_string().contains(&format!("broker https at 127.0.0.1:{port}")), "{e}");
+    assert!(
+        e.to_string().contains(&format!("broker https at 127.0.0.1:{port}")),
+        "{e}"
+    );
     e
 }
 
