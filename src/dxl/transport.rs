@@ -9,6 +9,11 @@
 //! would need a relay in between; we keep theirs and make its errors readable here instead
 //! (it reports "The HTTP code is not equal 200: 407" and names neither the proxy nor the
 //! cause). The proxy's password is only ever handed to rumqttc; nothing here formats it.
+//!
+//! What their CONNECT cannot do, and we accept for now: it keeps only the status code of a
+//! refusal (we add the standard reason phrase, not the proxy's own), and it writes the target as
+//! `host:port` without brackets, so a broker given as an IPv6 literal cannot be reached through
+//! a proxy (one given by host name can).
 
 use std::error::Error;
 use std::fmt;
