@@ -314,6 +314,11 @@
 
 
 /**
+ * The size of `dxltie_stats_t.broker`, its NUL included.
+ */
+#define DXLTIE_STATS_BROKER_SIZE 256
+
+/**
  * An integer field the event did not carry.
  */
 #define DXLTIE_ABSENT INT64_MIN
@@ -335,6 +340,11 @@ typedef struct dxltie_config_t dxltie_config_t;
  * Values never change once released.
  */
 typedef int32_t dxltie_result_t;
+
+/**
+ * How a client is connected: `DXLTIE_TRANSPORT_*`.
+ */
+typedef int32_t dxltie_transport_t;
 
 /**
  * Counters of a client. Set `struct_size` to `sizeof(dxltie_stats_t)` before calling
@@ -420,6 +430,18 @@ typedef struct {
    * Entries held now.
    */
   uint64_t cache_entries;
+  /**
+   * How the client is connected now: `DXLTIE_TRANSPORT_*` (`DXLTIE_TRANSPORT_NONE` while not
+   * connected).
+   */
+  dxltie_transport_t transport;
+  /**
+   * The broker connected to, NUL-terminated: its id (when its line has one), a space and
+   * `address:port` (the address it answered on; the WebSocket port over WebSockets), then
+   * ` via proxy address:port` through a proxy; "" while not connected. Cut at
+   * `DXLTIE_STATS_BROKER_SIZE - 1` bytes (at a character boundary).
+   */
+  char broker[256];
 } dxltie_stats_t;
 
 /**
@@ -746,6 +768,26 @@ typedef struct {
  */
 typedef void (*dxltie_response_fn)(void *user_data, const dxltie_response_t *response);
 
+/**
+ * Not connected.
+ */
+#define DXLTIE_TRANSPORT_NONE 0
+
+/**
+ * MQTT over TLS (`[Brokers]`).
+ */
+#define DXLTIE_TRANSPORT_MQTT_TLS 1
+
+/**
+ * MQTT over secure WebSockets (`[BrokersWebSockets]`), straight to the broker.
+ */
+#define DXLTIE_TRANSPORT_WEBSOCKETS 2
+
+/**
+ * MQTT over secure WebSockets through the HTTP proxy (`[Proxy]`).
+ */
+#define DXLTIE_TRANSPORT_WEBSOCKETS_PROXY 3
+
 #define DXLTIE_STATE_DISCONNECTED 0
 
 /**
@@ -1052,6 +1094,40 @@ dxltie_result_t dxltie_config_set_certificate_pems(dxltie_config_t *config,
  * Pointers: `config` must be a live handle; `broker` must be a NUL-terminated string.
  */
 dxltie_result_t dxltie_config_add_broker(dxltie_config_t *config, const char *broker);
+
+/**
+ * Adds a broker of the WebSocket list (`[BrokersWebSockets]`), written as for
+ * `dxltie_config_add_broker` (a URL may be `wss://host:port`). It is used when WebSockets are on
+ * (`dxltie_config_set_use_websockets`).
+ *
+ * Pointers: `config` must be a live handle; `broker` must be a NUL-terminated string.
+ */
+dxltie_result_t dxltie_config_add_websocket_broker(dxltie_config_t *config, const char *broker);
+
+/**
+ * Chooses the transport, as `[General] UseWebSockets` does: MQTT over secure WebSockets
+ * (path `/mqtt`) to the brokers of the WebSocket list when true, MQTT over TLS to the brokers of
+ * the MQTT list when false. Both use mutual TLS with the same certificates.
+ *
+ * Pointers: `config` must be a live handle.
+ */
+dxltie_result_t dxltie_config_set_use_websockets(dxltie_config_t *config, bool use_websockets);
+
+/**
+ * Sets the HTTP proxy that WebSocket connections go through (HTTP CONNECT), as the `[Proxy]`
+ * section does: `address` and `port` (1 to 65535), and Basic credentials when `user` is not
+ * NULL (`password` NULL means an empty one). `address` NULL removes the proxy. The proxy is not
+ * used for MQTT over TLS. The password is kept only to send it to the proxy: it is never
+ * logged nor put in an error message.
+ *
+ * Pointers: `config` must be a live handle; `address`, `user` and `password` must each be NULL
+ * or a NUL-terminated string.
+ */
+dxltie_result_t dxltie_config_set_proxy(dxltie_config_t *config,
+                                        const char *address,
+                                        uint32_t port,
+                                        const char *user,
+                                        const char *password);
 
 /**
  * Sets the MQTT client id (default: a random `{uuid}`); the reply topic follows from it.

@@ -136,6 +136,13 @@ static void nulls_config(const char *path) {
     NULL_ARG(dxltie_config_set_queue(NULL, 10, DXLTIE_OVERFLOW_BLOCK), "config");
     CHECK(dxltie_config_set_queue(cfg, 0, DXLTIE_OVERFLOW_BLOCK) == DXLTIE_E_INVALID_ARG, "capacity 0");
     NULL_ARG(dxltie_config_set_keep_alive(NULL, 30), "config");
+    NULL_ARG(dxltie_config_add_websocket_broker(NULL, "wss://127.0.0.1:1"), "config");
+    NULL_ARG(dxltie_config_add_websocket_broker(cfg, NULL), "broker");
+    NULL_ARG(dxltie_config_set_use_websockets(NULL, true), "config");
+    NULL_ARG(dxltie_config_set_proxy(NULL, "127.0.0.1", 3128, NULL, NULL), "config");
+    /* A NULL address removes the proxy; NULL user and password mean no credentials. */
+    OK(dxltie_config_set_proxy(cfg, NULL, 0, NULL, NULL));
+    OK(dxltie_config_set_proxy(cfg, "127.0.0.1", 3128, NULL, NULL));
     dxltie_config_free(NULL);
     dxltie_config_free(cfg);
 }

@@ -334,6 +334,27 @@ static int run_limits(const char *dir) {
     EXPECT(dxltie_config_set_keep_alive(c, 65537), DXLTIE_E_INVALID_ARG, "65535");
     EXPECT(dxltie_config_set_keep_alive(c, 0), DXLTIE_E_INVALID_ARG, "keep-alive");
     EXPECT(dxltie_config_set_keep_alive(c, UINT32_MAX), DXLTIE_E_INVALID_ARG, "keep-alive");
+    /* The proxy: a port of 1 to 65535, an address, no password without a user; the password
+       never in the message. */
+    OK(dxltie_config_set_proxy(c, "proxy.example", 65535, "user", "pw-never-shown"));
+    OK(dxltie_config_set_proxy(c, "proxy.example", 1, "user", NULL));
+    EXPECT(dxltie_config_set_proxy(c, "proxy.example", 0, NULL, NULL), DXLTIE_E_INVALID_ARG, "proxy port 0");
+    EXPECT(dxltie_config_set_proxy(c, "proxy.example", 65536, NULL, NULL), DXLTIE_E_INVALID_ARG, "1 to 65535");
+    EXPECT(dxltie_config_set_proxy(c, " ", 3128, NULL, NULL), DXLTIE_E_INVALID_ARG, "address is empty");
+    EXPECT(dxltie_config_set_proxy(c, "proxy.example", 3128, NULL, "pw-never-shown"), DXLTIE_E_INVALID_ARG,
+           "needs a proxy user");
+    CHECK(!contains(dxltie_last_error_message(), "pw-never-shown"), "the password in: %s", dxltie_last_error_message());
+    OK(dxltie_config_set_proxy(c, NULL, 0, NULL, NULL));
+    /* The transport switches the broker list the configuration reports. */
+    size_t brokers = 99;
+    OK(dxltie_config_add_websocket_broker(c, "wss://127.0.0.1:443"));
+    CHECK(!dxltie_config_use_websockets(c), "MQTT/TLS by default");
+    OK(dxltie_config_set_use_websockets(c, true));
+    CHECK(dxltie_config_use_websockets(c), "WebSockets on");
+    OK(dxltie_config_broker_count(c, &brokers));
+    CHECK(brokers == 1, "%zu WebSocket brokers", brokers);
+    EXPECT(dxltie_config_add_websocket_broker(c, "http://x:1"), DXLTIE_E_INVALID_ARG, "unsupported scheme");
+    OK(dxltie_config_set_use_websockets(c, false));
     /* Back-off: NaN and infinite jitter, a zero multiplier, max below initial. */
     OK(dxltie_config_set_reconnect_back_off(c, 100, 1, 100, 0.0));
     /* A first delay below 100 ms would make a lost broker a hot loop of attempts. */

@@ -267,3 +267,59 @@ fn request_examples_print_what_the_python_samples_print() {
         "{out}"
     );
 }
+
+/// The C examples, unchanged, with a `dxlclient.config` for MQTT over secure WebSockets through
+/// an HTTP proxy with Basic authentication: the real OpenDXL broker's WebSocket listener and
+/// tinyproxy, in a network namespace with only loopback (the listener binds every interface).
+#[test]
+fn c_examples_run_unchanged_over_websockets_through_a_proxy() {
+    make_c_programs();
+    if !support::netns::enter("c_examples_run_unchanged_over_websockets_through_a_proxy") {
+        return;
+    }
+    use support::opendxl::OpenDxlBroker;
+    use support::tinyproxy::{Tinyproxy, TinyproxyOptions};
+    let broker = OpenDxlBroker::start_with_websockets();
+    let proxy = Tinyproxy::start(TinyproxyOptions {
+        basic_auth: Some(("agent".into(), "c-examples-secret".into())),
+        ..Default::default()
+    });
+    // The TIE service over MQTT/TLS; the examples reach it over WebSockets and the proxy.
+    let responder = support::tie_responder::start(&broker.client2_config());
+    // The broker routes requests once the registration reached its registry.
+    let mut registered = false;
+    for _ in 0..100 {
+        let request = dxltie::dxl::Message::request("/mcafee/service/tie/file/agents", b"{}".to_vec());
+        match responder.sync_request(request, std::time::Duration::from_secs(10)) {
+            Err(dxltie::dxl::DxlError::Service { code: 0x8000_0001, .. }) => {
+                std::thread::sleep(std::time::Duration::from_millis(100))
+            }
+            _ => {
+                registered = true;
+                break;
+            }
+        }
+    }
+    assert!(registered, "the TIE responder's service never registered");
+    let dir = TempDir::new("ws-examples");
+    let config = dir.join("dxlclient.config");
+    let text = std::fs::read_to_string(broker.ws_config_path()).unwrap()
+        + &format!(
+            "\n[Proxy]\nAddress=127.0.0.1\nPort={}\nUser=agent\nPassword=c-examples-secret\n",
+            proxy.port()
+        );
+    std::fs::write(&config, text).unwrap();
+
+    let out = run_example("basic_get_reputation_example", &config, &[]);
+    assert!(out.starts_with("Notepad.exe reputations:\n{\n    \"1\": {"), "{out}");
+    assert!(!out.contains("Error"), "{out}");
+    assert_eq!(
+        run_example("basic_set_reputation_example", &config, &[]),
+        "Succeeded.\n"
+    );
+    let out = run_example("basic_get_cert_reputation_example", &config, &[]);
+    assert!(out.starts_with("Certificate reputation:\n{\n    \"2\": {"), "{out}");
+    // They went through the proxy, to the WebSocket port.
+    let tunnels = proxy.log().matches(&format!("127.0.0.1:{}", broker.ws_port())).count();
+    assert!(tunnels >= 6, "{tunnels} tunnels for 6 runs:\n{}", proxy.log());
+}

@@ -18,6 +18,7 @@
 mod support;
 
 mod raw_mqtt;
+mod websockets;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -825,6 +826,10 @@ fn main() {
     ] {
         assert!(path.exists(), "{what}: {} missing (run `make bench`)", path.display());
     }
+    if std::env::var_os(websockets::INSIDE).is_some() {
+        websockets::inside(&s);
+        return;
+    }
     let started = Instant::now();
     eprintln!("bench: broker, PKI and {} pre-encoded events", s.events);
     let fabric = Fabric::start(s.events.max(s.py_events));
@@ -861,6 +866,20 @@ fn main() {
         add("py_ours_sync", b.py_requests("ours", "sync"));
         add("c_connect", b.connects("c_connect", &fabric.config));
         add("c_cache", b.cache());
+    }
+    // Over WebSockets and MQTT/TLS on the OpenDXL broker (bench/driver/websockets.rs).
+    let ws = websockets::measure();
+    for (key, runs) in ws {
+        let key: &'static str = match key.as_str() {
+            "ws_events" => "ws_events",
+            "ws_tls_events" => "ws_tls_events",
+            "ws_sync" => "ws_sync",
+            "ws_tls_sync" => "ws_tls_sync",
+            other => panic!("unexpected WebSocket measurement {other}"),
+        };
+        for r in runs {
+            add(key, r);
+        }
     }
     // Most of a connect on this broker is a stall outside the client (see bench/NOTES.md):
     // the same measurement on a second broker that sets TCP_NODELAY shows the client's share.
@@ -919,6 +938,8 @@ fn main() {
     let connect = all_connects("c_connect");
     let connect_nodelay = all_connects("c_connect_nodelay");
     let raw_rtt = m("raw_rtt", "rate");
+    let (ws_events, ws_tls_events) = (m("ws_events", "rate"), m("ws_tls_events", "rate"));
+    let (ws_sync, ws_tls_sync) = (m("ws_sync", "rate"), m("ws_tls_sync", "rate"));
     let idle_kib = m("c_struct", "rss_idle_kib");
     let hwm_struct = m("c_struct", "hwm_kib");
     let hwm_json = m("c_json", "hwm_kib");
@@ -1030,6 +1051,39 @@ fn main() {
             ours: rate(sync_rate),
             reference: format!("raw MQTT {}", rate(raw_rtt)),
             ratio: pct(sync_rate, raw_rtt),
+            target: "—".into(),
+            met: None,
+        },
+        Row {
+            what: "events/s, C struct callback, over WebSockets (OpenDXL broker)".into(),
+            // The OpenDXL broker drops some of a flood for a subscriber that falls behind: the
+            // rate is over what arrived, and how much that was is shown.
+            ours: format!(
+                "{} ({:.0} of {} arrived; CPU {:.0} ms)",
+                rate(ws_events),
+                m("ws_events", "count"),
+                env_or("BENCH_WS_EVENTS", 20_000usize),
+                m("ws_events", "cpu_ms")
+            ),
+            reference: format!(
+                "MQTT/TLS on the same broker {} ({:.0} arrived; CPU {:.0} ms)",
+                rate(ws_tls_events),
+                m("ws_tls_events", "count"),
+                m("ws_tls_events", "cpu_ms")
+            ),
+            ratio: pct(ws_events, ws_tls_events),
+            target: "—".into(),
+            met: None,
+        },
+        Row {
+            what: "sync round trips/s and p50 (C), over WebSockets (OpenDXL broker)".into(),
+            ours: format!("{} ({:.3} ms)", rate(ws_sync), m("ws_sync", "p50_ms")),
+            reference: format!(
+                "MQTT/TLS on the same broker {} ({:.3} ms)",
+                rate(ws_tls_sync),
+                m("ws_tls_sync", "p50_ms")
+            ),
+            ratio: pct(ws_sync, ws_tls_sync),
             target: "—".into(),
             met: None,
         },

@@ -696,6 +696,24 @@ public:
     Status try_add_broker(const std::string& broker) {
         return detail::check(dxltie_config_add_broker(handle_, broker.c_str()));
     }
+    /// A broker of the WebSocket list ([BrokersWebSockets]): a line or "wss://host:port".
+    Status try_add_websocket_broker(const std::string& broker) {
+        return detail::check(dxltie_config_add_websocket_broker(handle_, broker.c_str()));
+    }
+    /// MQTT over secure WebSockets to the WebSocket list ([General] UseWebSockets).
+    Status try_set_use_websockets(bool use_websockets) {
+        return detail::check(dxltie_config_set_use_websockets(handle_, use_websockets));
+    }
+    /// The HTTP proxy of WebSocket connections ([Proxy]); an empty user means no credentials.
+    Status try_set_proxy(const std::string& address, uint32_t port, const std::string& user = std::string(),
+                         const std::string& password = std::string()) {
+        return detail::check(dxltie_config_set_proxy(handle_, address.c_str(), port,
+                                                     user.empty() ? nullptr : user.c_str(),
+                                                     user.empty() ? nullptr : password.c_str()));
+    }
+    Status try_remove_proxy() {
+        return detail::check(dxltie_config_set_proxy(handle_, nullptr, 0, nullptr, nullptr));
+    }
     Status try_set_client_id(const std::string& client_id) {
         return detail::check(dxltie_config_set_client_id(handle_, client_id.c_str()));
     }
@@ -757,6 +775,23 @@ public:
     /// A dxlclient.config broker line ("id;port;host[;ip]") or a URL ("ssl://host:port").
     Config& add_broker(const std::string& broker) {
         detail::raise_if(try_add_broker(broker));
+        return *this;
+    }
+    Config& add_websocket_broker(const std::string& broker) {
+        detail::raise_if(try_add_websocket_broker(broker));
+        return *this;
+    }
+    Config& set_use_websockets(bool use_websockets) {
+        detail::raise_if(try_set_use_websockets(use_websockets));
+        return *this;
+    }
+    Config& set_proxy(const std::string& address, uint32_t port, const std::string& user = std::string(),
+                      const std::string& password = std::string()) {
+        detail::raise_if(try_set_proxy(address, port, user, password));
+        return *this;
+    }
+    Config& remove_proxy() {
+        detail::raise_if(try_remove_proxy());
         return *this;
     }
     Config& set_client_id(const std::string& client_id) {

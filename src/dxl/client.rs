@@ -95,6 +95,8 @@ pub(crate) struct Inner {
     pub state_listeners: Mutex<Vec<(u64, StateListener)>>,
     pub queue: DispatchQueue,
     pub counters: Counters,
+    /// The broker and transport of the current connection; None while not connected.
+    pub connection: Mutex<Option<super::transport::Connection>>,
     /// The callback the dispatcher is running now, so a removal from another thread can wait.
     pub in_flight: Mutex<InFlight>,
     /// The number of the message being dispatched (see [`Handle::delivery_number`]).
@@ -175,6 +177,7 @@ impl Client {
             services: Mutex::new(Vec::new()),
             state_listeners: Mutex::new(Vec::new()),
             counters: Counters::default(),
+            connection: Mutex::new(None),
             in_flight: Mutex::new(InFlight::default()),
             delivery_number: AtomicU64::new(0),
             in_flight_done: Condvar::new(),
@@ -326,6 +329,12 @@ impl Handle {
 
     pub fn stats(&self) -> Stats {
         self.inner.counters.snapshot()
+    }
+
+    /// The broker this client is connected to and the transport it uses; None while not
+    /// connected.
+    pub fn connection(&self) -> Option<super::transport::Connection> {
+        self.inner.connection.lock().unwrap().clone()
     }
 
     /// Connects to the closest broker that accepts us and waits until every subscription is

@@ -40,12 +40,46 @@ impl PemSource {
 }
 
 /// An HTTP CONNECT proxy, used only with WebSockets (§4.4).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Proxy {
     pub address: String,
     pub port: u16,
     pub user: Option<String>,
     pub password: Option<String>,
+}
+
+/// Never the password (a configuration printed with `{:?}` ends up in logs and bug reports).
+impl fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Proxy")
+            .field("address", &self.address)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "<hidden>"))
+            .finish()
+    }
+}
+
+impl Proxy {
+    /// A proxy at `address:port` (port 1 to 65535), with Basic credentials when `user` is given.
+    pub fn new(address: &str, port: u32, user: Option<&str>, password: Option<&str>) -> Result<Proxy, ConfigError> {
+        if address.trim().is_empty() {
+            return Err(ConfigError::value("the proxy address is empty"));
+        }
+        let port = u16::try_from(port)
+            .ok()
+            .filter(|p| *p > 0)
+            .ok_or_else(|| ConfigError::value(format!("proxy port {port} out of range (1 to 65535)")))?;
+        if password.is_some() && user.is_none() {
+            return Err(ConfigError::value("a proxy password needs a proxy user"));
+        }
+        Ok(Proxy {
+            address: address.trim().to_owned(),
+            port,
+            user: user.map(str::to_owned),
+            password: password.map(str::to_owned),
+        })
+    }
 }
 
 /// What the network thread does when the queue to the dispatcher is full.

@@ -20,6 +20,7 @@ pub mod stats;
 mod threads;
 pub mod tls;
 mod tls_diagnosis;
+pub mod transport;
 
 pub use broker::Broker;
 pub use callbacks::{CallbackId, CallbackKind, Handler};
@@ -30,3 +31,4 @@ pub use error::DxlError;
 pub use message::{Message, MessageKind, MessageType};
 pub use services::ServiceInfo;
 pub use stats::Stats;
+pub use transport::{Connection, TransportKind};

@@ -7,10 +7,7 @@ use std::sync::mpsc::SyncSender;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rumqttc::{
-    ConnectReturnCode, Event, EventLoop, MqttOptions, NetworkOptions, Outgoing, Packet, QoS, TlsConfiguration,
-    Transport,
-};
+use rumqttc::{ConnectReturnCode, Event, EventLoop, MqttOptions, NetworkOptions, Outgoing, Packet, QoS};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::backoff::Backoff;
@@ -19,9 +16,10 @@ use super::codec::decode;
 use super::dispatch_queue::{Pushed, Work};
 use super::error::DxlError;
 use super::message::{Message, MessageKind};
-use super::probe::{ordered_candidates, Candidate};
+use super::probe::{configured_candidates, ordered_candidates, Candidate};
 use super::services::{REGISTER_RETRY, REGISTER_TIMEOUT};
 use super::stats::Counters;
+use super::transport::{self, Connection, TransportKind};
 
 /// Largest DXL message sent or delivered: DXL payloads go up to 1 MiB (the OpenDXL broker drops
 /// anything larger) plus envelope and topic. A larger incoming message is counted and skipped.
@@ -216,6 +214,7 @@ async fn network_loop(inner: &Arc<Inner>, eventloop: &mut EventLoop, commands: &
             // state, so it is either refused as not connected or still in the table below.
             // The other order left a window where a request racing a disconnect was never
             // failed and waited out its whole timeout.
+            *inner.connection.lock().unwrap() = None;
             set_state(inner, ConnectionState::Disconnected);
             fail_all_pending(inner, DxlError::ConnectionLost);
             *inner.sub_acks.lock().unwrap() = Default::default();
@@ -253,9 +252,10 @@ fn new_backoff(c: &super::config::ClientConfig) -> Backoff {
 }
 
 fn mqtt_options(inner: &Inner, candidate: &Candidate, tls: &Arc<rustls::ClientConfig>) -> MqttOptions {
+    let config = &inner.config;
     let mut options = MqttOptions::new(
-        inner.config.client_id.clone(),
-        candidate.address.clone(),
+        config.client_id.clone(),
+        transport::broker_address(config, &candidate.address, candidate.broker.port),
         candidate.broker.port,
     );
     options.set_clean_session(true);
@@ -263,7 +263,7 @@ fn mqtt_options(inner: &Inner, candidate: &Candidate, tls: &Arc<rustls::ClientCo
     options.set_keep_alive(inner.config.keep_alive.max(Duration::from_secs(1)));
     options.set_max_packet_size(MAX_INCOMING_PACKET, MAX_MESSAGE);
     options.set_request_channel_capacity(4096);
-    options.set_transport(Transport::Tls(TlsConfiguration::Rustls(tls.clone())));
+    transport::apply(&mut options, config, tls);
     options
 }
 
@@ -343,7 +343,15 @@ async fn try_brokers(
     tls: &Arc<rustls::ClientConfig>,
     network: &NetworkOptions,
 ) -> Result<Pass, Ended> {
-    let candidates = ordered_candidates(brokers).await;
+    // Through a proxy the brokers are tried in configuration order: a direct probe would time
+    // the path we do not use (and fail where only the proxy gets out), and timing a CONNECT per
+    // broker would load the proxy with tunnels that are dropped at once.
+    let candidates = if inner.config.use_websockets && inner.config.proxy.is_some() {
+        configured_candidates(brokers)
+    } else {
+        ordered_candidates(brokers).await
+    };
+    let kind = TransportKind::of(&inner.config);
     let mut failures: Vec<String> = Vec::new();
     let mut every_certificate_refused = true;
     for candidate in &candidates {
@@ -358,14 +366,23 @@ async fn try_brokers(
             stop = next_stop(commands) => return Err(stop),
         };
         let label = format!(
-            "{} at {}:{}",
+            "{} at {}",
             broker_name(candidate),
-            candidate.address,
-            candidate.broker.port
+            transport::host_port(&candidate.address, candidate.broker.port)
         );
         match attempt {
             Ok(Event::Incoming(Packet::ConnAck(ack))) if ack.code == ConnectReturnCode::Success => {
-                log::info!("connected to {label}");
+                let connection = Connection {
+                    transport: kind,
+                    broker: candidate.broker.clone(),
+                    address: candidate.address.clone(),
+                    proxy: match (kind, &inner.config.proxy) {
+                        (TransportKind::WebSocketsViaProxy, Some(p)) => Some(transport::host_port(&p.address, p.port)),
+                        _ => None,
+                    },
+                };
+                log::info!("connected to {connection}");
+                *inner.connection.lock().unwrap() = Some(connection);
                 *inner.connect_failure.lock().unwrap() = None;
                 *inner.last_attempts.lock().unwrap() = None;
                 on_connected(inner);
@@ -375,11 +392,17 @@ async fn try_brokers(
                 every_certificate_refused = false;
                 failures.push(format!("{label}: unexpected {other:?}"));
             }
-            Err(e) => {
-                let failure = super::tls_diagnosis::describe(&e);
-                every_certificate_refused &= failure.certificate_refused;
-                failures.push(format!("{label}: {}", failure.text));
-            }
+            Err(e) => match transport::describe(&e, &inner.config, &candidate.address, candidate.broker.port) {
+                Some(reason) => {
+                    every_certificate_refused = false;
+                    failures.push(format!("{label} ({kind}): {reason}"));
+                }
+                None => {
+                    let failure = super::tls_diagnosis::describe(&e);
+                    every_certificate_refused &= failure.certificate_refused;
+                    failures.push(format!("{label}: {}", failure.text));
+                }
+            },
         }
     }
     let summary = failures.join("; ");

@@ -63,6 +63,20 @@ pub async fn ordered_candidates(brokers: &[Broker]) -> Vec<Candidate> {
         .collect()
 }
 
+/// The attempts of one pass without probing: the brokers in configuration order, each at its
+/// host name then its IP address.
+pub fn configured_candidates(brokers: &[Broker]) -> Vec<Candidate> {
+    brokers
+        .iter()
+        .flat_map(|b| {
+            b.addresses().map(move |address| Candidate {
+                broker: b.clone(),
+                address: address.to_owned(),
+            })
+        })
+        .collect()
+}
+
 /// Probes all brokers at once on the current runtime.
 async fn futures_join_all(brokers: &[Broker]) -> Vec<Option<(Duration, String)>> {
     let handles: Vec<_> = brokers

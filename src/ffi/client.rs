@@ -1,6 +1,6 @@
 //! `dxltie_client_t`: one handle that is both the DXL client and the TIE client.
 
-use std::ffi::c_void;
+use std::ffi::{c_char, c_void};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,7 +13,7 @@ use super::handed_out::{give, is_live, take_back, with_live, Kind};
 use super::result::{dxltie_result_t, FfiError, DXLTIE_E_INVALID_ARG, DXLTIE_E_WOULD_DEADLOCK};
 use super::sized::{write_sized, SizedStruct};
 use super::user_callback::{dxltie_free_fn, UserCallback};
-use crate::dxl::ConnectionState;
+use crate::dxl::{ConnectionState, TransportKind};
 use crate::tie::TieClient;
 
 /// A client. Thread-safe: every function may be called from any thread. Its callbacks run on
@@ -198,10 +198,24 @@ pub unsafe extern "C" fn dxltie_client_free(client: *mut dxltie_client_t) -> dxl
     })
 }
 
+/// How a client is connected: `DXLTIE_TRANSPORT_*`.
+pub type dxltie_transport_t = i32;
+/// Not connected.
+pub const DXLTIE_TRANSPORT_NONE: dxltie_transport_t = 0;
+/// MQTT over TLS (`[Brokers]`).
+pub const DXLTIE_TRANSPORT_MQTT_TLS: dxltie_transport_t = 1;
+/// MQTT over secure WebSockets (`[BrokersWebSockets]`), straight to the broker.
+pub const DXLTIE_TRANSPORT_WEBSOCKETS: dxltie_transport_t = 2;
+/// MQTT over secure WebSockets through the HTTP proxy (`[Proxy]`).
+pub const DXLTIE_TRANSPORT_WEBSOCKETS_PROXY: dxltie_transport_t = 3;
+
+/// The size of `dxltie_stats_t.broker`, its NUL included.
+pub const DXLTIE_STATS_BROKER_SIZE: usize = 256;
+
 /// Counters of a client. Set `struct_size` to `sizeof(dxltie_stats_t)` before calling
 /// `dxltie_client_stats` (fields are only ever added at the end; see "Structs" at the top).
 #[repr(C)]
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct dxltie_stats_t {
     /// Set by the caller to `sizeof(dxltie_stats_t)`; on return, the bytes the library filled.
     pub struct_size: usize,
@@ -244,6 +258,55 @@ pub struct dxltie_stats_t {
     pub cache_dropped_on_disconnect: u64,
     /// Entries held now.
     pub cache_entries: u64,
+    /// How the client is connected now: `DXLTIE_TRANSPORT_*` (`DXLTIE_TRANSPORT_NONE` while not
+    /// connected).
+    pub transport: dxltie_transport_t,
+    /// The broker connected to, NUL-terminated: its id (when its line has one), a space and
+    /// `address:port` (the address it answered on; the WebSocket port over WebSockets), then
+    /// ` via proxy address:port` through a proxy; "" while not connected. Cut at
+    /// `DXLTIE_STATS_BROKER_SIZE - 1` bytes (at a character boundary).
+    pub broker: [c_char; 256],
+}
+
+impl Default for dxltie_stats_t {
+    fn default() -> Self {
+        dxltie_stats_t {
+            struct_size: 0,
+            received: 0,
+            delivered: 0,
+            dropped: 0,
+            undecodable: 0,
+            reconnects: 0,
+            bad_events: 0,
+            callback_faults: 0,
+            oversized: 0,
+            connect_attempts: 0,
+            cache_hits: 0,
+            cache_misses: 0,
+            cache_coalesced: 0,
+            cache_invalidated_by_event: 0,
+            cache_invalidated_by_set: 0,
+            cache_expired: 0,
+            cache_evicted: 0,
+            cache_dropped_on_disconnect: 0,
+            cache_entries: 0,
+            transport: DXLTIE_TRANSPORT_NONE,
+            broker: [0; DXLTIE_STATS_BROKER_SIZE],
+        }
+    }
+}
+
+/// `text` as a NUL-terminated C array, cut at a character boundary if it is too long.
+fn c_text<const N: usize>(text: &str) -> [c_char; N] {
+    let mut out = [0 as c_char; N];
+    let mut end = text.len().min(N - 1);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    for (o, b) in out.iter_mut().zip(&text.as_bytes()[..end]) {
+        *o = *b as c_char;
+    }
+    out
 }
 
 /// Fills `out_stats` with the client's counters, as many as its `struct_size` has room for
@@ -261,7 +324,7 @@ pub unsafe extern "C" fn dxltie_client_stats(
         let c = unsafe { dxltie_client_t::from_ptr(client) }?;
         let s = c.tie.stats();
         let cache = c.tie.cache_stats().unwrap_or_default();
-        let stats = dxltie_stats_t {
+        let mut stats = dxltie_stats_t {
             struct_size: std::mem::size_of::<dxltie_stats_t>(),
             received: s.received,
             delivered: s.delivered,
@@ -281,7 +344,16 @@ pub unsafe extern "C" fn dxltie_client_stats(
             cache_evicted: cache.evicted,
             cache_dropped_on_disconnect: cache.dropped_on_disconnect,
             cache_entries: cache.entries,
+            ..Default::default()
         };
+        if let Some(connection) = c.tie.connection() {
+            stats.transport = match connection.transport {
+                TransportKind::MqttTls => DXLTIE_TRANSPORT_MQTT_TLS,
+                TransportKind::WebSockets => DXLTIE_TRANSPORT_WEBSOCKETS,
+                TransportKind::WebSocketsViaProxy => DXLTIE_TRANSPORT_WEBSOCKETS_PROXY,
+            };
+            stats.broker = c_text(&connection.broker_text());
+        }
         // SAFETY: `out_stats` is NULL (refused) or points to `out_stats->struct_size` writable
         // bytes, per the Pointers: note; that is what `write_sized` needs.
         unsafe { write_sized(out_stats, stats, "out_stats") }
@@ -339,4 +411,19 @@ pub unsafe extern "C" fn dxltie_client_set_state_callback(
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::c_text;
+
+    #[test]
+    fn c_text_is_cut_at_a_character_boundary_and_terminated() {
+        let t: [std::ffi::c_char; 6] = c_text("ab\u{e9}cd"); // é is two bytes: a b é c, then NUL
+        let bytes: Vec<u8> = t.iter().map(|c| *c as u8).collect();
+        assert_eq!(bytes, b"ab\xc3\xa9c\0");
+        let t: [std::ffi::c_char; 4] = c_text("ab\u{e9}"); // é does not fit whole: dropped
+        let bytes: Vec<u8> = t.iter().map(|c| *c as u8).collect();
+        assert_eq!(bytes, b"ab\0\0");
+    }
 }

@@ -4,12 +4,12 @@ use std::ffi::{c_char, CString};
 use std::ptr;
 
 use super::boundary;
-use super::convert::{out_param, required_str, to_cstring};
+use super::convert::{optional_str, out_param, required_str, to_cstring};
 use super::errors::from_tie;
 use super::handed_out::{give, take_back, Kind};
 use super::result::{dxltie_result_t, FfiError, DXLTIE_E_INVALID_ARG};
 use super::sized::{write_sized, SizedStruct};
-use crate::dxl::{Broker, ClientConfig, OverflowPolicy, PemSource};
+use crate::dxl::{Broker, ClientConfig, OverflowPolicy, PemSource, Proxy};
 use crate::tie::{CacheSettings, TieOptions};
 use std::time::Duration;
 
@@ -313,6 +313,93 @@ pub unsafe extern "C" fn dxltie_config_add_broker(
             .brokers
             .push(parsed.map_err(|e| FfiError::new(DXLTIE_E_INVALID_ARG, e))?);
         c.refresh();
+        Ok(())
+    })
+}
+
+/// Adds a broker of the WebSocket list (`[BrokersWebSockets]`), written as for
+/// `dxltie_config_add_broker` (a URL may be `wss://host:port`). It is used when WebSockets are on
+/// (`dxltie_config_set_use_websockets`).
+///
+/// Pointers: `config` must be a live handle; `broker` must be a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_config_add_websocket_broker(
+    config: *mut dxltie_config_t,
+    broker: *const c_char,
+) -> dxltie_result_t {
+    boundary::call("dxltie_config_add_websocket_broker", || {
+        // SAFETY: `config` is NULL (refused) or a live handle that only this thread changes, as
+        // the Pointers: note and the header's thread rule for configurations require.
+        let c = unsafe { config_mut(config) }?;
+        // SAFETY: `broker` is NULL (refused) or a NUL-terminated string that outlives this
+        // call, per the Pointers: note.
+        let text = unsafe { required_str(broker, "broker") }?;
+        let parsed = if text.contains(';') {
+            Broker::parse_config_line(text)
+        } else {
+            Broker::parse_url(text)
+        };
+        c.config
+            .websocket_brokers
+            .push(parsed.map_err(|e| FfiError::new(DXLTIE_E_INVALID_ARG, e))?);
+        c.refresh();
+        Ok(())
+    })
+}
+
+/// Chooses the transport, as `[General] UseWebSockets` does: MQTT over secure WebSockets
+/// (path `/mqtt`) to the brokers of the WebSocket list when true, MQTT over TLS to the brokers of
+/// the MQTT list when false. Both use mutual TLS with the same certificates.
+///
+/// Pointers: `config` must be a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_config_set_use_websockets(
+    config: *mut dxltie_config_t,
+    use_websockets: bool,
+) -> dxltie_result_t {
+    boundary::call("dxltie_config_set_use_websockets", || {
+        // SAFETY: `config` is NULL (refused) or a live handle that only this thread changes, as
+        // the Pointers: note and the header's thread rule for configurations require.
+        let c = unsafe { config_mut(config) }?;
+        c.config.use_websockets = use_websockets;
+        c.refresh();
+        Ok(())
+    })
+}
+
+/// Sets the HTTP proxy that WebSocket connections go through (HTTP CONNECT), as the `[Proxy]`
+/// section does: `address` and `port` (1 to 65535), and Basic credentials when `user` is not
+/// NULL (`password` NULL means an empty one). `address` NULL removes the proxy. The proxy is not
+/// used for MQTT over TLS. The password is kept only to send it to the proxy: it is never
+/// logged nor put in an error message.
+///
+/// Pointers: `config` must be a live handle; `address`, `user` and `password` must each be NULL
+/// or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_config_set_proxy(
+    config: *mut dxltie_config_t,
+    address: *const c_char,
+    port: u32,
+    user: *const c_char,
+    password: *const c_char,
+) -> dxltie_result_t {
+    boundary::call("dxltie_config_set_proxy", || {
+        // SAFETY: `config` is NULL (refused) or a live handle that only this thread changes, as
+        // the Pointers: note and the header's thread rule for configurations require.
+        let c = unsafe { config_mut(config) }?;
+        if address.is_null() {
+            c.config.proxy = None;
+            return Ok(());
+        }
+        // SAFETY: each is NULL (checked above, or optional below) or a NUL-terminated string
+        // that outlives this call, per the Pointers: note.
+        let address = unsafe { required_str(address, "address") }?;
+        // SAFETY: as above.
+        let user = unsafe { optional_str(user, "user") }?;
+        // SAFETY: as above.
+        let password = unsafe { optional_str(password, "password") }?;
+        let password = password.or(user.map(|_| ""));
+        c.config.proxy = Some(Proxy::new(address, port, user, password)?);
         Ok(())
     })
 }

@@ -18,6 +18,17 @@ pub unsafe fn required_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str
         .map_err(|e| FfiError::new(DXLTIE_E_UTF8, format!("argument {name} is not UTF-8: {e}")))
 }
 
+/// Borrows an optional NUL-terminated UTF-8 string argument: NULL is None.
+///
+/// Pointers: `ptr` must be NULL or point to a NUL-terminated string that outlives the returned borrow.
+pub unsafe fn optional_str<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>, FfiError> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: not NULL, so the contract of `required_str` is this function's contract.
+    unsafe { required_str(ptr, name) }.map(Some)
+}
+
 /// Checks that an out-parameter pointer is not NULL and gives it back as a reference.
 ///
 /// Pointers: `ptr` must be NULL or valid for writes.

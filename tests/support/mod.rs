@@ -12,7 +12,9 @@
 //! - [`raw_mqtt::MqttPublisher`] — any bytes on any topic, many messages over one connection;
 //! - [`fault_mix::FaultMix`] — hostile traffic for the TIE event topics, with expected outcomes;
 //! - [`numbered_events`] — valid detection events numbered by name, for delivery counts;
-//! - [`c_agent::CAgent`] — a C test program driven line by line over stdin/stdout.
+//! - [`c_agent::CAgent`] — a C test program driven line by line over stdin/stdout;
+//! - [`netns::enter`] — a test re-run in a network namespace with only loopback (`unshare -n`),
+//!   for the OpenDXL broker's WebSocket listener; [`tinyproxy::Tinyproxy`] — an HTTP proxy.
 //!
 //! Use it from an integration test with `mod support;`. Every helper is safe to use from
 //! tests running in parallel (threads of one test binary and several test binaries at once).
@@ -22,11 +24,13 @@
 pub mod c_agent;
 pub mod fault_mix;
 pub mod mosquitto;
+pub mod netns;
 pub mod numbered_events;
 pub mod opendxl;
 pub mod pki;
 pub mod raw_mqtt;
 pub mod tie_responder;
+pub mod tinyproxy;
 pub mod venv;
 
 pub use mosquitto::{mosquitto_client, Mosquitto, MosquittoOptions, RawPublisher};

@@ -38,6 +38,8 @@ pub fn available() -> bool {
 /// One OpenDXL broker on 127.0.0.1, its PKI, configs and logs in its own temp dir.
 pub struct OpenDxlBroker {
     port: u16,
+    /// The WebSocket (wss, /mqtt) port, when started with one.
+    ws_port: Option<u16>,
     /// The KEY=VALUE lines `run.sh start` printed (DXLCLIENT_CONFIG, DXL_CA_BUNDLE, …).
     env: BTreeMap<String, String>,
     running: bool,
@@ -50,6 +52,21 @@ impl OpenDxlBroker {
     /// Makes a PKI and configs in a new temp dir and starts the broker on a free port; returns
     /// once it listens. A lost race for the port is retried on another port and folder.
     pub fn start() -> OpenDxlBroker {
+        Self::start_with(false)
+    }
+
+    /// [`Self::start`] with the WebSocket listener on a second free port as well. Only inside a
+    /// namespace with nothing but loopback (`support::netns::enter`): the listener binds every
+    /// interface.
+    pub fn start_with_websockets() -> OpenDxlBroker {
+        assert!(
+            super::netns::inside(),
+            "the WebSocket listener binds every interface: use support::netns::enter"
+        );
+        Self::start_with(true)
+    }
+
+    fn start_with(websockets: bool) -> OpenDxlBroker {
         assert!(available(), "the OpenDXL broker is missing: {}", script().display());
         let mut last = String::new();
         for _ in 0..5 {
@@ -57,6 +74,7 @@ impl OpenDxlBroker {
             let port = free_port();
             let watchdog = watchdog(dir.path());
             let mut broker = OpenDxlBroker {
+                ws_port: websockets.then(free_port),
                 port,
                 env: BTreeMap::new(),
                 running: false,
@@ -78,6 +96,9 @@ impl OpenDxlBroker {
             .arg("start")
             .arg(self.dir.path())
             .arg(self.port.to_string());
+        if let Some(ws) = self.ws_port {
+            cmd.env("DXLBROKER_WS_PORT", ws.to_string());
+        }
         let done = run_with_timeout(cmd, START_TIMEOUT);
         if !done.success() {
             return Err(format!(
@@ -132,6 +153,27 @@ impl OpenDxlBroker {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The WebSocket port ([`Self::start_with_websockets`]).
+    pub fn ws_port(&self) -> u16 {
+        self.ws_port.expect("this broker was started without WebSockets")
+    }
+
+    /// `dxlclient.config` with `UseWebSockets=true` and this broker in `[BrokersWebSockets]`,
+    /// as `run.sh` writes it (identity `client1`).
+    pub fn ws_config_path(&self) -> PathBuf {
+        PathBuf::from(self.env("DXLCLIENT_CONFIG_WS"))
+    }
+
+    /// [`Self::client_config`] over WebSockets: `[BrokersWebSockets]` holds this broker's
+    /// WebSocket port at 127.0.0.1.
+    pub fn ws_client_config(&self) -> ClientConfig {
+        let mut config = self.config_from(&self.ws_config_path());
+        config.websocket_brokers =
+            vec![Broker::parse_config_line(&format!("local;{};127.0.0.1", self.ws_port())).unwrap()];
+        assert!(config.use_websockets);
+        config
     }
 
     /// The pid of the broker process (from `DIR/broker.pid`), while it runs.

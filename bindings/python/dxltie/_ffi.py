@@ -33,6 +33,7 @@ from ctypes import (
     POINTER,
     Structure,
     c_bool,
+    c_char,
     c_char_p,
     c_double,
     c_int32,
@@ -114,6 +115,7 @@ lib, library_path = _load()
 dxltie_result_t = c_int32
 dxltie_connection_state_t = c_int32
 dxltie_overflow_policy_t = c_int32
+dxltie_transport_t = c_int32
 dxltie_event_kind_t = c_int32
 dxltie_log_level_t = c_int32
 
@@ -166,6 +168,12 @@ RESULT_NAMES = {
 DXLTIE_STATE_DISCONNECTED = 0
 DXLTIE_STATE_CONNECTING = 1
 DXLTIE_STATE_CONNECTED = 2
+
+DXLTIE_TRANSPORT_NONE = 0
+DXLTIE_TRANSPORT_MQTT_TLS = 1
+DXLTIE_TRANSPORT_WEBSOCKETS = 2
+DXLTIE_TRANSPORT_WEBSOCKETS_PROXY = 3
+DXLTIE_STATS_BROKER_SIZE = 256
 
 DXLTIE_OVERFLOW_BLOCK = 0
 DXLTIE_OVERFLOW_DROP_OLDEST = 1
@@ -226,6 +234,8 @@ class dxltie_stats_t(Structure):
         ("cache_evicted", c_uint64),
         ("cache_dropped_on_disconnect", c_uint64),
         ("cache_entries", c_uint64),
+        ("transport", dxltie_transport_t),
+        ("broker", c_char * DXLTIE_STATS_BROKER_SIZE),
     ]
 
 
@@ -413,6 +423,9 @@ FUNCTIONS = [
     ("dxltie_config_set_certificate_files", _R, [config_p, c_char_p, c_char_p, c_char_p]),
     ("dxltie_config_set_certificate_pems", _R, [config_p, c_char_p, c_char_p, c_char_p]),
     ("dxltie_config_add_broker", _R, [config_p, c_char_p]),
+    ("dxltie_config_add_websocket_broker", _R, [config_p, c_char_p]),
+    ("dxltie_config_set_use_websockets", _R, [config_p, c_bool]),
+    ("dxltie_config_set_proxy", _R, [config_p, c_char_p, c_uint32, c_char_p, c_char_p]),
     ("dxltie_config_set_client_id", _R, [config_p, c_char_p]),
     ("dxltie_config_set_reconnect_back_off", _R, [config_p, c_uint32, c_uint32, c_uint32, c_double]),
     ("dxltie_config_set_connect_retries", _R, [config_p, c_int32]),

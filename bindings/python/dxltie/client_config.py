@@ -12,7 +12,7 @@ from typing import Any, Iterable, List, Optional, Tuple, Union
 
 from . import _args, _ffi
 from ._native import check, to_bytes
-from .exceptions import MalformedBrokerUriException
+from .exceptions import InvalidProxyConfigurationError, MalformedBrokerUriException
 
 __all__ = ["DxlClientConfig", "Broker"]
 
@@ -116,10 +116,10 @@ class DxlClientConfig(object):
     :param private_key: the client's private key (PEM, unencrypted)
     :param brokers: the brokers: :class:`Broker` objects, ``dxlclient.config`` lines
         (``"[id;]port;host[;ip]"``) or URLs (``"ssl://host:port"``)
-    :param websocket_brokers: not supported here (raises :class:`NotImplementedError`): use a
-        configuration file with ``[BrokersWebSockets]``
-    :param proxy_args: not supported here (raises :class:`NotImplementedError`): use a
-        configuration file with ``[Proxy]``
+    :param websocket_brokers: the brokers of the WebSocket list (``[BrokersWebSockets]``), used
+        when :attr:`use_websockets` is set: as ``brokers`` (URLs may be ``"wss://host:port"``)
+    :param proxy_args: the HTTP proxy of WebSocket connections, as ``dxlclient`` takes it:
+        ``proxy_addr``, ``proxy_port``, ``proxy_username``, ``proxy_password`` (``[Proxy]``)
     :raises ValueError: for a broker the library refuses (a bad line or URL)
     :raises TypeError: for a path that is not text or bytes
 
@@ -142,10 +142,9 @@ class DxlClientConfig(object):
     def __init__(self, broker_ca_bundle: str, cert_file: str, private_key: str,
                  brokers: Optional[Iterable[Union[Broker, str]]], websocket_brokers: Optional[Iterable[Any]] = None,
                  **proxy_args: Any) -> None:
-        if websocket_brokers:
-            raise NotImplementedError("libdxltie has no setter for WebSocket brokers; use a configuration file")
-        if proxy_args:
-            raise NotImplementedError("libdxltie has no setter for a proxy; use a configuration file")
+        unknown = set(proxy_args) - {"proxy_addr", "proxy_port", "proxy_username", "proxy_password"}
+        if unknown:
+            raise TypeError("unknown proxy arguments: %s" % ", ".join(sorted(unknown)))
         handle = _ffi.config_p()
         check(_ffi.dxltie_config_new(ctypes.byref(handle)))
         self._init_handle(handle)
@@ -154,6 +153,10 @@ class DxlClientConfig(object):
             to_bytes(private_key, "private_key")))
         for broker in brokers or []:
             self.add_broker(broker)
+        for broker in websocket_brokers or []:
+            self.add_websocket_broker(broker)
+        self._apply_proxy([proxy_args.get("proxy_addr"), proxy_args.get("proxy_port"),
+                           proxy_args.get("proxy_username"), proxy_args.get("proxy_password")])
 
     def _init_handle(self, handle: Any) -> None:
         self._handle = handle
@@ -164,6 +167,8 @@ class DxlClientConfig(object):
         self._reconnect: List[Any] = [1.0, 2, 60.0, 0.25]
         self._queue = [1000, _ffi.DXLTIE_OVERFLOW_BLOCK]
         self._reputation_cache = (0, 0)
+        #: proxy_addr, proxy_port, proxy_username, proxy_password as set here
+        self._proxy: List[Any] = [None, None, None, None]
 
     @staticmethod
     def create_dxl_config_from_file(dxl_config_file: str) -> DxlClientConfig:
@@ -268,11 +273,129 @@ class DxlClientConfig(object):
                                   ip_address=b.ip_address.decode("utf-8") if b.ip_address else None, port=b.port))
             return out
 
+    def add_websocket_broker(self, broker: Union[Broker, str]) -> None:
+        """Adds a broker to the WebSocket list (``[BrokersWebSockets]``), used when
+        :attr:`use_websockets` is set; as :meth:`add_broker` (a URL may be ``wss://host:port``).
+
+        :param broker: a :class:`Broker`, a ``dxlclient.config`` line (``[id;]port;host[;ip]``)
+            or a URL (``wss://host:port``)
+        :raises ValueError: for a line or URL the library cannot parse
+        """
+        line = broker._to_broker_string() if isinstance(broker, Broker) else broker
+        with self._lock:
+            check(_ffi.dxltie_config_add_websocket_broker(self._live(), to_bytes(line, "broker")))
+
     @property
     def use_websockets(self) -> bool:
-        """Whether the client uses the WebSocket broker list (``[General] UseWebSockets``, or
-        only WebSocket brokers configured). Read-only here."""
+        """Whether the client speaks MQTT over secure WebSockets (path ``/mqtt``) to the
+        WebSocket broker list, rather than MQTT over TLS to :attr:`brokers` (``[General]
+        UseWebSockets``, or only WebSocket brokers configured). Both use the same certificates."""
         return bool(_ffi.dxltie_config_use_websockets(self._live()))
+
+    @use_websockets.setter
+    def use_websockets(self, use_websockets: bool) -> None:
+        with self._lock:
+            check(_ffi.dxltie_config_set_use_websockets(self._live(), bool(use_websockets)))
+
+    # -- HTTP proxy (WebSockets only) ----------------------------------------------------------
+
+    def set_proxy(self, address: Optional[str], port: Optional[int] = None, username: Optional[str] = None,
+                  password: Optional[str] = None) -> None:
+        """Sets the HTTP proxy that WebSocket connections go through (HTTP CONNECT, Basic
+        credentials when ``username`` is given), as ``[Proxy]`` does; ``address`` None removes
+        it. The password is sent only to the proxy, never logged nor put in an error message.
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                config.use_websockets = True
+                config.add_websocket_broker("wss://dxl1.example.com:443")
+                config.set_proxy("proxy.example.com", 3128, "agent", "secret")
+
+        :param address: the proxy's host name or address, or ``None`` for no proxy
+        :param port: its port, 1 to 65535
+        :param username: the user of Basic authentication, or ``None`` for none
+        :param password: its password
+        :raises InvalidProxyConfigurationError: for an empty address or a port outside 1 to 65535
+        """
+        self._apply_proxy([address, port, username, password])
+
+    def _apply_proxy(self, proxy: List[Any]) -> None:
+        """Sets ``proxy`` (address, port, username, password) in the handle, then here: a
+        refused value changes nothing."""
+        address, port, username, password = proxy
+        if address is None or port is None:
+            with self._lock:
+                check(_ffi.dxltie_config_set_proxy(self._live(), None, 0, None, None))
+            self._proxy = list(proxy)
+            return
+        try:
+            if isinstance(port, str) and port.strip().isdigit():
+                port = int(port)  # as a configuration file gives it
+            port = _args.integer(port, "proxy_port", 1, 0xFFFF, "")
+            if not str(address).strip():
+                raise ValueError("proxy_addr is empty")
+        except (TypeError, ValueError) as e:
+            raise InvalidProxyConfigurationError(str(e)) from None
+        with self._lock:
+            check(_ffi.dxltie_config_set_proxy(
+                self._live(), to_bytes(address, "proxy_addr"), port,
+                to_bytes(username, "proxy_username") if username is not None else None,
+                to_bytes(password, "proxy_password") if password is not None else None))
+        self._proxy = list(proxy)
+
+    @property
+    def proxy_addr(self) -> Any:
+        """The proxy's address as set here (``dxlclient``'s property), or ``None``; a
+        configuration file's ``[Proxy]`` is used but not read back. Setting it applies the proxy
+        once both address and port are set."""
+        return self._proxy[0]
+
+    @proxy_addr.setter
+    def proxy_addr(self, value: Any) -> None:
+        proxy = list(self._proxy)
+        proxy[0] = value
+        self._apply_proxy(proxy)
+
+    @property
+    def proxy_port(self) -> Any:
+        """The proxy's port as set here (``dxlclient``'s property), or ``None``; a
+        configuration file's ``[Proxy]`` is used but not read back. Setting it applies the proxy
+        once both address and port are set."""
+        return self._proxy[1]
+
+    @proxy_port.setter
+    def proxy_port(self, value: Any) -> None:
+        proxy = list(self._proxy)
+        proxy[1] = value
+        self._apply_proxy(proxy)
+
+    @property
+    def proxy_username(self) -> Any:
+        """The proxy's user name as set here (``dxlclient``'s property), or ``None``; a
+        configuration file's ``[Proxy]`` is used but not read back. Setting it applies the proxy
+        once both address and port are set."""
+        return self._proxy[2]
+
+    @proxy_username.setter
+    def proxy_username(self, value: Any) -> None:
+        proxy = list(self._proxy)
+        proxy[2] = value
+        self._apply_proxy(proxy)
+
+    @property
+    def proxy_password(self) -> Any:
+        """The proxy's password as set here (``dxlclient``'s property), or ``None``; a
+        configuration file's ``[Proxy]`` is used but not read back. Setting it applies the proxy
+        once both address and port are set."""
+        return self._proxy[3]
+
+    @proxy_password.setter
+    def proxy_password(self, value: Any) -> None:
+        proxy = list(self._proxy)
+        proxy[3] = value
+        self._apply_proxy(proxy)
 
     # -- identity and certificates ----------------------------------------------------------
 

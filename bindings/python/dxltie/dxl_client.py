@@ -269,7 +269,7 @@ class DxlClient(object):
     # -- extras -------------------------------------------------------------------------------
 
     @property
-    def stats(self) -> Dict[str, int]:
+    def stats(self) -> Dict[str, Any]:
         """The client's counters since it was made, a new ``dict`` each time:
 
         * ``received``: messages received from the broker;
@@ -285,19 +285,26 @@ class DxlClient(object):
           flight), ``cache_invalidated_by_event``, ``cache_invalidated_by_set``,
           ``cache_expired``, ``cache_evicted``, ``cache_dropped_on_disconnect``,
           ``cache_entries``: the reputation cache's counters
-          (:meth:`DxlClientConfig.set_reputation_cache`), 0 without a cache.
+          (:meth:`DxlClientConfig.set_reputation_cache`), 0 without a cache;
+        * ``transport``: how the client is connected now, ``DXLTIE_TRANSPORT_*`` of ``dxltie._ffi``:
+          0 not connected, 1 MQTT over TLS, 2 MQTT over secure WebSockets, 3 the same through the
+          HTTP proxy;
+        * ``broker``: the broker connected to (``"id address:port"``, then ``" via proxy
+          address:port"``), ``""`` while not connected.
 
         Example: ``{'received': 12, 'delivered': 12, 'dropped': 0, 'undecodable': 0,
         'reconnects': 0, 'bad_events': 0, 'callback_faults': 0, 'oversized': 0,
-        'connect_attempts': 1, 'cache_hits': 0, ...}``.
+        'connect_attempts': 1, 'cache_hits': 0, ..., 'transport': 1, 'broker': '{6e5e...} 10.0.0.5:8883'}``.
 
         :raises DxlException: after :meth:`destroy`
         """
         out = _ffi.dxltie_stats_t(struct_size=ctypes.sizeof(_ffi.dxltie_stats_t))
         with self._use() as handle:
             check(_ffi.dxltie_client_stats(handle, ctypes.byref(out)))
-        return {field[0]: getattr(out, field[0]) for field in _ffi.dxltie_stats_t._fields_
-                if field[0] != "struct_size"}
+        stats: Dict[str, Any] = {field[0]: getattr(out, field[0]) for field in _ffi.dxltie_stats_t._fields_
+                                 if field[0] != "struct_size"}
+        stats["broker"] = stats["broker"].decode("utf-8", "replace")
+        return stats
 
     def set_state_callback(self, callback: Callable[[int], Any]) -> None:
         """Calls ``callback(state)`` on each connection state change: 0 disconnected,
