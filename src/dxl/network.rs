@@ -210,6 +210,7 @@ async fn network_loop(inner: &Arc<Inner>, eventloop: &mut EventLoop, commands: &
             // The other order left a window where a request racing a disconnect was never
             // failed and waited out its whole timeout.
             set_state(inner, ConnectionState::Disconnected);
+            *inner.current_broker.lock().unwrap() = None;
             fail_all_pending(inner, DxlError::ConnectionLost);
             *inner.sub_acks.lock().unwrap() = Default::default();
             match ended {
@@ -361,6 +362,7 @@ async fn try_brokers(
                 log::info!("connected to {label}");
                 *inner.connect_failure.lock().unwrap() = None;
                 *inner.last_attempts.lock().unwrap() = None;
+                *inner.current_broker.lock().unwrap() = Some(candidate.broker.clone());
                 on_connected(inner);
                 return Ok(Pass::Connected);
             }
@@ -590,19 +592,9 @@ fn route(inner: &Arc<Inner>, message: Message) {
         let pending = inner.pending.remove(request_id);
         let wants_callbacks = inner.callbacks.has_kind(super::callbacks::CallbackKind::Response);
         if let Some(p) = pending {
-            let result = match &message.kind {
-                MessageKind::ErrorResponse {
-                    error_code,
-                    error_message,
-                    ..
-                } => Err(DxlError::Service {
-                    code: *error_code as u32,
-                    raw_code: *error_code,
-                    message: error_message.clone(),
-                }),
-                _ => Ok(message.clone()),
-            };
-            complete(inner, p, result);
+            // The answer as it came, ErrorResponses included: the waiter decides whether an
+            // ErrorResponse is an error (`service_result`) or the message a caller asked for.
+            complete(inner, p, Ok(message.clone()));
         }
         // Late and duplicate responses still reach generic response callbacks.
         if !wants_callbacks {
@@ -648,6 +640,7 @@ fn housekeeping(inner: &Arc<Inner>) {
         let weak = Arc::downgrade(inner);
         let callback: super::client::ResponseCallback = Box::new(move |_, result| {
             let Some(inner) = weak.upgrade() else { return };
+            let result = result.and_then(super::client::service_result);
             let next = match &result {
                 Ok(_) => Duration::from_secs(u64::from(ttl.max(1)) * 60),
                 Err(e) => {
@@ -659,8 +652,12 @@ fn housekeeping(inner: &Arc<Inner>) {
                 let mut services = inner.services.lock().unwrap();
                 if let Some(s) = services.iter_mut().find(|s| s.info.service_id == service_id) {
                     s.next_registration = Some(Instant::now() + next);
+                    if result.is_ok() {
+                        s.confirmed = true;
+                    }
                 }
             }
+            inner.services_changed.notify_all();
             // The network thread sleeps until the earliest time it knows of: tell it of this one.
             let _ = inner.commands.send(Command::Wake);
         });
