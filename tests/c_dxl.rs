@@ -1,0 +1,88 @@
+//! The DXL surface of the C API (`dxltie_dxl_*`, issue 19) through tests-c/dxl_test.c:
+//! - every new function with NULL and bad arguments, without a connection;
+//! - a service and its caller, requests (sync, async, error responses), events under a wildcard
+//!   subscription, on mosquitto (no registry: requests reach the service by fan-out) and on the
+//!   real OpenDXL broker, whose registry routes requests only to registered services and
+//!   answers 0x80000001 when none serves the topic.
+//!
+//! Each run as C11, C++ and with AddressSanitizer, and once under valgrind.
+
+mod support;
+
+use std::process::Command;
+use std::time::Duration;
+
+use support::c_agent::{build_dir, make_c_programs, CAgent};
+use support::opendxl::OpenDxlBroker;
+use support::{Mosquitto, MosquittoOptions, Pki, TempDir};
+
+const RUN: Duration = Duration::from_secs(300);
+const VARIANTS: [&str; 3] = ["", "-cxx", "-asan"];
+
+#[test]
+fn dxl_functions_refuse_null_and_bad_arguments() {
+    make_c_programs();
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let dir = TempDir::new("c-dxl-nulls");
+    let config = broker.write_dxlclient_config(&pki, dir.path());
+    for variant in VARIANTS {
+        let agent = CAgent::start(&format!("dxl_test{variant}"), &["nulls", config.to_str().unwrap()]);
+        agent.finish("dxl_test: 0 failed", RUN);
+    }
+}
+
+#[test]
+fn dxl_service_requests_and_events_over_mosquitto() {
+    make_c_programs();
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let dir = TempDir::new("c-dxl-mosquitto");
+    let config = broker.write_dxlclient_config(&pki, dir.path());
+    for variant in VARIANTS {
+        let agent = CAgent::start(
+            &format!("dxl_test{variant}"),
+            &["fabric", config.to_str().unwrap(), "0"],
+        );
+        agent.finish("dxl_test: 0 failed", RUN);
+    }
+}
+
+#[test]
+fn dxl_service_registers_with_the_opendxl_registry() {
+    make_c_programs();
+    let broker = OpenDxlBroker::start();
+    let config = broker.config_path();
+    for variant in VARIANTS {
+        let mut agent = CAgent::start(
+            &format!("dxl_test{variant}"),
+            &["fabric", config.to_str().unwrap(), "1"],
+        );
+        let line = agent.expect("no service: ", RUN);
+        assert!(line.contains("0x80000001"), "{line}");
+        agent.finish("dxl_test: 0 failed", RUN);
+    }
+}
+
+#[test]
+fn dxl_functions_run_clean_under_valgrind() {
+    make_c_programs();
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let dir = TempDir::new("c-dxl-valgrind");
+    let config = broker.write_dxlclient_config(&pki, dir.path());
+    for args in [["nulls", config.to_str().unwrap(), ""], ["fabric", config.to_str().unwrap(), "0"]] {
+        let mut cmd = Command::new("valgrind");
+        cmd.args([
+            "--error-exitcode=99",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite",
+            "--show-leak-kinds=definite",
+            concat!("--suppressions=", env!("CARGO_MANIFEST_DIR"), "/tests/valgrind.supp"),
+        ])
+        .arg(build_dir().join("dxl_test"))
+        .args(args.iter().filter(|a| !a.is_empty()));
+        let agent = CAgent::spawn(format!("valgrind dxl_test {}", args[0]), cmd);
+        agent.finish("dxl_test: 0 failed", RUN);
+    }
+}
