@@ -21,6 +21,10 @@ __all__ = ["MessageCallback", "EventCallback", "RequestCallback", "ResponseCallb
 class MessageCallback(object):
     """The base class of every callback (``dxlclient.callbacks.MessageCallback``)."""
 
+    def __init__(self):  # type: ignore[no-untyped-def]
+        """Makes a callback; subclasses override the ``on_*`` method of their kind."""
+        super(MessageCallback, self).__init__()
+
 
 class EventCallback(MessageCallback):
     """Receives DXL events (``dxlclient.callbacks.EventCallback``): override :meth:`on_event`
