@@ -86,3 +86,35 @@ fn dxl_functions_run_clean_under_valgrind() {
         agent.finish("dxl_test: 0 failed", RUN);
     }
 }
+
+/// The C ports of dxlclient's basic service sample: a provider registers with the OpenDXL
+/// registry and answers "pong"; the invoker, another client, gets it. With no provider the
+/// registry's own answer comes back: 0x80000001.
+#[test]
+fn service_examples_talk_through_the_opendxl_registry() {
+    make_c_programs();
+    let broker = OpenDxlBroker::start();
+    let (config1, config2) = (broker.config_path(), broker.config2_path());
+    let examples = build_dir().join("examples");
+    for variant in ["", "-cxx"] {
+        let invoke = || {
+            let out = Command::new(examples.join(format!("basic_service_invoker_example{variant}")))
+                .arg(&config2)
+                .output()
+                .expect("run the invoker");
+            String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+        };
+        let nobody = invoke();
+        assert!(
+            nobody.contains("Error response: 0x80000001 unable to locate service for request"),
+            "{nobody}"
+        );
+        let mut cmd = Command::new(examples.join(format!("basic_service_provider_example{variant}")));
+        cmd.arg(&config1).arg("1");
+        let mut provider = CAgent::spawn(format!("basic_service_provider_example{variant}"), cmd);
+        provider.expect("Service registered", RUN);
+        assert_eq!(invoke(), "Client received response payload: pong\n");
+        provider.expect("Service received request payload: ping", RUN);
+        provider.wait_exit(RUN);
+    }
+}
