@@ -43,6 +43,11 @@
  * (freeing another client works). From another thread, or from another client's callback,
  * dxltie_remove_callback waits for a running call of that callback to return; after it returns
  * the callback is not called again.
+ * The DXL surface (dxltie_dxl_*) follows the same rules: message, request, response and service
+ * callbacks run on the dispatcher thread; dxltie_dxl_sync_request works inside any callback;
+ * dxltie_dxl_remove_callback and dxltie_dxl_unregister_service behave as dxltie_remove_callback
+ * (inside a callback they return at once); dxltie_dxl_wait_service_registered returns
+ * DXLTIE_E_WOULD_DEADLOCK inside a callback (the acknowledgement is handled on the dispatcher).
  * A callback's free_user_data runs exactly once, after its last call. Slow callbacks delay the
  * others: with the default queue policy (block) the network thread then stops reading, so
  * nothing is lost; with DXLTIE_OVERFLOW_DROP_OLDEST the oldest messages are dropped and counted.
