@@ -71,7 +71,10 @@ fn dxl_functions_run_clean_under_valgrind() {
     let broker = Mosquitto::start(&pki, MosquittoOptions::default());
     let dir = TempDir::new("c-dxl-valgrind");
     let config = broker.write_dxlclient_config(&pki, dir.path());
-    for args in [["nulls", config.to_str().unwrap(), ""], ["fabric", config.to_str().unwrap(), "0"]] {
+    for args in [
+        ["nulls", config.to_str().unwrap(), ""],
+        ["fabric", config.to_str().unwrap(), "0"],
+    ] {
         let mut cmd = Command::new("valgrind");
         cmd.args([
             "--error-exitcode=99",

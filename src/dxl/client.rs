@@ -708,7 +708,12 @@ impl Handle {
                     "Timeout waiting for service {service_id} to be registered"
                 )));
             }
-            services = self.inner.services_changed.wait_timeout(services, deadline - now).unwrap().0;
+            services = self
+                .inner
+                .services_changed
+                .wait_timeout(services, deadline - now)
+                .unwrap()
+                .0;
         }
     }
 

@@ -430,13 +430,19 @@ pub(crate) unsafe fn message_from_c(
         None => MessageType::from_wire(i64::from(m.message_type)).ok_or_else(|| {
             FfiError::new(
                 DXLTIE_E_INVALID_ARG,
-                format!("{name}->message_type {} is not a DXLTIE_DXL_MESSAGE_TYPE_*", m.message_type),
+                format!(
+                    "{name}->message_type {} is not a DXLTIE_DXL_MESSAGE_TYPE_*",
+                    m.message_type
+                ),
             )
         })?,
     };
-    // SAFETY (every `text`, `string_array`, `field_array` below): the fields are NULL or valid
-    // as the struct's documentation says, by this function's contract.
-    let t = |p: *const c_char, field: &str| unsafe { text(p, &format!("{name}->{field}")) };
+    // The string fields are NULL or NUL-terminated, as the struct's documentation says, by this
+    // function's contract.
+    let t = |p: *const c_char, field: &str| {
+        // SAFETY: `p` is one of the struct's string fields: NULL or NUL-terminated (see above).
+        unsafe { text(p, &format!("{name}->{field}")) }
+    };
     let topic = t(m.topic, "topic")?;
     if topic.is_empty() {
         return Err(FfiError::new(
@@ -500,7 +506,6 @@ pub(crate) unsafe fn message_from_c(
         )
     }?;
     // SAFETY: see above.
-    out.other_fields =
-        unsafe { field_array(m.other_fields, m.other_field_count, &format!("{name}->other_fields")) }?;
+    out.other_fields = unsafe { field_array(m.other_fields, m.other_field_count, &format!("{name}->other_fields")) }?;
     Ok(out)
 }

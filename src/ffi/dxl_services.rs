@@ -84,8 +84,8 @@ pub unsafe extern "C" fn dxltie_dxl_register_service(
         let f = on_request.ok_or_else(|| FfiError::null_arg("on_request"))?;
         // SAFETY: `service` is NULL (refused) or readable as the Pointers: note says.
         let s = unsafe { read_sized(service, "service") }?;
-        // SAFETY (the reads below): the struct's pointers are NULL or valid, per the Pointers:
-        // note.
+        // SAFETY: the struct's pointers are NULL or valid, per the Pointers: note (so for every
+        // read of them below).
         let service_type = unsafe { text(s.service_type, "service->service_type") }?;
         if service_type.is_empty() {
             return Err(FfiError::new(

@@ -86,9 +86,7 @@ pub(crate) unsafe fn read_sized<T: SizedStruct>(ptr: *const T, name: &str) -> Re
     if caller_size > MAX_STRUCT_SIZE || caller_size < T::MIN_SIZE {
         return Err(FfiError::new(
             DXLTIE_E_INVALID_ARG,
-            format!(
-                "{name}->struct_size is {caller_size}: set it to sizeof the struct (use the _init function)"
-            ),
+            format!("{name}->struct_size is {caller_size}: set it to sizeof the struct (use the _init function)"),
         ));
     }
     let filled = caller_size.min(size_of::<T>());
