@@ -4,6 +4,8 @@
  *   dxl_test nulls <dxlclient.config>            NULL and bad arguments, no connection needed
  *   dxl_test fabric <dxlclient.config> <0|1>     two clients; 1: the broker has a service
  *                                                registry (OpenDXL), 0: a plain MQTT broker
+ *   dxl_test threads <dxlclient.config> <n> <k>  n threads making k rounds of every call at
+ *                                                once on one client, then racing a disconnect
  *
  * Compiled as C11, as C++ and with AddressSanitizer; run by tests/c_dxl.rs on mosquitto and on
  * the OpenDXL broker, also under valgrind. */
@@ -452,13 +454,117 @@ static int nulls(const char *config_path) {
     return 0;
 }
 
+/* ---- many threads at once ----------------------------------------------------------------- */
+
+static int thread_iterations;
+static int async_fired;
+static dxltie_client_t *shared_caller;
+static volatile int racing; /* set once the disconnect race has begun: failures are expected */
+
+static void count_async(void *user_data, dxltie_result_t status, const char *error_message,
+                        const dxltie_dxl_message_t *response) {
+    (void)user_data;
+    (void)error_message;
+    CHECK(racing || (status == DXLTIE_OK && response != NULL), "async status %s", code_name(status));
+    bump(&async_fired);
+}
+
+static void ignore_event(void *user_data, const dxltie_dxl_message_t *event) {
+    (void)user_data;
+    CHECK(event->message_type == DXLTIE_DXL_MESSAGE_TYPE_EVENT, "type %d", event->message_type);
+}
+
+static void *worker(void *arg) {
+    long me = (long)arg;
+    int i;
+    char topic[96], payload[32];
+    for (i = 0; i < thread_iterations; i++) {
+        dxltie_dxl_message_t request = request_to(ECHO_TOPIC, "x"), *response = NULL;
+        dxltie_result_t rc;
+        uint64_t id = 0;
+        char *json = NULL;
+        snprintf(payload, sizeof payload, "t%ld-%d", me, i);
+        request.payload = (const uint8_t *)payload;
+        request.payload_len = strlen(payload);
+        rc = dxltie_dxl_sync_request(shared_caller, &request, 20000, &response);
+        if (rc == DXLTIE_OK) {
+            CHECK(response->payload_len == strlen(payload) + 5 &&
+                      memcmp(response->payload + 5, payload, strlen(payload)) == 0,
+                  "answer to %s", payload);
+        } else {
+            CHECK(racing, "sync request: %s", code_name(rc));
+        }
+        dxltie_dxl_message_free(response);
+        rc = dxltie_dxl_async_request(shared_caller, &request, 20000, count_async, NULL, NULL);
+        CHECK(rc == DXLTIE_OK || racing, "async request: %s", code_name(rc));
+        snprintf(topic, sizeof topic, "/dxltie/test/threads/%ld/#", me);
+        rc = dxltie_dxl_add_event_callback(shared_caller, topic, true, ignore_event, NULL, NULL, &id);
+        CHECK(rc == DXLTIE_OK || racing, "add event callback: %s", code_name(rc));
+        {
+            dxltie_dxl_message_t event = request_to("/dxltie/test/threads/x", "e");
+            snprintf(topic, sizeof topic, "/dxltie/test/threads/%ld/e", me);
+            event.topic = topic;
+            rc = dxltie_dxl_send_event(shared_caller, &event);
+            CHECK(rc == DXLTIE_OK || racing, "send event: %s", code_name(rc));
+        }
+        if (id) {
+            rc = dxltie_dxl_remove_callback(shared_caller, id, true);
+            CHECK(rc == DXLTIE_OK || racing, "remove callback: %s", code_name(rc));
+        }
+        if (dxltie_dxl_subscriptions(shared_caller, &json) == DXLTIE_OK) dxltie_string_free(json);
+        json = NULL;
+        if (dxltie_dxl_current_broker(shared_caller, &json) == DXLTIE_OK) dxltie_string_free(json);
+    }
+    return NULL;
+}
+
+static int threads(const char *config_path, int count, int iterations) {
+    char id[64];
+    dxltie_client_t *provider;
+    dxltie_dxl_service_t service = dxltie_dxl_service_init();
+    const char *topics[] = {ECHO_TOPIC};
+    pthread_t workers[64];
+    long i;
+    if (count > 64) count = 64;
+    thread_iterations = iterations;
+    snprintf(id, sizeof id, "dxl-threads-provider-%d", (int)getpid());
+    provider = new_client(config_path, id);
+    snprintf(id, sizeof id, "dxl-threads-caller-%d", (int)getpid());
+    shared_caller = new_client(config_path, id);
+    OK(dxltie_client_connect(provider, 20000));
+    OK(dxltie_client_connect(shared_caller, 20000));
+    service.service_type = SERVICE_TYPE;
+    service.topics = topics;
+    service.topic_count = 1;
+    OK(dxltie_dxl_register_service(provider, &service, on_request, provider, NULL, NULL));
+
+    /* Everything at once. */
+    for (i = 0; i < count; i++) pthread_create(&workers[i], NULL, worker, (void *)i);
+    for (i = 0; i < count; i++) pthread_join(workers[i], NULL);
+    CHECK(wait_for(&async_fired, count * iterations), "async callbacks: %d of %d", async_fired, count * iterations);
+
+    /* Again, racing a disconnect and then the free: every call returns, with OK or a clear
+     * failure, and every asynchronous callback still fires exactly once. */
+    racing = 1;
+    async_fired = 0;
+    for (i = 0; i < count; i++) pthread_create(&workers[i], NULL, worker, (void *)i);
+    OK(dxltie_client_disconnect(shared_caller));
+    for (i = 0; i < count; i++) pthread_join(workers[i], NULL);
+    OK(dxltie_client_free(shared_caller));
+    OK(dxltie_client_free(provider));
+    say("async callbacks during the race: %d", async_fired);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 3 && strcmp(argv[1], "nulls") == 0) {
         nulls(argv[2]);
+    } else if (argc >= 5 && strcmp(argv[1], "threads") == 0) {
+        threads(argv[2], atoi(argv[3]), atoi(argv[4]));
     } else if (argc >= 4 && strcmp(argv[1], "fabric") == 0) {
         fabric(argv[2], atoi(argv[3]));
     } else {
-        fprintf(stderr, "usage: dxl_test nulls <config> | fabric <config> <0|1>\n");
+        fprintf(stderr, "usage: dxl_test nulls <config> | fabric <config> <0|1> | threads <config> <n> <k>\n");
         return 2;
     }
     say("dxl_test: %d failed", failures);

@@ -121,3 +121,42 @@ fn service_examples_talk_through_the_opendxl_registry() {
         provider.wait_exit(RUN);
     }
 }
+
+/// Eight threads calling every DXL function at once on one client while its service answers,
+/// then the same racing a disconnect and the free (as the TIE surface's `threads` abuse).
+#[test]
+fn dxl_functions_from_many_threads_at_once() {
+    make_c_programs();
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let dir = TempDir::new("c-dxl-threads");
+    let config = broker.write_dxlclient_config(&pki, dir.path());
+    for variant in VARIANTS {
+        let agent = CAgent::start(
+            &format!("dxl_test{variant}"),
+            &["threads", config.to_str().unwrap(), "8", "20"],
+        );
+        agent.finish("dxl_test: 0 failed", RUN);
+    }
+}
+
+/// The same under helgrind (fewer rounds: it is ~50x slower), with the suppressions of the TIE
+/// surface's run (tests/helgrind.supp: the library's own synchronisation is invisible to it).
+#[test]
+fn dxl_functions_from_many_threads_under_helgrind() {
+    make_c_programs();
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let dir = TempDir::new("c-dxl-helgrind");
+    let config = broker.write_dxlclient_config(&pki, dir.path());
+    let mut cmd = Command::new("valgrind");
+    cmd.args([
+        "--tool=helgrind",
+        "--error-exitcode=99",
+        concat!("--suppressions=", env!("CARGO_MANIFEST_DIR"), "/tests/helgrind.supp"),
+    ])
+    .arg(build_dir().join("dxl_test"))
+    .args(["threads", config.to_str().unwrap(), "4", "3"]);
+    let agent = CAgent::spawn("helgrind dxl_test".into(), cmd);
+    agent.finish("dxl_test: 0 failed", RUN);
+}
