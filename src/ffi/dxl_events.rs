@@ -194,7 +194,8 @@ pub unsafe extern "C" fn dxltie_dxl_add_response_callback(
 /// `unsubscribe_if_last`, its topic is unsubscribed when no other callback uses it (Python
 /// unsubscribes on every removal, silencing other callbacks of the topic: not copied). Waiting
 /// and thread rules as `dxltie_remove_callback`; an unknown or already removed id gives
-/// `DXLTIE_E_NOT_FOUND`.
+/// `DXLTIE_E_NOT_FOUND`. The ids of both surfaces come from one counter: `dxltie_remove_callback`
+/// removes a DXL callback too (as with `unsubscribe_if_last` true).
 ///
 /// Pointers: `client` must be a live client handle.
 #[no_mangle]
