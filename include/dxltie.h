@@ -43,6 +43,11 @@
  * (freeing another client works). From another thread, or from another client's callback,
  * dxltie_remove_callback waits for a running call of that callback to return; after it returns
  * the callback is not called again.
+ * The DXL surface (dxltie_dxl_*) follows the same rules: message, request, response and service
+ * callbacks run on the dispatcher thread; dxltie_dxl_sync_request works inside any callback;
+ * dxltie_dxl_remove_callback and dxltie_dxl_unregister_service behave as dxltie_remove_callback
+ * (inside a callback they return at once); dxltie_dxl_wait_service_registered returns
+ * DXLTIE_E_WOULD_DEADLOCK inside a callback (the acknowledgement is handled on the dispatcher).
  * A callback's free_user_data runs exactly once, after its last call. Slow callbacks delay the
  * others: with the default queue policy (block) the network thread then stops reading, so
  * nothing is lost; with DXLTIE_OVERFLOW_DROP_OLDEST the oldest messages are dropped and counted.
@@ -319,6 +324,12 @@
 #define DXLTIE_STATS_BROKER_SIZE 256
 
 /**
+ * The fabric's error code when no service serves a request's topic ("unable to locate service
+ * for request"), from the broker's registry or a client that no longer hosts the service.
+ */
+#define DXLTIE_DXL_SERVICE_UNAVAILABLE 2147483649
+
+/**
  * An integer field the event did not carry.
  */
 #define DXLTIE_ABSENT INT64_MIN
@@ -485,6 +496,154 @@ typedef struct {
  * (Integer typedefs rather than C enums: a value from C is checked, never trusted.)
  */
 typedef int32_t dxltie_overflow_policy_t;
+
+/**
+ * The type of a DXL message: `DXLTIE_DXL_MESSAGE_TYPE_*` (the wire's numbers).
+ */
+typedef int32_t dxltie_dxl_message_type_t;
+
+/**
+ * A key and value: one of a message's other fields, or one item of a service's metadata.
+ */
+typedef struct {
+  const char *key;
+  const char *value;
+} dxltie_dxl_field_t;
+
+/**
+ * A DXL message of any type.
+ *
+ * Received (callbacks, `dxltie_dxl_sync_request`): every string is non-NULL and
+ * NUL-terminated ("" when the message did not carry it), arrays are NULL only when their count
+ * is 0, `payload` points to `payload_len` bytes (not NUL-terminated). In a callback it is
+ * borrowed for the call; from `dxltie_dxl_sync_request` it is yours until
+ * `dxltie_dxl_message_free`.
+ *
+ * To send: set `struct_size` to `sizeof(dxltie_dxl_message_t)` (`dxltie_dxl_message_init()`
+ * does it and zeroes the rest), then the fields that apply; NULL strings and empty arrays
+ * mean "not set". `topic` is required. `message_id` NULL or "" gets a new `{uuid}`. The
+ * source ids, `version` and (for requests) `reply_to_topic` are set by the library.
+ */
+typedef struct {
+  /**
+   * Set by the caller to `sizeof(dxltie_dxl_message_t)` on a message it passes; on a
+   * message the library hands out, the size of the library's struct.
+   */
+  size_t struct_size;
+  /**
+   * `DXLTIE_DXL_MESSAGE_TYPE_*`.
+   */
+  dxltie_dxl_message_type_t message_type;
+  /**
+   * The message format version read from the wire (the library writes 2, as Python does).
+   */
+  uint32_t version;
+  const char *message_id;
+  /**
+   * The topic the message was (or is to be) published on: `destination_topic` in Python.
+   */
+  const char *topic;
+  const uint8_t *payload;
+  size_t payload_len;
+  const char *source_client_id;
+  /**
+   * The broker's id of the sender's connection (message version 3; "" otherwise).
+   */
+  const char *source_client_instance_id;
+  const char *source_broker_id;
+  /**
+   * The clients the message is addressed to (empty: any).
+   */
+  const char *const *client_ids;
+  size_t client_id_count;
+  /**
+   * The brokers the message is addressed to (empty: any).
+   */
+  const char *const *broker_ids;
+  size_t broker_id_count;
+  const char *source_tenant_guid;
+  const char *const *destination_tenant_guids;
+  size_t destination_tenant_guid_count;
+  /**
+   * String headers, in wire order.
+   */
+  const dxltie_dxl_field_t *other_fields;
+  size_t other_field_count;
+  /**
+   * Requests: the topic the answer goes to.
+   */
+  const char *reply_to_topic;
+  /**
+   * Requests, responses and error responses: the service instance.
+   */
+  const char *service_id;
+  /**
+   * Responses and error responses: the message id of the request answered.
+   */
+  const char *request_message_id;
+  /**
+   * Error responses: the code as the fabric means it (`0x80000001`), whichever sign the
+   * sender wrote; 0 for other types.
+   */
+  uint32_t error_code;
+  /**
+   * Error responses: the error message; "" for other types.
+   */
+  const char *error_message;
+} dxltie_dxl_message_t;
+
+/**
+ * Receives a DXL message on the dispatcher thread; `message` is borrowed for the call.
+ */
+typedef void (*dxltie_dxl_message_fn)(void *user_data, const dxltie_dxl_message_t *message);
+
+/**
+ * Receives the outcome of an asynchronous request, exactly once, on the dispatcher thread:
+ * `status` is `DXLTIE_OK` (a Response), `DXLTIE_E_SERVICE_ERROR` (an ErrorResponse: its code
+ * is `response->error_code`), `DXLTIE_E_TIMEOUT`, `DXLTIE_E_NOT_CONNECTED` or
+ * `DXLTIE_E_SHUTDOWN`. `response` is the answer for the first two and NULL otherwise;
+ * `error_message` is NULL on success and the reason otherwise. Both are borrowed for the call.
+ */
+typedef void (*dxltie_dxl_response_fn)(void *user_data,
+                                       dxltie_result_t status,
+                                       const char *error_message,
+                                       const dxltie_dxl_message_t *response);
+
+/**
+ * A service to register (Python's `ServiceRegistrationInfo`). Set `struct_size` to
+ * `sizeof(dxltie_dxl_service_t)` (`dxltie_dxl_service_init()` does it and zeroes the rest).
+ */
+typedef struct {
+  size_t struct_size;
+  /**
+   * The service type, e.g. `/mycompany/myservice`; required.
+   */
+  const char *service_type;
+  /**
+   * The instance id; NULL or "": a new `{uuid}`.
+   */
+  const char *service_id;
+  /**
+   * The request topics the service answers (at least one; a `/#` suffix for a subtree).
+   */
+  const char *const *topics;
+  size_t topic_count;
+  /**
+   * Metadata sent to the registry.
+   */
+  const dxltie_dxl_field_t *metadata;
+  size_t metadata_count;
+  /**
+   * The registration's time to live in minutes; 0: 60, Python's default. The client
+   * re-registers after it.
+   */
+  uint32_t ttl_minutes;
+  /**
+   * The tenants the service is for (empty: its own).
+   */
+  const char *const *destination_tenant_guids;
+  size_t destination_tenant_guid_count;
+} dxltie_dxl_service_t;
 
 /**
  * The DXL message an event arrived in (Python's `original_event`).
@@ -809,6 +968,26 @@ typedef void (*dxltie_response_fn)(void *user_data, const dxltie_response_t *res
  * Drop the oldest queued message and count it (`dropped` in the stats).
  */
 #define DXLTIE_OVERFLOW_DROP_OLDEST 1
+
+/**
+ * A request to a service (`dxlclient.message.Request`).
+ */
+#define DXLTIE_DXL_MESSAGE_TYPE_REQUEST 0
+
+/**
+ * A service's answer (`Response`).
+ */
+#define DXLTIE_DXL_MESSAGE_TYPE_RESPONSE 1
+
+/**
+ * An event (`Event`).
+ */
+#define DXLTIE_DXL_MESSAGE_TYPE_EVENT 2
+
+/**
+ * A service's or the fabric's error answer (`ErrorResponse`), with a code and a message.
+ */
+#define DXLTIE_DXL_MESSAGE_TYPE_ERROR_RESPONSE 3
 
 /**
  * `/mcafee/event/tie/file/detection`
@@ -1190,6 +1369,263 @@ dxltie_result_t dxltie_config_set_keep_alive(dxltie_config_t *config, uint32_t s
 dxltie_result_t dxltie_config_set_reputation_cache(dxltie_config_t *config,
                                                    uint32_t max_entries,
                                                    uint32_t ttl_seconds);
+
+/**
+ * Registers `callback` for DXL events on `topic` (NULL or "": every event the client
+ * receives; a filter ending in `/#`: that subtree). With `subscribe`, the client also
+ * subscribes to `topic` (as Python's `add_event_callback(topic, cb, subscribe_to_topic=True)`),
+ * now when connected and at every connect. `*out_id` identifies the callback for
+ * `dxltie_dxl_remove_callback`. `free_user_data` (may be NULL) runs exactly once, after the
+ * last call: on removal or when the client is freed. The callback runs on the dispatcher
+ * thread; `message` is borrowed for the call.
+ *
+ * Pointers: `client` must be a live client handle; `topic` NULL or a NUL-terminated string;
+ * `out_id` must point to writable memory; `callback` must stay callable with `user_data` until
+ * `free_user_data` has run.
+ */
+dxltie_result_t dxltie_dxl_add_event_callback(dxltie_client_t *client,
+                                              const char *topic,
+                                              bool subscribe,
+                                              dxltie_dxl_message_fn callback,
+                                              void *user_data,
+                                              dxltie_free_fn free_user_data,
+                                              uint64_t *out_id);
+
+/**
+ * Registers `callback` for DXL requests on `topic` (NULL or "": every request the client
+ * receives), as Python's `add_request_callback`: the topic is not subscribed (subscribe with
+ * `dxltie_dxl_subscribe`, or provide a service with `dxltie_dxl_register_service`, which
+ * subscribes its topics). Answer with `dxltie_dxl_respond` or `dxltie_dxl_respond_error`.
+ * Otherwise as `dxltie_dxl_add_event_callback`.
+ *
+ * Pointers: as in `dxltie_dxl_add_event_callback`.
+ */
+dxltie_result_t dxltie_dxl_add_request_callback(dxltie_client_t *client,
+                                                const char *topic,
+                                                dxltie_dxl_message_fn callback,
+                                                void *user_data,
+                                                dxltie_free_fn free_user_data,
+                                                uint64_t *out_id);
+
+/**
+ * Registers `callback` for DXL responses and error responses arriving on `topic` (NULL or "":
+ * every one), as Python's `add_response_callback`; it also sees answers to this client's own
+ * requests, after their request has been completed. Otherwise as
+ * `dxltie_dxl_add_request_callback`.
+ *
+ * Pointers: as in `dxltie_dxl_add_event_callback`.
+ */
+dxltie_result_t dxltie_dxl_add_response_callback(dxltie_client_t *client,
+                                                 const char *topic,
+                                                 dxltie_dxl_message_fn callback,
+                                                 void *user_data,
+                                                 dxltie_free_fn free_user_data,
+                                                 uint64_t *out_id);
+
+/**
+ * Removes a callback registered with a `dxltie_dxl_add_*_callback` function. With
+ * `unsubscribe_if_last`, its topic is unsubscribed when no other callback uses it (Python
+ * unsubscribes on every removal, silencing other callbacks of the topic: not copied). Waiting
+ * and thread rules as `dxltie_remove_callback`; an unknown or already removed id gives
+ * `DXLTIE_E_NOT_FOUND`. The ids of both surfaces come from one counter: `dxltie_remove_callback`
+ * removes a DXL callback too (as with `unsubscribe_if_last` true).
+ *
+ * Pointers: `client` must be a live client handle.
+ */
+dxltie_result_t dxltie_dxl_remove_callback(dxltie_client_t *client,
+                                           uint64_t id,
+                                           bool unsubscribe_if_last);
+
+/**
+ * Subscribes to `topic` (a `/#` suffix for a subtree), now when connected (waiting for the
+ * broker's acknowledgement) and at every connect. Subscribing twice is not an error.
+ *
+ * Pointers: `client` must be a live client handle; `topic` a NUL-terminated string.
+ */
+dxltie_result_t dxltie_dxl_subscribe(dxltie_client_t *client, const char *topic);
+
+/**
+ * Unsubscribes from `topic`; callbacks stay registered. An unknown topic is not an error. The
+ * client's own reply topic stays subscribed.
+ *
+ * Pointers: `client` must be a live client handle; `topic` a NUL-terminated string.
+ */
+dxltie_result_t dxltie_dxl_unsubscribe(dxltie_client_t *client, const char *topic);
+
+/**
+ * The topics the client subscribes at every connect, as a JSON array of strings, without the
+ * client's own reply topic (Python's `subscriptions`). Free with `dxltie_string_free`.
+ *
+ * Pointers: `client` must be a live client handle; `out_json` must point to writable memory.
+ */
+dxltie_result_t dxltie_dxl_subscriptions(dxltie_client_t *client, char **out_json);
+
+/**
+ * Sends a DXL event: `event->topic` and the payload, with the addressing fields and other
+ * fields that are set (`message_type` is ignored: it is an event). `DXLTIE_E_NOT_CONNECTED`
+ * while not connected; `DXLTIE_E_INVALID_ARG` for a missing topic or a message over the size
+ * limit.
+ *
+ * Pointers: `client` must be a live client handle; `event` must point to a
+ * `dxltie_dxl_message_t` with `struct_size` set, whose pointers are NULL or valid.
+ */
+dxltie_result_t dxltie_dxl_send_event(dxltie_client_t *client, const dxltie_dxl_message_t *event);
+
+/**
+ * The broker the client is connected to, as a JSON object (`{"unique_id": "...",
+ * "host_name": "...", "ip_address": null, "port": 8883}`), or `DXLTIE_E_NOT_CONNECTED`.
+ * Free with `dxltie_string_free`.
+ *
+ * Pointers: `client` must be a live client handle; `out_json` must point to writable memory.
+ */
+dxltie_result_t dxltie_dxl_current_broker(dxltie_client_t *client, char **out_json);
+
+/**
+ * Frees a message the library returned (`dxltie_dxl_sync_request`). NULL is a no-op; a pointer
+ * this library did not hand out as a message, or already freed (a copy of the struct is not
+ * the message), is not freed: an error is logged and nothing else happens.
+ *
+ * Pointers: `message` must be NULL or a pointer; it is only compared, never followed, unless
+ * this library handed it out.
+ */
+void dxltie_dxl_message_free(dxltie_dxl_message_t *message);
+
+/**
+ * Sends the request `request` (to `request->topic`, with its payload and the addressing,
+ * service id and other fields that are set; `message_type` is ignored) and waits up to
+ * `timeout_ms` (0: 30 s) for the answer.
+ *
+ * - A Response: `DXLTIE_OK`, `*out_response` is it.
+ * - An ErrorResponse (from the service, or from the fabric: `0x80000001`,
+ *   `DXLTIE_DXL_SERVICE_UNAVAILABLE`, when nothing serves the topic): `DXLTIE_E_SERVICE_ERROR`
+ *   with the code in `dxltie_last_service_error_code()` and the message in
+ *   `dxltie_last_error_message()`, and, the one exception to "out-parameters are written only
+ *   on DXLTIE_OK", `*out_response` is the ErrorResponse itself (as Python's `sync_request`
+ *   returns it), to be freed too.
+ * - `DXLTIE_E_TIMEOUT`, `DXLTIE_E_NOT_CONNECTED` (also when the connection is lost while
+ *   waiting), `DXLTIE_E_SHUTDOWN`, `DXLTIE_E_INVALID_ARG`: nothing written.
+ *
+ * Free the answer with `dxltie_dxl_message_free`. Works inside a callback (the answer is
+ * matched on the network thread).
+ *
+ * Pointers: `client` must be a live client handle; `request` must point to a
+ * `dxltie_dxl_message_t` with `struct_size` set, whose pointers are NULL or valid;
+ * `out_response` must point to writable memory.
+ */
+dxltie_result_t dxltie_dxl_sync_request(dxltie_client_t *client,
+                                        const dxltie_dxl_message_t *request,
+                                        uint32_t timeout_ms,
+                                        dxltie_dxl_message_t **out_response);
+
+/**
+ * Sends the request `request` (as `dxltie_dxl_sync_request`) and returns at once; `callback`
+ * fires exactly once with the outcome, on the dispatcher thread, after at most `timeout_ms`
+ * (0: 30 s). If this function fails, the callback never fires and `free_user_data` does not
+ * run (the caller keeps its data); otherwise `free_user_data` (may be NULL) runs once, after
+ * the callback.
+ *
+ * Pointers: `client` must be a live client handle; `request` as in `dxltie_dxl_sync_request`;
+ * `callback` must stay callable with `user_data` until it has fired.
+ */
+dxltie_result_t dxltie_dxl_async_request(dxltie_client_t *client,
+                                         const dxltie_dxl_message_t *request,
+                                         uint32_t timeout_ms,
+                                         dxltie_dxl_response_fn callback,
+                                         void *user_data,
+                                         dxltie_free_fn free_user_data);
+
+/**
+ * Sends a Response or an ErrorResponse described in full: `message_type` is
+ * `DXLTIE_DXL_MESSAGE_TYPE_RESPONSE` or `..._ERROR_RESPONSE`, `topic` the request's
+ * `reply_to_topic`, `request_message_id` the request's `message_id`, and the addressing
+ * (`client_ids`, `broker_ids`), `service_id`, payload, other fields and, for an error, code
+ * and message as wanted. `dxltie_dxl_respond` and `dxltie_dxl_respond_error` fill all that in
+ * from the request.
+ *
+ * Pointers: `client` must be a live client handle; `response` must point to a
+ * `dxltie_dxl_message_t` with `struct_size` set, whose pointers are NULL or valid.
+ */
+dxltie_result_t dxltie_dxl_send_response(dxltie_client_t *client,
+                                         const dxltie_dxl_message_t *response);
+
+/**
+ * Answers `request` (a request a callback or service received, or a copy of its struct and
+ * strings) with a Response carrying `payload`, addressed as Python's `Response(request)`: to
+ * the request's reply topic, client (instance) and broker, with its message and service ids.
+ *
+ * Pointers: `client` must be a live client handle; `request` must point to a received
+ * request's `dxltie_dxl_message_t` (or a copy with valid pointers); `payload` must point to
+ * `payload_len` readable bytes (NULL allowed when `payload_len` is 0).
+ */
+dxltie_result_t dxltie_dxl_respond(dxltie_client_t *client,
+                                   const dxltie_dxl_message_t *request,
+                                   const uint8_t *payload,
+                                   size_t payload_len);
+
+/**
+ * Answers `request` with an ErrorResponse: `error_code` (written as the unsigned 32-bit value,
+ * as Python writes it) and `error_message` (NULL: ""). Addressed as `dxltie_dxl_respond`.
+ *
+ * Pointers: as in `dxltie_dxl_respond`; `error_message` NULL or a NUL-terminated string.
+ */
+dxltie_result_t dxltie_dxl_respond_error(dxltie_client_t *client,
+                                         const dxltie_dxl_message_t *request,
+                                         uint32_t error_code,
+                                         const char *error_message);
+
+/**
+ * Registers a service: subscribes its topics, routes their requests to `on_request` (on the
+ * dispatcher thread, the request borrowed for the call; answer with `dxltie_dxl_respond` or
+ * `dxltie_dxl_respond_error`) and sends the registration to the fabric's registry now when
+ * connected, at every connect and every TTL. A request for another instance id on one of these
+ * topics is answered with error `0x80000001`. `*out_service_id` (optional: NULL to not ask)
+ * gets the instance id, to free with `dxltie_string_free`. `free_user_data` (may be NULL) runs
+ * once, after the last call of `on_request`: when the service is unregistered or the client
+ * freed. To wait for the registry's acknowledgement (Python's `register_service_sync`), call
+ * `dxltie_dxl_wait_service_registered`.
+ *
+ * Errors: `DXLTIE_E_INVALID_ARG` (no service type, no topics, an empty topic, an instance id
+ * already registered on this client).
+ *
+ * Pointers: `client` must be a live client handle; `service` must point to a
+ * `dxltie_dxl_service_t` with `struct_size` set, whose pointers are NULL or valid;
+ * `on_request` must stay callable with `user_data` until `free_user_data` has run;
+ * `out_service_id` NULL or writable.
+ */
+dxltie_result_t dxltie_dxl_register_service(dxltie_client_t *client,
+                                            const dxltie_dxl_service_t *service,
+                                            dxltie_dxl_message_fn on_request,
+                                            void *user_data,
+                                            dxltie_free_fn free_user_data,
+                                            char **out_service_id);
+
+/**
+ * Waits up to `timeout_ms` (0: 10 s, Python's default) until the fabric's registry has
+ * acknowledged a registration of the service since it was registered on this client
+ * (Python's `register_service_sync`). `DXLTIE_E_TIMEOUT` when it did not (a plain MQTT
+ * broker never does; the service stays registered), `DXLTIE_E_NOT_FOUND` for an unknown id,
+ * `DXLTIE_E_WOULD_DEADLOCK` inside one of the client's callbacks (the acknowledgement is
+ * handled on the dispatcher).
+ *
+ * Pointers: `client` must be a live client handle; `service_id` a NUL-terminated string.
+ */
+dxltie_result_t dxltie_dxl_wait_service_registered(dxltie_client_t *client,
+                                                   const char *service_id,
+                                                   uint32_t timeout_ms);
+
+/**
+ * Unregisters a service: stops routing its requests, unsubscribes the topics nothing else
+ * uses, and tells the registry when connected. With `timeout_ms` 0 it does not wait for the
+ * registry; otherwise it waits up to that long for its acknowledgement (Python's
+ * `unregister_service_sync`) and returns `DXLTIE_E_TIMEOUT` (or the registry's
+ * `DXLTIE_E_SERVICE_ERROR`) if it does not come: the service is unregistered locally all the
+ * same. `DXLTIE_E_NOT_FOUND` for an unknown id.
+ *
+ * Pointers: `client` must be a live client handle; `service_id` a NUL-terminated string.
+ */
+dxltie_result_t dxltie_dxl_unregister_service(dxltie_client_t *client,
+                                              const char *service_id,
+                                              uint32_t timeout_ms);
 
 /**
  * Registers `callback` for file detection events; `*out_id` identifies it for
@@ -1696,5 +2132,7 @@ dxltie_result_t dxltie_get_certificate_first_references_async(dxltie_client_t *c
     }
 DXLTIE_DEFINE_STRUCT_INIT(dxltie_stats_t, dxltie_stats_init)
 DXLTIE_DEFINE_STRUCT_INIT(dxltie_broker_t, dxltie_broker_init)
+DXLTIE_DEFINE_STRUCT_INIT(dxltie_dxl_message_t, dxltie_dxl_message_init)
+DXLTIE_DEFINE_STRUCT_INIT(dxltie_dxl_service_t, dxltie_dxl_service_init)
 #undef DXLTIE_DEFINE_STRUCT_INIT
 #endif /* DXLTIE_STRUCT_INITS */

@@ -434,3 +434,80 @@ fn a_connect_that_gives_up_during_an_outage_does_not_stop_reconnection() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// What the C and Python DXL surfaces are built on (issue 19): an ErrorResponse kept whole by
+/// `sync_request_raw` and `async_request_raw` (while `sync_request` still makes it an error),
+/// the current broker, and waiting for a registry acknowledgement, which a plain broker never
+/// sends and which cannot be waited for on the dispatcher.
+#[test]
+fn raw_answers_current_broker_and_registration_waits() {
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let config = broker.client_config(&pki);
+    let client = connected_client(&config);
+    let current = client.current_broker().expect("connected: a current broker");
+    assert_eq!(current.port, broker.port());
+    echo_service(&client, "/test/raw");
+    let raw = client
+        .sync_request_raw(Message::request("/test/raw", b"err".to_vec()), WAIT)
+        .unwrap();
+    assert_eq!(raw.error_code_u32(), Some(99));
+    assert!(matches!(
+        client.sync_request(Message::request("/test/raw", b"err".to_vec()), WAIT),
+        Err(DxlError::Service { code: 99, .. })
+    ));
+    let (tx, rx) = mpsc::channel();
+    client
+        .async_request_raw(
+            Message::request("/test/raw", b"err".to_vec()),
+            WAIT,
+            Box::new(move |_, result| {
+                let _ = tx.send(result);
+            }),
+        )
+        .unwrap();
+    let answer = rx.recv_timeout(WAIT).unwrap().unwrap();
+    assert_eq!(answer.error_code_u32(), Some(99));
+
+    let info = ServiceInfo::new("/test/wait", &["/test/wait"]);
+    let id = info.service_id.clone();
+    client
+        .register_service(info, Arc::new(|_: &Handle, _: &Message| {}))
+        .unwrap();
+    assert!(matches!(
+        client.wait_service_registered(&id, Duration::from_millis(200)),
+        Err(DxlError::Timeout(_))
+    ));
+    assert!(matches!(
+        client.wait_service_registered("{nobody}", Duration::from_millis(10)),
+        Err(DxlError::NotFound(_))
+    ));
+    let (tx, rx) = mpsc::channel();
+    let id_inside = id.clone();
+    client
+        .add_callback(
+            CallbackKind::Event,
+            "/test/wait-inside",
+            Arc::new(move |h: &Handle, _: &Message| {
+                let _ = tx.send(h.wait_service_registered(&id_inside, WAIT));
+            }),
+            true,
+        )
+        .unwrap();
+    client
+        .send_event(&Message::event("/test/wait-inside", b"x".to_vec()))
+        .unwrap();
+    assert!(matches!(
+        rx.recv_timeout(WAIT).unwrap(),
+        Err(DxlError::WouldDeadlock(_))
+    ));
+    // Unregistering with a wait on a plain broker: nobody acknowledges, the service is gone all
+    // the same.
+    assert!(matches!(
+        client.unregister_service_wait(&id, Some(Duration::from_millis(200))),
+        Err(DxlError::Timeout(_))
+    ));
+    assert!(matches!(client.unregister_service(&id), Err(DxlError::NotFound(_))));
+    client.disconnect().unwrap();
+    assert!(client.current_broker().is_none());
+}

@@ -503,9 +503,120 @@ struct ServerVersion {
     }
 };
 
+/// A DXL message of any type (dxltie_dxl_message_t): what a DXL callback or request gets (a
+/// copy), and what to send (fields left empty are not set; an empty message_id gets a new
+/// {uuid}).
+struct Message {
+    dxltie_dxl_message_type_t type = DXLTIE_DXL_MESSAGE_TYPE_EVENT;
+    uint32_t version = 0;
+    std::string message_id;
+    std::string topic;
+    std::string payload;  ///< bytes, not necessarily text
+    std::string source_client_id;
+    std::string source_client_instance_id;
+    std::string source_broker_id;
+    std::vector<std::string> client_ids;
+    std::vector<std::string> broker_ids;
+    std::string source_tenant_guid;
+    std::vector<std::string> destination_tenant_guids;
+    std::vector<std::pair<std::string, std::string>> other_fields;
+    std::string reply_to_topic;      ///< requests
+    std::string service_id;          ///< requests, responses
+    std::string request_message_id;  ///< responses
+    uint32_t error_code = 0;         ///< error responses (0x80000001: no service for the topic)
+    std::string error_message;       ///< error responses
+
+    bool is_error_response() const noexcept { return type == DXLTIE_DXL_MESSAGE_TYPE_ERROR_RESPONSE; }
+    /// The value of an other field, if the message has it.
+    std::optional<std::string> other_field(const std::string& key) const {
+        for (const auto& f : other_fields)
+            if (f.first == key) return f.second;
+        return std::nullopt;
+    }
+};
+
+/// The outcome of an asynchronous DXL request, given to its callable once.
+struct DxlResponse {
+    /// Success (a Response), DXLTIE_E_SERVICE_ERROR (an ErrorResponse: `message` has it),
+    /// DXLTIE_E_TIMEOUT, DXLTIE_E_NOT_CONNECTED or DXLTIE_E_SHUTDOWN.
+    Status status;
+    /// The answer for success and DXLTIE_E_SERVICE_ERROR; empty otherwise.
+    Message message;
+    bool ok() const noexcept { return status.ok(); }
+};
+
 using Stats = dxltie_stats_t;
 
 namespace detail {
+
+inline std::vector<std::string> copy_strings(const char* const* items, size_t count) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < count; i++) out.push_back(str(items[i]));
+    return out;
+}
+
+inline Message copy(const dxltie_dxl_message_t& m) {
+    Message out;
+    out.type = m.message_type;
+    out.version = m.version;
+    out.message_id = str(m.message_id);
+    out.topic = str(m.topic);
+    if (m.payload && m.payload_len) out.payload.assign(reinterpret_cast<const char*>(m.payload), m.payload_len);
+    out.source_client_id = str(m.source_client_id);
+    out.source_client_instance_id = str(m.source_client_instance_id);
+    out.source_broker_id = str(m.source_broker_id);
+    out.client_ids = copy_strings(m.client_ids, m.client_id_count);
+    out.broker_ids = copy_strings(m.broker_ids, m.broker_id_count);
+    out.source_tenant_guid = str(m.source_tenant_guid);
+    out.destination_tenant_guids = copy_strings(m.destination_tenant_guids, m.destination_tenant_guid_count);
+    for (size_t i = 0; i < m.other_field_count; i++)
+        out.other_fields.emplace_back(str(m.other_fields[i].key), str(m.other_fields[i].value));
+    out.reply_to_topic = str(m.reply_to_topic);
+    out.service_id = str(m.service_id);
+    out.request_message_id = str(m.request_message_id);
+    out.error_code = m.error_code;
+    out.error_message = str(m.error_message);
+    return out;
+}
+
+/// A Message seen as the C struct; its pointers point into the Message, which must outlive it.
+struct MessageView {
+    dxltie_dxl_message_t c = dxltie_dxl_message_init();
+    std::vector<const char*> clients, brokers, tenants;
+    std::vector<dxltie_dxl_field_t> fields;
+    explicit MessageView(const Message& m) {
+        auto s = [](const std::string& v) { return v.empty() ? nullptr : v.c_str(); };
+        auto list = [](const std::vector<std::string>& from, std::vector<const char*>& to) {
+            for (const auto& v : from) to.push_back(v.c_str());
+            return to.empty() ? nullptr : to.data();
+        };
+        c.message_type = m.type;
+        c.message_id = s(m.message_id);
+        c.topic = m.topic.c_str();
+        c.payload = reinterpret_cast<const uint8_t*>(m.payload.data());
+        c.payload_len = m.payload.size();
+        c.source_client_id = s(m.source_client_id);
+        c.source_client_instance_id = s(m.source_client_instance_id);
+        c.source_broker_id = s(m.source_broker_id);
+        c.client_ids = list(m.client_ids, clients);
+        c.client_id_count = clients.size();
+        c.broker_ids = list(m.broker_ids, brokers);
+        c.broker_id_count = brokers.size();
+        c.source_tenant_guid = s(m.source_tenant_guid);
+        c.destination_tenant_guids = list(m.destination_tenant_guids, tenants);
+        c.destination_tenant_guid_count = tenants.size();
+        for (const auto& f : m.other_fields) fields.push_back({f.first.c_str(), f.second.c_str()});
+        c.other_fields = fields.empty() ? nullptr : fields.data();
+        c.other_field_count = fields.size();
+        c.reply_to_topic = s(m.reply_to_topic);
+        c.service_id = s(m.service_id);
+        c.request_message_id = s(m.request_message_id);
+        c.error_code = m.error_code;
+        c.error_message = s(m.error_message);
+    }
+    MessageView(const MessageView&) = delete;
+    MessageView& operator=(const MessageView&) = delete;
+};
 
 inline MessageInfo copy(const dxltie_message_info_t& m) {
     MessageInfo out{str(m.topic), str(m.message_id), str(m.source_client_id), str(m.source_broker_id), {}};
@@ -596,6 +707,22 @@ struct Trampoline {
         guarded([&] { (*static_cast<Function*>(user_data))(copy(*event)); });
     }
     static void free(void* user_data) noexcept { delete static_cast<Function*>(user_data); }
+};
+
+/// The user data of an asynchronous DXL request: called once with the outcome.
+template <typename F>
+struct DxlAsyncCall {
+    F function;
+    static void call(void* user_data, dxltie_result_t status, const char* error_message,
+                     const dxltie_dxl_message_t* response) noexcept {
+        guarded([&] {
+            DxlResponse outcome{status == DXLTIE_OK ? Status() : Status(status, error_message ? error_message : "",
+                                                                         response ? response->error_code : 0),
+                                response ? copy(*response) : Message{}};
+            static_cast<DxlAsyncCall*>(user_data)->function(std::move(outcome));
+        });
+    }
+    static void free(void* user_data) noexcept { delete static_cast<DxlAsyncCall*>(user_data); }
 };
 
 struct StateTrampoline {
@@ -1145,6 +1272,160 @@ public:
             },
             std::move(callback));
     }
+    // -- the DXL layer (error-returning): events, requests, responses, services --------------
+    // A DXL Registration is removed like a TIE one (its topic is unsubscribed when no other
+    // callback uses it).
+
+    /// Calls `callback` with each DXL event on `topic` ("" for every event received, a "/#"
+    /// suffix for a subtree); with `subscribe`, also subscribes to `topic`.
+    Result<Registration> try_on_dxl_event(const std::string& topic, std::function<void(const Message&)> callback,
+                                          bool subscribe = true) {
+        return add<Message, dxltie_dxl_message_t>(
+            [&](dxltie_client_t* c, dxltie_dxl_message_fn fn, void* data, dxltie_free_fn free_fn, uint64_t* id) {
+                return dxltie_dxl_add_event_callback(c, topic.c_str(), subscribe, fn, data, free_fn, id);
+            },
+            std::move(callback));
+    }
+    /// Calls `callback` with each DXL request on `topic` ("" for all; the topic is not subscribed).
+    Result<Registration> try_on_dxl_request(const std::string& topic, std::function<void(const Message&)> callback) {
+        return add<Message, dxltie_dxl_message_t>(
+            [&](dxltie_client_t* c, dxltie_dxl_message_fn fn, void* data, dxltie_free_fn free_fn, uint64_t* id) {
+                return dxltie_dxl_add_request_callback(c, topic.c_str(), fn, data, free_fn, id);
+            },
+            std::move(callback));
+    }
+    /// Calls `callback` with each DXL response or error response on `topic` ("" for all).
+    Result<Registration> try_on_dxl_response(const std::string& topic, std::function<void(const Message&)> callback) {
+        return add<Message, dxltie_dxl_message_t>(
+            [&](dxltie_client_t* c, dxltie_dxl_message_fn fn, void* data, dxltie_free_fn free_fn, uint64_t* id) {
+                return dxltie_dxl_add_response_callback(c, topic.c_str(), fn, data, free_fn, id);
+            },
+            std::move(callback));
+    }
+    Status try_subscribe(const std::string& topic) {
+        Status status = live();
+        if (!status) return status;
+        return detail::check(dxltie_dxl_subscribe(state_->handle, topic.c_str()));
+    }
+    Status try_unsubscribe(const std::string& topic) {
+        Status status = live();
+        if (!status) return status;
+        return detail::check(dxltie_dxl_unsubscribe(state_->handle, topic.c_str()));
+    }
+    /// Sends `event` (its type is ignored: an event).
+    Status try_send_event(const Message& event) {
+        Status status = live();
+        if (!status) return status;
+        detail::MessageView view(event);
+        return detail::check(dxltie_dxl_send_event(state_->handle, &view.c));
+    }
+    Status try_send_event(const std::string& topic, const std::string& payload) {
+        Message event;
+        event.topic = topic;
+        event.payload = payload;
+        return try_send_event(event);
+    }
+    /// Sends `request` to a service and waits for the answer. Its value is the answer for a
+    /// Response and for an ErrorResponse (as Python's sync_request returns it: check
+    /// is_error_response(); 0x80000001 when no service serves the topic); other failures
+    /// (timeout, not connected) are the status.
+    Result<Message> try_sync_request(const Message& request, Timeout timeout = {}) {
+        uint32_t ms = 0;
+        Status status = live();
+        if (status) status = wait_ms(timeout, ms);
+        if (!status) return status;
+        detail::MessageView view(request);
+        dxltie_dxl_message_t* out = nullptr;
+        dxltie_result_t rc = dxltie_dxl_sync_request(state_->handle, &view.c, ms, &out);
+        if (out) {
+            std::unique_ptr<dxltie_dxl_message_t, void (*)(dxltie_dxl_message_t*)> owned(out, dxltie_dxl_message_free);
+            return detail::copy(*owned);
+        }
+        return detail::check(rc);
+    }
+    /// Sends `request` and returns at once; `callback(DxlResponse&&)` runs once, on the
+    /// dispatcher thread, with the outcome.
+    template <typename F>
+    Status try_async_request(const Message& request, F&& callback, Timeout timeout = {}) {
+        using Call = detail::DxlAsyncCall<std::decay_t<F>>;
+        std::unique_ptr<Call> user_data(new Call{std::forward<F>(callback)});
+        uint32_t ms = 0;
+        Status status = live();
+        if (status) status = wait_ms(timeout, ms);
+        if (!status) return status;
+        detail::MessageView view(request);
+        status = detail::check(
+            dxltie_dxl_async_request(state_->handle, &view.c, ms, &Call::call, user_data.get(), &Call::free));
+        if (status) user_data.release();  // the library frees it after the one call
+        return status;
+    }
+    /// Answers `request` (as received) with a Response carrying `payload`.
+    Status try_respond(const Message& request, const std::string& payload) {
+        Status status = live();
+        if (!status) return status;
+        detail::MessageView view(request);
+        return detail::check(dxltie_dxl_respond(state_->handle, &view.c,
+                                                reinterpret_cast<const uint8_t*>(payload.data()), payload.size()));
+    }
+    /// Answers `request` (as received) with an ErrorResponse.
+    Status try_respond_error(const Message& request, uint32_t error_code, const std::string& error_message) {
+        Status status = live();
+        if (!status) return status;
+        detail::MessageView view(request);
+        return detail::check(dxltie_dxl_respond_error(state_->handle, &view.c, error_code, error_message.c_str()));
+    }
+    /// Sends a Response or ErrorResponse described in full (type, topic, request_message_id, ...).
+    Status try_send_response(const Message& response) {
+        Status status = live();
+        if (!status) return status;
+        detail::MessageView view(response);
+        return detail::check(dxltie_dxl_send_response(state_->handle, &view.c));
+    }
+    /// Provides a service: `on_request` gets the requests of its topics (answer with
+    /// try_respond / try_respond_error); the registry is told now, at every connect and every
+    /// TTL. The value is the service's instance id (for try_unregister_service).
+    Result<std::string> try_register_service(const std::string& service_type, const std::vector<std::string>& topics,
+                                             std::function<void(const Message&)> on_request,
+                                             uint32_t ttl_minutes = 0, const std::string& service_id = "") {
+        Status status = live();
+        if (!status) return status;
+        std::vector<const char*> topic_ptrs;
+        for (const auto& t : topics) topic_ptrs.push_back(t.c_str());
+        dxltie_dxl_service_t service = dxltie_dxl_service_init();
+        service.service_type = service_type.c_str();
+        service.service_id = service_id.empty() ? nullptr : service_id.c_str();
+        service.topics = topic_ptrs.empty() ? nullptr : topic_ptrs.data();
+        service.topic_count = topic_ptrs.size();
+        service.ttl_minutes = ttl_minutes;
+        using T = detail::Trampoline<Message, dxltie_dxl_message_t>;
+        std::unique_ptr<T::Function> user_data(new T::Function(std::move(on_request)));
+        char* id = nullptr;
+        status = detail::check(
+            dxltie_dxl_register_service(state_->handle, &service, &T::call, user_data.get(), &T::free, &id));
+        if (!status) return status;
+        user_data.release();
+        return detail::take(id);
+    }
+    /// Waits until the fabric's registry has acknowledged the service (DXLTIE_E_TIMEOUT on a
+    /// plain MQTT broker, which has none).
+    Status try_wait_service_registered(const std::string& service_id,
+                                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+        uint32_t ms = 0;
+        Status status = live();
+        if (status) status = detail::to_u32(timeout.count(), "timeout ms", ms);
+        if (!status) return status;
+        return detail::check(dxltie_dxl_wait_service_registered(state_->handle, service_id.c_str(), ms));
+    }
+    /// Unregisters a service; with a non-zero `wait`, waits that long for the registry.
+    Status try_unregister_service(const std::string& service_id,
+                                  std::chrono::milliseconds wait = std::chrono::milliseconds(0)) {
+        uint32_t ms = 0;
+        Status status = live();
+        if (status) status = detail::to_u32(wait.count(), "wait ms", ms);
+        if (!status) return status;
+        return detail::check(dxltie_dxl_unregister_service(state_->handle, service_id.c_str(), ms));
+    }
+
     /// Observes connection state changes (DXLTIE_STATE_*) until the client is freed, replacing
     /// the function an earlier call set (which is deleted after its last call).
     Status try_on_state_change(std::function<void(dxltie_connection_state_t)> callback) {
@@ -1275,6 +1556,35 @@ public:
     /// Events of `kind` (DXLTIE_EVENT_KIND_*) as the JSON of the dictionary Python receives.
     Registration on_json_event(dxltie_event_kind_t kind, std::function<void(const JsonEvent&)> callback) {
         return detail::unwrap(try_on_json_event(kind, std::move(callback)));
+    }
+    // The DXL layer, throwing forms (see the try_ forms).
+    Registration on_dxl_event(const std::string& topic, std::function<void(const Message&)> callback,
+                              bool subscribe = true) {
+        return detail::unwrap(try_on_dxl_event(topic, std::move(callback), subscribe));
+    }
+    Registration on_dxl_request(const std::string& topic, std::function<void(const Message&)> callback) {
+        return detail::unwrap(try_on_dxl_request(topic, std::move(callback)));
+    }
+    void send_event(const Message& event) { detail::raise_if(try_send_event(event)); }
+    void send_event(const std::string& topic, const std::string& payload) {
+        detail::raise_if(try_send_event(topic, payload));
+    }
+    Message sync_request(const Message& request, Timeout timeout = {}) {
+        return detail::unwrap(try_sync_request(request, timeout));
+    }
+    void respond(const Message& request, const std::string& payload) {
+        detail::raise_if(try_respond(request, payload));
+    }
+    void respond_error(const Message& request, uint32_t error_code, const std::string& error_message) {
+        detail::raise_if(try_respond_error(request, error_code, error_message));
+    }
+    std::string register_service(const std::string& service_type, const std::vector<std::string>& topics,
+                                 std::function<void(const Message&)> on_request, uint32_t ttl_minutes = 0) {
+        return detail::unwrap(try_register_service(service_type, topics, std::move(on_request), ttl_minutes));
+    }
+    void unregister_service(const std::string& service_id,
+                            std::chrono::milliseconds wait = std::chrono::milliseconds(0)) {
+        detail::raise_if(try_unregister_service(service_id, wait));
     }
     /// Observes connection state changes (DXLTIE_STATE_*) until the client is freed.
     void on_state_change(std::function<void(dxltie_connection_state_t)> callback) {

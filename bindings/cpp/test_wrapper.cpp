@@ -519,6 +519,66 @@ void reputation_cache(const char* path) {
 
 }  // namespace
 
+// The DXL layer on one client (mosquitto fans a client's own request out to its own service
+// subscription): a service answering and failing, sync and async requests, an event under a
+// wildcard, registrations dropped by RAII.
+void dxl_layer(dxltie::Client& client) {
+    std::string service_id = client.register_service(
+        "/dxltie/cpp/service", {"/dxltie/cpp/echo"}, [&client](const dxltie::Message& request) {
+            if (request.payload == "fail")
+                client.respond_error(request, 9, "cpp failure");
+            else
+                client.respond(request, "echo:" + request.payload);
+        });
+    CHECK(service_id.size() > 2 && service_id[0] == '{');
+    // A plain MQTT broker has no registry to acknowledge it.
+    CHECK(client.try_wait_service_registered(service_id, std::chrono::milliseconds(200)).is_timeout());
+    dxltie::Message request;
+    request.topic = "/dxltie/cpp/echo";
+    request.payload = std::string("hi\0there", 8);  // bytes, NUL included
+    request.other_fields = {{"k", "v"}};
+    dxltie::Message answer = client.sync_request(request, std::chrono::seconds(10));
+    CHECK(answer.type == DXLTIE_DXL_MESSAGE_TYPE_RESPONSE && answer.payload == "echo:" + request.payload);
+    request.payload = "fail";
+    answer = client.sync_request(request, std::chrono::seconds(10));
+    CHECK(answer.is_error_response() && answer.error_code == 9 && answer.error_message == "cpp failure");
+    std::mutex lock;
+    std::condition_variable changed;
+    std::optional<dxltie::DxlResponse> later;
+    request.payload = "later";
+    CHECK(client.try_async_request(
+        request,
+        [&](dxltie::DxlResponse&& r) {
+            std::lock_guard<std::mutex> hold(lock);
+            later = std::move(r);
+            changed.notify_all();
+        },
+        std::chrono::seconds(10)));
+    std::vector<dxltie::Message> events;
+    {
+        dxltie::Registration on_event = client.on_dxl_event("/dxltie/cpp/events/#", [&](const dxltie::Message& e) {
+            std::lock_guard<std::mutex> hold(lock);
+            events.push_back(e);
+            changed.notify_all();
+        });
+        dxltie::Message event;
+        event.topic = "/dxltie/cpp/events/a";
+        event.payload = "ev";
+        event.other_fields = {{"origin", "cpp"}};
+        client.send_event(event);
+        std::unique_lock<std::mutex> hold(lock);
+        CHECK(changed.wait_for(hold, std::chrono::seconds(10), [&] { return later && !events.empty(); }));
+    }
+    CHECK(later && later->ok() && later->message.payload == "echo:later");
+    CHECK(events.size() == 1 && events[0].topic == "/dxltie/cpp/events/a" && events[0].payload == "ev" &&
+          events[0].other_field("origin") == std::optional<std::string>("cpp"));
+    client.unregister_service(service_id);
+    auto gone = client.try_unregister_service(service_id);
+    CHECK(gone.code() == DXLTIE_E_NOT_FOUND);
+    request.topic = "";
+    CHECK(client.try_sync_request(request).status().code() == DXLTIE_E_INVALID_ARG);
+}
+
 int main(int argc, char** argv) {
     if (argc < 2) {
         std::fprintf(stderr, "usage: %s <dxlclient.config>\n", argv[0]);
@@ -538,6 +598,7 @@ int main(int argc, char** argv) {
         newer_functions(client, argv[1]);
         callbacks(client, argv[1]);
         reputation_cache(argv[1]);
+        dxl_layer(client);
         CHECK(client.stats().received >= 8);
         dxltie::Client moved = std::move(client);
         CHECK(moved.connected() && !client.connected());

@@ -92,6 +92,10 @@ pub(crate) struct Inner {
     pub callbacks: Registry,
     pub pending: PendingTable,
     pub services: Mutex<Vec<Service>>,
+    /// Signalled when the registry acknowledges a service registration.
+    pub services_changed: Condvar,
+    /// The broker of the current connection; `None` while not connected.
+    pub current_broker: Mutex<Option<super::broker::Broker>>,
     pub state_listeners: Mutex<Vec<(u64, StateListener)>>,
     pub queue: DispatchQueue,
     pub counters: Counters,
@@ -175,6 +179,8 @@ impl Client {
             callbacks: Registry::default(),
             pending: PendingTable::default(),
             services: Mutex::new(Vec::new()),
+            services_changed: Condvar::new(),
+            current_broker: Mutex::new(None),
             state_listeners: Mutex::new(Vec::new()),
             counters: Counters::default(),
             connection: Mutex::new(None),
@@ -335,6 +341,14 @@ impl Handle {
     /// connected.
     pub fn connection(&self) -> Option<super::transport::Connection> {
         self.inner.connection.lock().unwrap().clone()
+    }
+
+    /// The broker the client is connected to; `None` while it is not connected.
+    pub fn current_broker(&self) -> Option<super::broker::Broker> {
+        if self.ensure_owner().is_err() || !self.is_connected() {
+            return None;
+        }
+        self.inner.current_broker.lock().unwrap().clone()
     }
 
     /// Connects to the closest broker that accepts us and waits until every subscription is
@@ -595,14 +609,19 @@ impl Handle {
     /// as [`DxlError::Service`]. Works inside a callback: the response is matched on the network
     /// thread, not behind the dispatcher.
     pub fn sync_request(&self, request: Message, timeout: Duration) -> Result<Message> {
+        self.sync_request_with(request, None, timeout).and_then(service_result)
+    }
+
+    /// [`Handle::sync_request`], but an ErrorResponse comes back as the message it is (as
+    /// Python's `sync_request` returns it), with every field the wire carried.
+    pub fn sync_request_raw(&self, request: Message, timeout: Duration) -> Result<Message> {
         self.sync_request_with(request, None, timeout)
     }
 
     /// As [`Handle::sync_request`], but shared: while a request made with the same `share_key`
     /// waits for its response, this call waits for that response instead of sending its own
     /// message (still at most `timeout`). The caller vouches that requests with one key ask the
-    /// same thing.
-    /// `observer` sees the response first, if this call sends the request (see
+    /// same thing. `observer` sees the response first, if this call sends the request (see
     /// [`ResponseObserver`]).
     pub fn sync_request_shared(
         &self,
@@ -612,8 +631,10 @@ impl Handle {
         observer: Option<ResponseObserver>,
     ) -> Result<Message> {
         self.sync_request_with(request, Some((share_key, observer)), timeout)
+            .and_then(service_result)
     }
 
+    /// The request as it is answered: an ErrorResponse is the message it is.
     fn sync_request_with(&self, mut request: Message, share: Option<Share<'_>>, timeout: Duration) -> Result<Message> {
         self.prepare_request(&mut request)?;
         let (tx, rx) = mpsc::sync_channel(1);
@@ -634,6 +655,17 @@ impl Handle {
     /// Sends `request`; `callback` runs exactly once on the dispatcher thread with the response,
     /// the service error, a timeout after `timeout`, or a shutdown. Returns the message id.
     pub fn async_request(&self, request: Message, timeout: Duration, callback: ResponseCallback) -> Result<String> {
+        self.async_request_with(
+            request,
+            None,
+            timeout,
+            Box::new(move |h, result| callback(h, result.and_then(service_result))),
+        )
+    }
+
+    /// [`Handle::async_request`], but an ErrorResponse reaches the callback as `Ok`, the message
+    /// it is.
+    pub fn async_request_raw(&self, request: Message, timeout: Duration, callback: ResponseCallback) -> Result<String> {
         self.async_request_with(request, None, timeout, callback)
     }
 
@@ -647,9 +679,15 @@ impl Handle {
         observer: Option<ResponseObserver>,
         callback: ResponseCallback,
     ) -> Result<String> {
-        self.async_request_with(request, Some((share_key, observer)), timeout, callback)
+        self.async_request_with(
+            request,
+            Some((share_key, observer)),
+            timeout,
+            Box::new(move |h, result| callback(h, result.and_then(service_result))),
+        )
     }
 
+    /// The request as it is answered: an ErrorResponse reaches the callback as the message.
     fn async_request_with(
         &self,
         mut request: Message,
@@ -735,14 +773,56 @@ impl Handle {
             info,
             handler,
             next_registration: Some(Instant::now()),
+            confirmed: false,
         });
         let _ = self.inner.commands.send(Command::Wake);
         Ok(())
     }
 
+    /// Waits until the registry has acknowledged a registration of the service (Python's
+    /// `register_service_sync`). A plain MQTT broker has no registry: this then times out.
+    pub fn wait_service_registered(&self, service_id: &str, timeout: Duration) -> Result<()> {
+        self.ensure_owner()?;
+        if self.on_own_dispatcher() {
+            // The acknowledgement is handled on the dispatcher (it is an asynchronous request's
+            // callback), which would be this very thread, waiting.
+            return Err(DxlError::WouldDeadlock(
+                "a service registration cannot be waited for inside one of the client's callbacks".into(),
+            ));
+        }
+        let deadline = Instant::now() + timeout;
+        let mut services = self.inner.services.lock().unwrap();
+        loop {
+            match services.iter().find(|s| s.info.service_id == service_id) {
+                None => return Err(DxlError::NotFound(format!("service {service_id}"))),
+                Some(s) if s.confirmed => return Ok(()),
+                Some(_) => {}
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(DxlError::Timeout(format!(
+                    "Timeout waiting for service {service_id} to be registered"
+                )));
+            }
+            services = self
+                .inner
+                .services_changed
+                .wait_timeout(services, deadline - now)
+                .unwrap()
+                .0;
+        }
+    }
+
     /// Unregisters a service: tells the registry (when connected), unsubscribes the topics no
     /// other service uses and stops routing requests to it.
     pub fn unregister_service(&self, service_id: &str) -> Result<()> {
+        self.unregister_service_wait(service_id, None)
+    }
+
+    /// [`Handle::unregister_service`]; with `wait`, waits up to that long for the registry's
+    /// acknowledgement when connected (Python's `unregister_service_sync`), failing with
+    /// `Timeout` (the service is unregistered locally all the same).
+    pub fn unregister_service_wait(&self, service_id: &str, wait: Option<Duration>) -> Result<()> {
         self.ensure_owner()?;
         let service = {
             let mut services = self.inner.services.lock().unwrap();
@@ -752,12 +832,22 @@ impl Handle {
                 .ok_or_else(|| DxlError::NotFound(format!("service {service_id}")))?;
             services.remove(pos)
         };
+        let mut acknowledged = Ok(());
         if self.is_connected() {
-            let _ = self.async_request(
-                service.info.unregister_request(),
-                Duration::from_secs(60),
-                Box::new(|_, _| {}),
-            );
+            match wait {
+                Some(timeout) => {
+                    acknowledged = self
+                        .sync_request(service.info.unregister_request(), timeout)
+                        .map(|_| ());
+                }
+                None => {
+                    let _ = self.async_request(
+                        service.info.unregister_request(),
+                        Duration::from_secs(60),
+                        Box::new(|_, _| {}),
+                    );
+                }
+            }
         }
         for topic in &service.info.topics {
             let still_used = self
@@ -771,7 +861,7 @@ impl Handle {
                 self.unsubscribe(topic)?;
             }
         }
-        Ok(())
+        acknowledged
     }
 
     /// The current connected session: a number that stays the same from a connect until the
@@ -786,6 +876,23 @@ impl Handle {
     /// Messages waiting for the dispatcher.
     pub fn queued(&self) -> usize {
         self.inner.queue.len()
+    }
+}
+
+/// An answer as a request's caller sees it: a Response is the result, an ErrorResponse the
+/// error [`DxlError::Service`] with the fabric's code (whatever sign it was sent with).
+pub(crate) fn service_result(message: Message) -> Result<Message> {
+    match &message.kind {
+        MessageKind::ErrorResponse {
+            error_code,
+            error_message,
+            ..
+        } => Err(DxlError::Service {
+            code: *error_code as u32,
+            raw_code: *error_code,
+            message: error_message.clone(),
+        }),
+        _ => Ok(message),
     }
 }
 

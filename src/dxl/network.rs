@@ -216,6 +216,7 @@ async fn network_loop(inner: &Arc<Inner>, eventloop: &mut EventLoop, commands: &
             // failed and waited out its whole timeout.
             *inner.connection.lock().unwrap() = None;
             set_state(inner, ConnectionState::Disconnected);
+            *inner.current_broker.lock().unwrap() = None;
             fail_all_pending(inner, DxlError::ConnectionLost);
             *inner.sub_acks.lock().unwrap() = Default::default();
             match ended {
@@ -385,6 +386,7 @@ async fn try_brokers(
                 *inner.connection.lock().unwrap() = Some(connection);
                 *inner.connect_failure.lock().unwrap() = None;
                 *inner.last_attempts.lock().unwrap() = None;
+                *inner.current_broker.lock().unwrap() = Some(candidate.broker.clone());
                 on_connected(inner);
                 return Ok(Pass::Connected);
             }
@@ -617,35 +619,21 @@ fn handle_event(inner: &Arc<Inner>, event: Event) {
 /// Responses are matched here, on the network thread; everything else goes to the dispatcher.
 fn route(inner: &Arc<Inner>, message: Message) {
     if let Some(request_id) = message.request_message_id() {
-        let result_of = |message: &Message| match &message.kind {
-            MessageKind::ErrorResponse {
-                error_code,
-                error_message,
-                ..
-            } => Err(DxlError::Service {
-                code: *error_code as u32,
-                raw_code: *error_code,
-                message: error_message.clone(),
-            }),
-            _ => Ok(message.clone()),
-        };
-        // The observer before the request stops being in flight (see `ResponseObserver`).
+        // The observer before the request stops being in flight (see `ResponseObserver`); it
+        // sees what `sync_request` would return.
         if let Some(observer) = inner.pending.take_observer(request_id) {
-            observer(&Handle { inner: inner.clone() }, &result_of(&message));
+            observer(
+                &Handle { inner: inner.clone() },
+                &super::client::service_result(message.clone()),
+            );
         }
         let waiting = inner.pending.remove(request_id);
         let wants_callbacks = inner.callbacks.has_kind(super::callbacks::CallbackKind::Response);
-        if !waiting.is_empty() {
-            let result = result_of(&message);
-            // One copy per extra member of a shared request; the last one takes the original.
-            let mut waiting = waiting;
-            let last = waiting.pop();
-            for p in waiting {
-                complete(inner, p, result.clone());
-            }
-            if let Some(p) = last {
-                complete(inner, p, result);
-            }
+        // The answer as it came, ErrorResponses included: each waiter decides whether an
+        // ErrorResponse is an error (`service_result`) or the message a caller asked for. One
+        // copy per waiter (several when the request is shared).
+        for p in waiting {
+            complete(inner, p, Ok(message.clone()));
         }
         // Late and duplicate responses still reach generic response callbacks.
         if !wants_callbacks {
@@ -691,6 +679,7 @@ fn housekeeping(inner: &Arc<Inner>) {
         let weak = Arc::downgrade(inner);
         let callback: super::client::ResponseCallback = Box::new(move |_, result| {
             let Some(inner) = weak.upgrade() else { return };
+            let result = result.and_then(super::client::service_result);
             let next = match &result {
                 Ok(_) => Duration::from_secs(u64::from(ttl.max(1)) * 60),
                 Err(e) => {
@@ -702,8 +691,12 @@ fn housekeeping(inner: &Arc<Inner>) {
                 let mut services = inner.services.lock().unwrap();
                 if let Some(s) = services.iter_mut().find(|s| s.info.service_id == service_id) {
                     s.next_registration = Some(Instant::now() + next);
+                    if result.is_ok() {
+                        s.confirmed = true;
+                    }
                 }
             }
+            inner.services_changed.notify_all();
             // The network thread sleeps until the earliest time it knows of: tell it of this one.
             let _ = inner.commands.send(Command::Wake);
         });

@@ -119,4 +119,6 @@ pub(crate) struct Service {
     /// When the registry should next be told about this service; `None` while a registration
     /// request is in flight.
     pub next_registration: Option<Instant>,
+    /// Whether the registry acknowledged a registration since the service was added.
+    pub confirmed: bool,
 }

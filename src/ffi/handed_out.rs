@@ -21,6 +21,7 @@ pub(crate) enum Kind {
     Reputations,
     FirstReferences,
     String,
+    DxlMessage,
 }
 
 static TABLE: OnceLock<Mutex<HashMap<usize, Kind>>> = OnceLock::new();

@@ -16,8 +16,9 @@ const MAX_STRUCT_SIZE: usize = 4096;
 
 /// A struct that follows the convention: `#[repr(C)]`, `struct_size: usize` first.
 ///
-/// Implementors: must be `#[repr(C)]` with a `usize` as their first field, and `MIN_SIZE` must
-/// be at most `size_of::<Self>()`.
+/// Implementors: must be `#[repr(C)]` with a `usize` as their first field, only plain data
+/// (integers, raw pointers, `Option` of function pointers: all-zero bytes a valid value), and
+/// `MIN_SIZE` must be at most `size_of::<Self>()`.
 // The contract is the "Implementors:" paragraph above: src/ffi writes contracts as plain
 // paragraphs ("Pointers:", for C readers), never as `# Safety` headings.
 #[allow(clippy::missing_safety_doc)]
@@ -67,4 +68,34 @@ pub(crate) unsafe fn write_sized<T: SizedStruct>(out: *mut T, value: T, name: &s
         out.cast::<usize>().write_unaligned(filled);
     }
     Ok(())
+}
+
+/// Reads the caller's struct at `ptr`, as much of it as its `struct_size` says it has: a
+/// program built against an older header passes a smaller struct, whose missing fields read
+/// as zero (NULL, 0); one built against a newer header passes a larger one, whose fields this
+/// library does not know are ignored.
+///
+/// Pointers: `ptr` must be NULL or point to at least `(*ptr).struct_size` readable bytes.
+pub(crate) unsafe fn read_sized<T: SizedStruct>(ptr: *const T, name: &str) -> Result<T, FfiError> {
+    if ptr.is_null() {
+        return Err(FfiError::null_arg(name));
+    }
+    // SAFETY: not NULL (checked above); by this function's contract it starts with the
+    // caller's usize (read unaligned).
+    let caller_size = unsafe { ptr.cast::<usize>().read_unaligned() };
+    if caller_size > MAX_STRUCT_SIZE || caller_size < T::MIN_SIZE {
+        return Err(FfiError::new(
+            DXLTIE_E_INVALID_ARG,
+            format!("{name}->struct_size is {caller_size}: set it to sizeof the struct (use the _init function)"),
+        ));
+    }
+    let filled = caller_size.min(size_of::<T>());
+    let mut value = std::mem::MaybeUninit::<T>::zeroed();
+    // SAFETY: the caller has `caller_size` ≥ `filled` readable bytes at `ptr`; `value` has
+    // `size_of::<T>()` ≥ `filled` bytes. Every `SizedStruct` is plain data (integers and raw
+    // pointers), for which all-zero bytes and the caller's bytes are valid values.
+    unsafe {
+        std::ptr::copy_nonoverlapping(ptr.cast::<u8>(), value.as_mut_ptr().cast::<u8>(), filled);
+        Ok(value.assume_init())
+    }
 }

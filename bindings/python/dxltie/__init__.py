@@ -30,7 +30,8 @@ _logging.getLogger("dxltie").addHandler(_logging.NullHandler())
 
 from . import _ffi  # noqa: E402
 from ._native import set_library_log_level  # noqa: E402
-from .callbacks import DetectionCallback, EventCallback, FirstInstanceCallback, ReputationChangeCallback  # noqa: E402
+from .callbacks import (DetectionCallback, EventCallback, FirstInstanceCallback, MessageCallback,  # noqa: E402
+                        ReputationChangeCallback, RequestCallback, ResponseCallback)
 from .client import TieClient  # noqa: E402
 from .client_config import Broker, DxlClientConfig  # noqa: E402
 from . import constants  # noqa: E402
@@ -40,7 +41,8 @@ from .exceptions import (BadResponseError, BrokerListError, ConfigError, ConfigS
                          DxlTieError, DxlTieFileNotFoundError, DxlTieIsADirectoryError, DxlTieOSError,
                          DxlTiePermissionError, ForkedClientError, InvalidProxyConfigurationError,
                          MalformedBrokerUriException, TlsError, WaitTimeoutException)
-from .message import Event  # noqa: E402
+from .message import ErrorResponse, Event, Message, Request, Response  # noqa: E402
+from .service import ServiceRegistrationInfo  # noqa: E402
 from .util import MessageUtils  # noqa: E402
 
 #: The version of this binding.
@@ -80,8 +82,9 @@ def library_path() -> str:
 
 
 __all__ = [
-    "TieClient", "DxlClient", "DxlClientConfig", "Broker", "Event", "MessageUtils",
-    "EventCallback", "DetectionCallback", "FirstInstanceCallback", "ReputationChangeCallback",
+    "TieClient", "DxlClient", "DxlClientConfig", "Broker", "MessageUtils",
+    "Message", "Request", "Response", "ErrorResponse", "Event", "ServiceRegistrationInfo",
+    "MessageCallback", "EventCallback", "RequestCallback", "ResponseCallback", "DetectionCallback", "FirstInstanceCallback", "ReputationChangeCallback",
     "DxlException", "DxlTieError", "WaitTimeoutException", "BadResponseError", "ForkedClientError",
     "MalformedBrokerUriException", "ConfigError", "BrokerListError", "InvalidProxyConfigurationError",
     "ConfigSyntaxError", "DxlTieOSError", "DxlTieFileNotFoundError", "DxlTieIsADirectoryError",

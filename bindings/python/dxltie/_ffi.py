@@ -183,6 +183,12 @@ DXLTIE_EVENT_KIND_FILE_FIRST_INSTANCE = 1
 DXLTIE_EVENT_KIND_FILE_REPUTATION_CHANGE = 2
 DXLTIE_EVENT_KIND_CERTIFICATE_REPUTATION_CHANGE = 3
 
+DXLTIE_DXL_MESSAGE_TYPE_REQUEST = 0
+DXLTIE_DXL_MESSAGE_TYPE_RESPONSE = 1
+DXLTIE_DXL_MESSAGE_TYPE_EVENT = 2
+DXLTIE_DXL_MESSAGE_TYPE_ERROR_RESPONSE = 3
+DXLTIE_DXL_SERVICE_UNAVAILABLE = 0x80000001
+
 DXLTIE_LOG_ERROR = 1
 DXLTIE_LOG_WARN = 2
 DXLTIE_LOG_INFO = 3
@@ -382,6 +388,54 @@ class dxltie_response_t(Structure):
     ]
 
 
+class dxltie_dxl_field_t(Structure):
+    _fields_ = [("key", c_char_p), ("value", c_char_p)]
+
+
+class dxltie_dxl_message_t(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("message_type", c_int32),
+        ("version", c_uint32),
+        ("message_id", c_char_p),
+        ("topic", c_char_p),
+        ("payload", POINTER(c_uint8)),
+        ("payload_len", c_size_t),
+        ("source_client_id", c_char_p),
+        ("source_client_instance_id", c_char_p),
+        ("source_broker_id", c_char_p),
+        ("client_ids", POINTER(c_char_p)),
+        ("client_id_count", c_size_t),
+        ("broker_ids", POINTER(c_char_p)),
+        ("broker_id_count", c_size_t),
+        ("source_tenant_guid", c_char_p),
+        ("destination_tenant_guids", POINTER(c_char_p)),
+        ("destination_tenant_guid_count", c_size_t),
+        ("other_fields", POINTER(dxltie_dxl_field_t)),
+        ("other_field_count", c_size_t),
+        ("reply_to_topic", c_char_p),
+        ("service_id", c_char_p),
+        ("request_message_id", c_char_p),
+        ("error_code", c_uint32),
+        ("error_message", c_char_p),
+    ]
+
+
+class dxltie_dxl_service_t(Structure):
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("service_type", c_char_p),
+        ("service_id", c_char_p),
+        ("topics", POINTER(c_char_p)),
+        ("topic_count", c_size_t),
+        ("metadata", POINTER(dxltie_dxl_field_t)),
+        ("metadata_count", c_size_t),
+        ("ttl_minutes", c_uint32),
+        ("destination_tenant_guids", POINTER(c_char_p)),
+        ("destination_tenant_guid_count", c_size_t),
+    ]
+
+
 # --------------------------------------------------------------------------------------------
 # Callback types
 # --------------------------------------------------------------------------------------------
@@ -394,6 +448,8 @@ dxltie_reputation_change_fn = CFUNCTYPE(None, c_void_p, POINTER(dxltie_reputatio
 dxltie_json_fn = CFUNCTYPE(None, c_void_p, POINTER(dxltie_json_event_t))
 dxltie_log_fn = CFUNCTYPE(None, c_void_p, dxltie_log_level_t, c_char_p, c_char_p)
 dxltie_response_fn = CFUNCTYPE(None, c_void_p, POINTER(dxltie_response_t))
+dxltie_dxl_message_fn = CFUNCTYPE(None, c_void_p, POINTER(dxltie_dxl_message_t))
+dxltie_dxl_response_fn = CFUNCTYPE(None, c_void_p, dxltie_result_t, c_char_p, POINTER(dxltie_dxl_message_t))
 
 # --------------------------------------------------------------------------------------------
 # Functions: (name, restype, argtypes), in header order
@@ -494,6 +550,31 @@ FUNCTIONS = [
       dxltie_response_fn, c_void_p, dxltie_free_fn]),
     ("dxltie_get_certificate_first_references_async", _R,
      [client_p, c_char_p, c_char_p, c_int64, c_uint32, dxltie_response_fn, c_void_p, dxltie_free_fn]),
+    # the DXL layer
+    ("dxltie_dxl_add_event_callback", _R,
+     [client_p, c_char_p, c_bool, dxltie_dxl_message_fn, c_void_p, dxltie_free_fn, POINTER(c_uint64)]),
+    ("dxltie_dxl_add_request_callback", _R,
+     [client_p, c_char_p, dxltie_dxl_message_fn, c_void_p, dxltie_free_fn, POINTER(c_uint64)]),
+    ("dxltie_dxl_add_response_callback", _R,
+     [client_p, c_char_p, dxltie_dxl_message_fn, c_void_p, dxltie_free_fn, POINTER(c_uint64)]),
+    ("dxltie_dxl_remove_callback", _R, [client_p, c_uint64, c_bool]),
+    ("dxltie_dxl_subscribe", _R, [client_p, c_char_p]),
+    ("dxltie_dxl_unsubscribe", _R, [client_p, c_char_p]),
+    ("dxltie_dxl_subscriptions", _R, [client_p, _out_str]),
+    ("dxltie_dxl_send_event", _R, [client_p, POINTER(dxltie_dxl_message_t)]),
+    ("dxltie_dxl_current_broker", _R, [client_p, _out_str]),
+    ("dxltie_dxl_message_free", None, [POINTER(dxltie_dxl_message_t)]),
+    ("dxltie_dxl_sync_request", _R,
+     [client_p, POINTER(dxltie_dxl_message_t), c_uint32, POINTER(POINTER(dxltie_dxl_message_t))]),
+    ("dxltie_dxl_async_request", _R,
+     [client_p, POINTER(dxltie_dxl_message_t), c_uint32, dxltie_dxl_response_fn, c_void_p, dxltie_free_fn]),
+    ("dxltie_dxl_send_response", _R, [client_p, POINTER(dxltie_dxl_message_t)]),
+    ("dxltie_dxl_respond", _R, [client_p, POINTER(dxltie_dxl_message_t), POINTER(c_uint8), c_size_t]),
+    ("dxltie_dxl_respond_error", _R, [client_p, POINTER(dxltie_dxl_message_t), c_uint32, c_char_p]),
+    ("dxltie_dxl_register_service", _R,
+     [client_p, POINTER(dxltie_dxl_service_t), dxltie_dxl_message_fn, c_void_p, dxltie_free_fn, _out_str]),
+    ("dxltie_dxl_wait_service_registered", _R, [client_p, c_char_p, c_uint32]),
+    ("dxltie_dxl_unregister_service", _R, [client_p, c_char_p, c_uint32]),
     # errors and version
     ("dxltie_result_str", c_char_p, [dxltie_result_t]),
     ("dxltie_last_error_message", c_char_p, []),

@@ -302,6 +302,21 @@ def reputation_change_trampoline(user_data: int, event: Any) -> None:
     _dispatch(user_data, event)
 
 
+@_ffi.dxltie_dxl_message_fn
+def dxl_message_trampoline(user_data: int, message: Any) -> None:
+    _dispatch(user_data, message)
+
+
+@_ffi.dxltie_dxl_response_fn
+def dxl_response_trampoline(user_data: int, status: int, error_message: Optional[bytes], response: Any) -> None:
+    try:
+        handler = _registry.get(user_data)
+        if handler is not None:
+            handler(status, _text(error_message), response.contents if response else None)
+    except BaseException:
+        logger.exception("Exception in a dxltie response callback")
+
+
 @_ffi.dxltie_state_fn
 def state_trampoline(user_data: int, state: int) -> None:
     try:

@@ -14,13 +14,72 @@ exact signatures (``tests/test_api.py`` compares them with ``inspect.signature``
 included); ``tests/test_typing.py`` checks that the stub and this module agree.
 """
 
-__all__ = ["EventCallback", "ReputationChangeCallback", "DetectionCallback", "FirstInstanceCallback"]
+__all__ = ["MessageCallback", "EventCallback", "RequestCallback", "ResponseCallback",
+           "ReputationChangeCallback", "DetectionCallback", "FirstInstanceCallback"]
 
 
-class EventCallback(object):
-    """The base class of the TIE callbacks (``dxlclient.callbacks.EventCallback`` in the
-    reference). Derive from one of its subclasses: :class:`DetectionCallback`,
-    :class:`FirstInstanceCallback` or :class:`ReputationChangeCallback`."""
+class MessageCallback(object):
+    """The base class of every callback (``dxlclient.callbacks.MessageCallback``)."""
+
+    def __init__(self):  # type: ignore[no-untyped-def]
+        """Makes a callback; subclasses override the ``on_*`` method of their kind."""
+        super(MessageCallback, self).__init__()
+
+
+class EventCallback(MessageCallback):
+    """Receives DXL events (``dxlclient.callbacks.EventCallback``): override :meth:`on_event`
+    and register an instance with :meth:`dxltie.DxlClient.add_event_callback`. It is also the
+    base class of the TIE callbacks (:class:`DetectionCallback`,
+    :class:`FirstInstanceCallback`, :class:`ReputationChangeCallback`), which
+    :class:`dxltie.TieClient` calls with the decoded event instead.
+
+    **Example Usage**
+
+        .. code-block:: python
+
+            class PrintEvents(EventCallback):
+                def on_event(self, event):
+                    print(event.destination_topic, event.payload.decode())
+
+            client.add_event_callback("/mycompany/events/#", PrintEvents())
+    """
+
+    def on_event(self, event):
+        """Called on the dispatcher thread with each :class:`dxltie.message.Event` received on
+        the callback's topic.
+
+        :param event: the event (a copy: it may be kept)
+        """
+        raise NotImplementedError("Must be implemented in a child class.")
+
+
+class RequestCallback(MessageCallback):
+    """Receives DXL requests (``dxlclient.callbacks.RequestCallback``): the callbacks of a
+    :class:`dxltie.service.ServiceRegistrationInfo`, or of
+    :meth:`dxltie.DxlClient.add_request_callback`. Answer with
+    :meth:`dxltie.DxlClient.send_response` and a :class:`dxltie.message.Response` or
+    :class:`dxltie.message.ErrorResponse`."""
+
+    def on_request(self, request):
+        """Called on the dispatcher thread with each :class:`dxltie.message.Request` received.
+
+        :param request: the request (a copy: it may be kept and answered later)
+        """
+        raise NotImplementedError("Must be implemented in a child class.")
+
+
+class ResponseCallback(MessageCallback):
+    """Receives DXL responses (``dxlclient.callbacks.ResponseCallback``): the answer to an
+    :meth:`dxltie.DxlClient.async_request`, or every response on a topic with
+    :meth:`dxltie.DxlClient.add_response_callback`."""
+
+    def on_response(self, response):
+        """Called on the dispatcher thread with a :class:`dxltie.message.Response` or
+        :class:`dxltie.message.ErrorResponse`.
+
+        :param response: the response (a copy: it may be kept)
+        """
+        raise NotImplementedError("Must be implemented in a child class.")
 
 
 class ReputationChangeCallback(EventCallback):

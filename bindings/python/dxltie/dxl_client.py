@@ -28,15 +28,19 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import logging
 import os
 import threading
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, Optional, Type
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Tuple, Type
 
 from . import _args, _ffi, _native
-from ._native import blocking, check
-from .exceptions import DxlException
+from ._native import blocking, check, take_string
+from .client_config import Broker
+from .exceptions import DxlException, DxlTieError
+from .message import Event, Message, Request, Response
+from .service import ServiceRegistrationInfo
 
 if TYPE_CHECKING:
     from .client_config import DxlClientConfig
@@ -90,6 +94,9 @@ class DxlClient(object):
         # (event kind, id(callback object)) -> dxltie.client._Registration
         self._tie_callbacks: Dict[Any, Any] = {}
         self._tie_callbacks_lock = threading.RLock()
+        # DXL callback registrations: (kind, topic, id(callback object)) -> [library ids]
+        self._dxl_callbacks: Dict[Any, List[int]] = {}
+        self._dxl_lock = threading.Lock()
         _native.track(self)
 
     # -- handle use ---------------------------------------------------------------------------
@@ -245,6 +252,8 @@ class DxlClient(object):
     def _released(self) -> None:
         with self._tie_callbacks_lock:
             self._tie_callbacks.clear()
+        with self._dxl_lock:
+            self._dxl_callbacks.clear()
         _native.untrack(self)
 
     def _after_fork_in_child(self) -> None:
@@ -254,6 +263,7 @@ class DxlClient(object):
         self._cond = threading.Condition()
         self._active = 0
         self._tie_callbacks_lock = threading.RLock()
+        self._dxl_lock = threading.Lock()
 
     def __del__(self) -> None:
         try:
@@ -328,6 +338,384 @@ class DxlClient(object):
         except BaseException:
             _native.unregister(key)
             raise
+
+    # -- the DXL layer: subscriptions, events, requests, services ------------------------------
+
+    @property
+    def current_broker(self) -> Optional[Broker]:
+        """The :class:`dxltie.Broker` the client is connected to, ``None`` while it is not
+        connected."""
+        out = ctypes.c_void_p()
+        with self._cond:
+            handle = None if (self._closing or self._forked) else self._handle
+            if not handle:
+                return None
+            rc = _ffi.dxltie_dxl_current_broker(handle, ctypes.byref(out))
+        if rc == _ffi.DXLTIE_E_NOT_CONNECTED:
+            return None
+        check(rc)
+        data = json.loads(take_string(out) or "{}")
+        return Broker(data["host_name"], data["unique_id"] or None, data["ip_address"], data["port"])
+
+    @property
+    def subscriptions(self) -> Tuple[str, ...]:
+        """The topics the client subscribes to (at every connect), as a ``tuple``; the client's
+        own reply topic is not listed."""
+        out = ctypes.c_void_p()
+        with self._use() as handle:
+            check(_ffi.dxltie_dxl_subscriptions(handle, ctypes.byref(out)))
+        return tuple(json.loads(take_string(out) or "[]"))
+
+    def subscribe(self, topic: str) -> None:
+        """Subscribes to ``topic`` (a ``/#`` suffix for a subtree): now, waiting for the broker's
+        acknowledgement, when connected, and at every connect.
+
+        :param topic: the topic
+        :raises ValueError: for an empty topic
+        """
+        blocking(self._call, _ffi.dxltie_dxl_subscribe, _topic(topic, "topic"))
+
+    def unsubscribe(self, topic: str) -> None:
+        """Unsubscribes from ``topic``; its callbacks stay registered.
+
+        :param topic: the topic
+        """
+        blocking(self._call, _ffi.dxltie_dxl_unsubscribe, _topic(topic, "topic"))
+
+    def _call(self, function: Any, *args: Any) -> None:
+        with self._use() as handle:
+            check(function(handle, *args))
+
+    def send_event(self, event: Event) -> None:
+        """Sends a DXL event.
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                event = Event("/mycompany/events/sample")
+                event.payload = "hello"
+                client.send_event(event)
+
+        :param event: the :class:`dxltie.message.Event`
+        :raises DxlTieError: ``DXLTIE_E_NOT_CONNECTED`` while not connected
+        :raises ValueError: for an event without a topic or over the size limit
+        """
+        native, keep = event._to_native()
+        with self._use() as handle:
+            check(_ffi.dxltie_dxl_send_event(handle, ctypes.byref(native)))
+        del keep
+
+    def send_response(self, response: Response) -> None:
+        """Sends a :class:`dxltie.message.Response` or :class:`dxltie.message.ErrorResponse`
+        (made from the request it answers).
+
+        :param response: the response
+        :raises DxlTieError: ``DXLTIE_E_NOT_CONNECTED`` while not connected
+        """
+        native, keep = response._to_native()
+        with self._use() as handle:
+            check(_ffi.dxltie_dxl_send_response(handle, ctypes.byref(native)))
+        del keep
+
+    def sync_request(self, request: Request, timeout: float = 3600) -> Response:
+        """Sends a request to a service and waits for its answer: a
+        :class:`dxltie.message.Response`, or an :class:`dxltie.message.ErrorResponse` (returned,
+        not raised, as in dxlclient; the fabric answers ``error_code`` ``-2147483647``,
+        0x80000001, when no service serves the topic). Unlike dxlclient, it may be called inside
+        a callback.
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                request = Request("/mycompany/echo/request")
+                request.payload = "ping"
+                response = client.sync_request(request, timeout=10)
+                if isinstance(response, ErrorResponse):
+                    print(response.error_code, response.error_message)
+
+        :param request: the :class:`dxltie.message.Request`
+        :param timeout: the longest wait in seconds (default one hour)
+        :return: the response
+        :raises WaitTimeoutException: when no answer came in time
+        :raises DxlTieError: ``DXLTIE_E_NOT_CONNECTED`` while not connected
+        """
+        timeout_ms = _millis(timeout, "timeout", 0.001)
+        native, keep = request._to_native()
+        answer = blocking(self._sync_request, native, timeout_ms)
+        del keep
+        answer._request = request
+        return answer  # type: ignore[no-any-return]
+
+    def _sync_request(self, native: Any, timeout_ms: int) -> Any:
+        out = ctypes.POINTER(_ffi.dxltie_dxl_message_t)()
+        with self._use() as handle:
+            rc = _ffi.dxltie_dxl_sync_request(handle, ctypes.byref(native), timeout_ms, ctypes.byref(out))
+            if rc in (_ffi.DXLTIE_OK, _ffi.DXLTIE_E_SERVICE_ERROR) and out:
+                try:
+                    return Message._from_native(out.contents)
+                finally:
+                    _ffi.dxltie_dxl_message_free(out)
+            check(rc)
+        raise DxlException("no response")  # pragma: no cover - check() raised
+
+    #: How long an asynchronous request waits for its answer (dxlclient waits without limit;
+    #: the library never keeps a request for ever).
+    ASYNC_REQUEST_TIMEOUT = 3600.0
+
+    def async_request(self, request: Request, response_callback: Any = None) -> None:
+        """Sends a request and returns at once; ``response_callback`` (a
+        :class:`dxltie.callbacks.ResponseCallback`, optional) gets the
+        :class:`dxltie.message.Response` or :class:`dxltie.message.ErrorResponse` on the
+        dispatcher thread. An answer that has not come within :attr:`ASYNC_REQUEST_TIMEOUT`
+        seconds is given up (logged, the callback is not called).
+
+        :param request: the :class:`dxltie.message.Request`
+        :param response_callback: the callback, or ``None``
+        :raises DxlTieError: ``DXLTIE_E_NOT_CONNECTED`` while not connected
+        """
+        def deliver(status: int, error: Optional[str], view: Any) -> None:
+            if view is None:
+                logger.debug("asynchronous request %s: %s", request.message_id, error)
+                return
+            response = Message._from_native(view)
+            response._request = request
+            if response_callback is not None:
+                _call_back(response_callback, "on_response", response)
+
+        native, keep = request._to_native()
+        key = _native.register(deliver)
+        try:
+            with self._use() as handle:
+                check(_ffi.dxltie_dxl_async_request(
+                    handle, ctypes.byref(native), _millis(self.ASYNC_REQUEST_TIMEOUT, "timeout"),
+                    _native.dxl_response_trampoline, key, _native.free_user_data))
+        except BaseException:
+            _native.unregister(key)
+            raise
+        del keep
+
+    def _add(self, kind: str, topic: Optional[str], callback: Any, method: str, subscribe: bool = False) -> None:
+        if callback is None:
+            raise ValueError("Callback must not be None")
+
+        def deliver(view: Any) -> None:
+            _call_back(callback, method, Message._from_native(view))
+
+        key = _native.register(deliver)
+        out = ctypes.c_uint64()
+        topic_bytes = None if topic is None else topic.encode("utf-8")
+        try:
+            with self._use() as handle:
+                if kind == "event":
+                    rc = _ffi.dxltie_dxl_add_event_callback(
+                        handle, topic_bytes, subscribe and topic is not None, _native.dxl_message_trampoline,
+                        key, _native.free_user_data, ctypes.byref(out))
+                else:
+                    add = (_ffi.dxltie_dxl_add_request_callback if kind == "request"
+                           else _ffi.dxltie_dxl_add_response_callback)
+                    rc = add(handle, topic_bytes, _native.dxl_message_trampoline, key, _native.free_user_data,
+                             ctypes.byref(out))
+                check(rc)
+        except BaseException:
+            _native.unregister(key)
+            raise
+        with self._dxl_lock:
+            self._dxl_callbacks.setdefault((kind, topic or "", id(callback)), []).append(out.value)
+
+    def _remove(self, kind: str, topic: Optional[str], callback: Any, unsubscribe: bool = False) -> None:
+        with self._dxl_lock:
+            ids = self._dxl_callbacks.get((kind, topic or "", id(callback)))
+            if not ids:
+                return  # as dxlclient: removing what is not registered does nothing
+            native_id = ids.pop()
+            if not ids:
+                del self._dxl_callbacks[(kind, topic or "", id(callback))]
+        blocking(self._call, _ffi.dxltie_dxl_remove_callback, native_id, unsubscribe and topic is not None)
+
+    def add_event_callback(self, topic: Optional[str], event_callback: Any, subscribe_to_topic: bool = True) -> None:
+        """Calls ``event_callback.on_event(event)`` (a :class:`dxltie.callbacks.EventCallback`)
+        for each DXL event on ``topic``: ``None`` for every event the client receives, a
+        ``/#`` suffix for a subtree. By default the client also subscribes to ``topic``.
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                class PrintEvents(EventCallback):
+                    def on_event(self, event):
+                        print(event.payload.decode())
+
+                client.add_event_callback("/mycompany/events/#", PrintEvents())
+
+        :param topic: the topic, or ``None``
+        :param event_callback: the callback
+        :param subscribe_to_topic: whether to subscribe to ``topic`` too
+        """
+        self._add("event", topic, event_callback, "on_event", subscribe_to_topic)
+
+    def remove_event_callback(self, topic: Optional[str], event_callback: Any,
+                              unsubscribe_from_topic: bool = True) -> None:
+        """Removes a callback added with :meth:`add_event_callback` (the same arguments). The
+        topic is unsubscribed only when no other callback uses it (dxlclient unsubscribes even
+        then, silencing the others).
+
+        :param topic: the topic it was added for
+        :param event_callback: the callback
+        :param unsubscribe_from_topic: whether to unsubscribe when it was the topic's last callback
+        """
+        self._remove("event", topic, event_callback, unsubscribe_from_topic)
+
+    def add_request_callback(self, topic: Optional[str], request_callback: Any) -> None:
+        """Calls ``request_callback.on_request(request)`` (a
+        :class:`dxltie.callbacks.RequestCallback`) for each request on ``topic`` (``None``: all).
+        The topic is not subscribed (a service registration does that).
+
+        :param topic: the topic, or ``None``
+        :param request_callback: the callback
+        """
+        self._add("request", topic, request_callback, "on_request")
+
+    def remove_request_callback(self, topic: Optional[str], request_callback: Any) -> None:
+        """Removes a callback added with :meth:`add_request_callback`.
+
+        :param topic: the topic it was added for
+        :param request_callback: the callback
+        """
+        self._remove("request", topic, request_callback)
+
+    def add_response_callback(self, topic: Optional[str], response_callback: Any) -> None:
+        """Calls ``response_callback.on_response(response)`` (a
+        :class:`dxltie.callbacks.ResponseCallback`) for each response on ``topic`` (``None``:
+        all).
+
+        :param topic: the topic, or ``None``
+        :param response_callback: the callback
+        """
+        self._add("response", topic, response_callback, "on_response")
+
+    def remove_response_callback(self, topic: Optional[str], response_callback: Any) -> None:
+        """Removes a callback added with :meth:`add_response_callback`.
+
+        :param topic: the topic it was added for
+        :param response_callback: the callback
+        """
+        self._remove("response", topic, response_callback)
+
+    def register_service_async(self, service_reg_info: ServiceRegistrationInfo) -> None:
+        """Registers a service and returns at once: its topics are subscribed, their requests go
+        to its callbacks, and the registration is sent to the fabric's registry now (when
+        connected), at every connect and after every TTL.
+
+        :param service_reg_info: the :class:`dxltie.service.ServiceRegistrationInfo`
+        :raises ValueError: for a service without topics, or one already registered
+        """
+        info = service_reg_info
+        topics = list(info.topics)
+        if not topics:
+            raise ValueError("The service has no topics: add them with add_topic first")
+
+        def deliver(view: Any) -> None:
+            request = Message._from_native(view)
+            for callback in info._callbacks_for(request.destination_topic):
+                _call_back(callback, "on_request", request)
+
+        keep: list[Any] = []
+
+        def strings(values: List[str]) -> Any:
+            array = (ctypes.c_char_p * len(values))(*[v.encode("utf-8") for v in values])
+            keep.append(array)
+            return array
+
+        native = _ffi.dxltie_dxl_service_t(struct_size=ctypes.sizeof(_ffi.dxltie_dxl_service_t))
+        native.service_type = info.service_type.encode("utf-8")
+        native.service_id = info.service_id.encode("utf-8")
+        native.topics = strings(topics)
+        native.topic_count = len(topics)
+        if info.metadata:
+            items = list(info.metadata.items())
+            fields = (_ffi.dxltie_dxl_field_t * len(items))(
+                *[_ffi.dxltie_dxl_field_t(str(k).encode("utf-8"), str(v).encode("utf-8")) for k, v in items])
+            keep.append(fields)
+            native.metadata = fields
+            native.metadata_count = len(items)
+        native.ttl_minutes = int(info.ttl)
+        if info.destination_tenant_guids:
+            native.destination_tenant_guids = strings(info.destination_tenant_guids)
+            native.destination_tenant_guid_count = len(info.destination_tenant_guids)
+        key = _native.register(deliver)
+        try:
+            with self._use() as handle:
+                check(_ffi.dxltie_dxl_register_service(
+                    handle, ctypes.byref(native), _native.dxl_message_trampoline, key, _native.free_user_data, None))
+        except BaseException:
+            _native.unregister(key)
+            raise
+        del keep
+
+    def register_service_sync(self, service_req_info: ServiceRegistrationInfo, timeout: float) -> None:
+        """Registers a service (as :meth:`register_service_async`) and waits until the fabric's
+        registry has acknowledged it. A plain MQTT broker has no registry: use
+        :meth:`register_service_async` there.
+
+        :param service_req_info: the :class:`dxltie.service.ServiceRegistrationInfo`
+        :param timeout: the longest wait in seconds
+        :raises DxlException: while not connected
+        :raises WaitTimeoutException: when no acknowledgement came in time (the service stays
+            registered)
+        """
+        if not self.connected:
+            raise DxlException("Client is not currently connected")
+        timeout_ms = _millis(timeout, "timeout", 0.001)
+        self.register_service_async(service_req_info)
+        blocking(self._call, _ffi.dxltie_dxl_wait_service_registered,
+                 service_req_info.service_id.encode("utf-8"), timeout_ms)
+
+    def unregister_service_async(self, service_reg_info: ServiceRegistrationInfo) -> None:
+        """Unregisters a service and returns at once (the registry is told when connected).
+
+        :param service_reg_info: the :class:`dxltie.service.ServiceRegistrationInfo`
+        :raises DxlException: for a service this client has not registered
+        """
+        self._unregister(service_reg_info, 0)
+
+    def unregister_service_sync(self, service_req_info: ServiceRegistrationInfo, timeout: float) -> None:
+        """Unregisters a service and waits until the fabric's registry has acknowledged it.
+
+        :param service_req_info: the :class:`dxltie.service.ServiceRegistrationInfo`
+        :param timeout: the longest wait in seconds
+        :raises DxlException: while not connected, or for a service not registered
+        :raises WaitTimeoutException: when no acknowledgement came in time (the service is
+            unregistered locally all the same)
+        """
+        if not self.connected:
+            raise DxlException("Client is not currently connected")
+        if not service_req_info:
+            raise ValueError("Undefined service object")
+        self._unregister(service_req_info, _millis(timeout, "timeout", 0.001))
+
+    def _unregister(self, info: ServiceRegistrationInfo, timeout_ms: int) -> None:
+        try:
+            blocking(self._call, _ffi.dxltie_dxl_unregister_service, info.service_id.encode("utf-8"), timeout_ms)
+        except DxlTieError as e:
+            if e.code == _ffi.DXLTIE_E_NOT_FOUND:
+                raise DxlException("Service %s is not registered on this client" % info.service_id)
+            raise
+
+
+def _topic(topic: str, name: str) -> bytes:
+    if not topic:
+        raise ValueError("%s must be a non-empty string" % name)
+    return topic.encode("utf-8")
+
+
+def _call_back(callback: Any, method: str, message: Any) -> None:
+    """Calls ``callback.<method>(message)``, or ``callback(message)`` for a plain callable."""
+    target = getattr(callback, method, None)
+    if target is None:
+        target = callback
+    target(message)
 
 
 def _millis(seconds: float, name: str, minimum: float = 0) -> int:

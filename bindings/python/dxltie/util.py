@@ -47,3 +47,84 @@ class MessageUtils(object):
         :raises json.JSONDecodeError: (a :class:`ValueError`) for text that is not JSON
         """
         return json.loads(json_string.rstrip("\0"))
+
+    @staticmethod
+    def dict_to_json_payload(message: Any, dict: Any, enc: str = "utf-8") -> None:  # pylint: disable=redefined-builtin
+        """Serialises ``dict`` to JSON and sets it, encoded, as the message's payload.
+
+        **Example Usage**
+
+            .. code-block:: python
+
+                request = Request("/mycompany/echo/request")
+                MessageUtils.dict_to_json_payload(request, {"text": "hello"})
+
+        :param message: the :class:`dxltie.message.Message` whose payload to set
+        :param dict: the value to serialise
+        :param enc: the text encoding (default UTF-8)
+        """
+        MessageUtils.encode_payload(message, MessageUtils.dict_to_json(dict), enc)
+
+    @staticmethod
+    def json_payload_to_dict(message: Any, enc: str = "utf-8") -> Any:
+        """Decodes the message's payload and parses it as JSON.
+
+        :param message: the :class:`dxltie.message.Message` to read
+        :param enc: the text encoding (default UTF-8)
+        :return: the parsed value (a ``dict`` for a JSON object)
+        :raises json.JSONDecodeError: (a :class:`ValueError`) for a payload that is not JSON
+        """
+        return MessageUtils.json_to_dict(MessageUtils.decode_payload(message, enc))
+
+    @staticmethod
+    def encode_payload(message: Any, value: Any, enc: str = "utf-8") -> None:
+        """Encodes ``value`` (see :meth:`encode`) and sets it as the message's payload.
+
+        :param message: the :class:`dxltie.message.Message` whose payload to set
+        :param value: a ``str``, ``bytes``, ``bytearray``, ``dict``, ``int``, ``float`` or ``None``
+        :param enc: the text encoding (default UTF-8)
+        :raises TypeError: for another type of value
+        """
+        message.payload = MessageUtils.encode(value, enc=enc)
+
+    @staticmethod
+    def decode_payload(message: Any, enc: str = "utf-8") -> str:
+        """The message's payload as text.
+
+        :param message: the :class:`dxltie.message.Message` to read
+        :param enc: the text encoding (default UTF-8)
+        :return: the decoded text
+        """
+        return MessageUtils.decode(message.payload, enc=enc)
+
+    @staticmethod
+    def encode(value: Any, enc: str = "utf-8") -> bytes:
+        """Encodes a value as payload bytes: text in ``enc``, bytes as they are, a ``dict`` as
+        its JSON, a number as its decimal text, ``None`` as ``b""``.
+
+        :param value: a ``str``, ``bytes``, ``bytearray``, ``dict``, ``int``, ``float`` or ``None``
+        :param enc: the text encoding (default UTF-8)
+        :return: the bytes
+        :raises TypeError: for another type of value
+        """
+        if isinstance(value, str):
+            return value.encode(enc)
+        if isinstance(value, (bytes, bytearray)):
+            return value  # type: ignore[return-value]
+        if isinstance(value, dict):
+            return MessageUtils.dict_to_json(value).encode(enc)
+        if isinstance(value, (int, float)):
+            return str(value).encode("ascii")
+        if value is None:
+            return b""
+        raise TypeError("value must be a string, bytearray, dict, int, float or None.")
+
+    @staticmethod
+    def decode(value: Any, enc: str = "utf-8") -> str:
+        """Decodes payload bytes to text.
+
+        :param value: the bytes
+        :param enc: the text encoding (default UTF-8)
+        :return: the text
+        """
+        return value.decode(encoding=enc)  # type: ignore[no-any-return]

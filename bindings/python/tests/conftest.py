@@ -302,3 +302,48 @@ def pytest_sessionfinish(session, exitstatus):
         for report in unexpected:
             reporter.write_line("SKIPPED in strict mode: %s %s" % (report.nodeid, report.longrepr))
         session.exitstatus = 1
+
+
+# --------------------------------------------------------------------------------------------
+# The real OpenDXL broker (../shared/peers/opendxl-broker): a service registry that routes
+# requests, so a service really has to register there. Started and stopped only through its
+# own script, which stops it by the pid in its folder.
+# --------------------------------------------------------------------------------------------
+
+OPENDXL_SCRIPT = os.path.join(os.path.dirname(REPO_ROOT), "shared", "peers", "opendxl-broker", "run.sh")
+
+
+class OpenDxl(object):
+    def __init__(self, directory):
+        self.directory = directory
+        self.env = {}
+
+    def start(self, attempts=5):
+        last = ""
+        for _ in range(attempts):
+            port = free_port()
+            done = subprocess.run(["bash", OPENDXL_SCRIPT, "start", self.directory, str(port)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+            if done.returncode == 0:
+                self.env = dict(line.split("=", 1) for line in done.stdout.decode().splitlines() if "=" in line)
+                return self
+            last = done.stdout.decode() + done.stderr.decode()
+            if "already in use" not in last and "exited during start-up" not in last:
+                break
+        raise RuntimeError("the OpenDXL broker did not start:\n" + last)
+
+    def stop(self):
+        subprocess.run(["bash", OPENDXL_SCRIPT, "stop", self.directory], timeout=60)
+
+
+@pytest.fixture(scope="session")
+def opendxl(workdir):
+    """The OpenDXL broker on 127.0.0.1; ``.env["DXLCLIENT_CONFIG"]`` and
+    ``.env["DXLCLIENT_CONFIG_CLIENT2"]`` name a config of each of its two client identities."""
+    if not os.path.exists(OPENDXL_SCRIPT):
+        pytest.skip("the OpenDXL broker is missing: %s" % OPENDXL_SCRIPT)
+    directory = os.path.join(workdir, "opendxl")
+    os.mkdir(directory)
+    broker = OpenDxl(directory).start()
+    yield broker
+    broker.stop()

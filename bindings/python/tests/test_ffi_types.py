@@ -12,7 +12,7 @@ from test_ffi import header_functions
 SCALARS = {
     "char": ctypes.c_char, "bool": ctypes.c_bool, "double": ctypes.c_double, "size_t": ctypes.c_size_t,
     "int32_t": ctypes.c_int32, "uint32_t": ctypes.c_uint32, "int64_t": ctypes.c_int64,
-    "uint64_t": ctypes.c_uint64, "uint16_t": ctypes.c_uint16, "void": None,
+    "uint64_t": ctypes.c_uint64, "uint16_t": ctypes.c_uint16, "uint8_t": ctypes.c_uint8, "void": None,
 }
 
 

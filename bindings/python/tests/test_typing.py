@@ -23,7 +23,7 @@ from conftest import BINDING_ROOT
 PACKAGE_DIR = os.path.dirname(dxltie.__file__)
 
 PUBLIC_MODULES = ["dxltie", "dxltie.client", "dxltie.client_config", "dxltie.dxl_client", "dxltie.callbacks",
-                  "dxltie.constants", "dxltie.exceptions", "dxltie.message", "dxltie.util"]
+                  "dxltie.constants", "dxltie.exceptions", "dxltie.message", "dxltie.service", "dxltie.util"]
 
 
 def public_objects():
