@@ -78,6 +78,8 @@ impl Fabric {
 /// test sets, counting what it is asked, optionally after a delay.
 struct Responder {
     client: Client,
+    /// File lookups to leave unanswered (as if the request had been lost), from the next one.
+    lose_next: Arc<AtomicUsize>,
     file_lookups: Arc<AtomicUsize>,
     cert_lookups: Arc<AtomicUsize>,
     trust: Arc<AtomicI64>,
@@ -90,7 +92,13 @@ impl Responder {
         let file_lookups = Arc::new(AtomicUsize::new(0));
         let cert_lookups = Arc::new(AtomicUsize::new(0));
         let trust = Arc::new(AtomicI64::new(99));
-        let (files, certs, level) = (file_lookups.clone(), cert_lookups.clone(), trust.clone());
+        let lose_next = Arc::new(AtomicUsize::new(0));
+        let (files, certs, level, lose) = (
+            file_lookups.clone(),
+            cert_lookups.clone(),
+            trust.clone(),
+            lose_next.clone(),
+        );
         let answer = move |h: &Handle, request: &Message| {
             let topic = request.destination_topic.as_str();
             match topic {
@@ -98,6 +106,13 @@ impl Responder {
                 CERT_TOPIC => certs.fetch_add(1, Ordering::SeqCst),
                 _ => 0,
             };
+            if topic == FILE_TOPIC
+                && lose
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok()
+            {
+                return;
+            }
             let zero = String::from_utf8_lossy(&request.payload).contains("AAAAAAAAAAAAAAAAAAAAAA==");
             let provider = if topic == CERT_TOPIC { 2 } else { 1 };
             let trust_level = level.load(Ordering::SeqCst);
@@ -126,6 +141,7 @@ impl Responder {
             .unwrap();
         Responder {
             client,
+            lose_next,
             file_lookups,
             cert_lookups,
             trust,
@@ -340,6 +356,20 @@ fn an_answer_overtaken_by_a_change_is_not_stored(fabric: &Fabric) {
     assert_eq!(s.entries, 1, "{s:?}");
 }
 
+/// A change of another hash while an answer is awaited does not keep it from the cache.
+fn an_unrelated_change_does_not_stop_a_store(fabric: &Fabric) {
+    let responder = Responder::start(fabric, Duration::from_millis(500));
+    let client = Arc::new(cached_client(fabric, 100, 600));
+    let c = client.clone();
+    let pending = std::thread::spawn(move || lookup(&c, MD5_B));
+    wait_until("the request", || responder.files() == 1);
+    responder.announce_change(FILE_CHANGE_TOPIC, &[("md5", MD5_A.1)]);
+    responder.announce_change(CERT_CHANGE_TOPIC, &[("sha1", "ASNFZ4mrze8BI0VniavN7w==")]);
+    pending.join().unwrap();
+    lookup(&client, MD5_B);
+    assert_eq!(responder.files(), 1, "the answer was not stored");
+}
+
 /// 64 threads asking for one hash at once cause one request; so do sync and async lookups
 /// mixed.
 fn concurrent_lookups_share_one_request(fabric: &Fabric) {
@@ -397,6 +427,65 @@ fn a_member_that_times_out_leaves_the_others(fabric: &Fabric) {
     assert!(matches!(e, TieError::Timeout(_)), "{e:?}");
     assert_eq!(trust_of(&patient.join().unwrap(), "1"), 99);
     assert_eq!(responder.files(), 1);
+}
+
+/// A request whose response was lost cannot be joined after its sender gave up: a lookup made
+/// then sends its own (before, callers that kept joining the dead request held every lookup of
+/// the hash for as long as they overlapped).
+fn a_lost_request_does_not_hold_later_lookups(fabric: &Fabric) {
+    let responder = Responder::start(fabric, Duration::ZERO);
+    responder.lose_next.store(1, Ordering::SeqCst);
+    let client = Arc::new(cached_client(fabric, 100, 600));
+    let c = client.clone();
+    let sender = std::thread::spawn(move || c.get_file_reputation(&[("md5", MD5_A.0)], Duration::from_millis(600)));
+    wait_until("the lost request", || responder.files() == 1);
+    let c = client.clone();
+    let joiner = std::thread::spawn(move || c.get_file_reputation(&[("md5", MD5_A.0)], Duration::from_millis(2500)));
+    assert!(matches!(sender.join().unwrap(), Err(TieError::Timeout(_))));
+    // The joiner still waits on the lost request; a lookup now must not join it.
+    let answer = client.get_file_reputation(&[("md5", MD5_A.0)], Duration::from_millis(2000));
+    assert_eq!(trust_of(&answer.unwrap(), "1"), 99);
+    assert_eq!(responder.files(), 2);
+    assert!(matches!(joiner.join().unwrap(), Err(TieError::Timeout(_))));
+}
+
+/// The cache drops an entry before any callback of the user's sees the change event (a
+/// catch-all callback, which the dispatcher runs first, included), and goes on doing so after
+/// the user unsubscribes the change topic.
+fn invalidation_comes_first_and_survives_an_unsubscribe(fabric: &Fabric) {
+    let responder = Responder::start(fabric, Duration::ZERO);
+    let client = Arc::new(cached_client(fabric, 100, 600));
+    lookup(&client, MD5_A.0);
+    let (tx, rx) = mpsc::channel();
+    let c = client.clone();
+    let catch_all = client
+        .add_callback(
+            dxltie::dxl::CallbackKind::Event,
+            "",
+            Arc::new(move |_: &Handle, m: &Message| {
+                if m.destination_topic == FILE_CHANGE_TOPIC {
+                    let _ = tx.send(trust_of(&lookup(&c, MD5_A.0), "1"));
+                }
+            }),
+            false,
+        )
+        .unwrap();
+    responder.trust.store(15, Ordering::SeqCst);
+    responder.announce_change(FILE_CHANGE_TOPIC, &[("md5", MD5_A.1)]);
+    assert_eq!(
+        rx.recv_timeout(TIMEOUT).unwrap(),
+        15,
+        "the callback was answered from the cache"
+    );
+    client.remove_callback(catch_all, false).unwrap(); // (it holds the client)
+
+    client.unsubscribe(FILE_CHANGE_TOPIC).unwrap();
+    assert!(client.subscriptions().iter().any(|t| t == FILE_CHANGE_TOPIC));
+    responder.trust.store(20, Ordering::SeqCst);
+    let before = stats(&client).invalidated_by_event;
+    responder.announce_change(FILE_CHANGE_TOPIC, &[("md5", MD5_A.1)]);
+    wait_until("the invalidation", || stats(&client).invalidated_by_event > before);
+    assert_eq!(trust_of(&lookup(&client, MD5_A.0), "1"), 20);
 }
 
 /// A lost connection clears the cache: reputation changes sent meanwhile were missed.
@@ -463,8 +552,11 @@ fn on_mosquitto() {
     entries_expire_and_the_least_recently_used_make_room(&fabric);
     errors_are_not_cached(&fabric);
     an_answer_overtaken_by_a_change_is_not_stored(&fabric);
+    an_unrelated_change_does_not_stop_a_store(&fabric);
     concurrent_lookups_share_one_request(&fabric);
     a_member_that_times_out_leaves_the_others(&fabric);
+    a_lost_request_does_not_hold_later_lookups(&fabric);
+    invalidation_comes_first_and_survives_an_unsubscribe(&fabric);
     with_the_cache_off_nothing_changes(&fabric);
     a_broker_restart_clears_the_cache(&mut fabric);
 }
@@ -478,8 +570,11 @@ fn on_the_opendxl_broker() {
     entries_expire_and_the_least_recently_used_make_room(&fabric);
     errors_are_not_cached(&fabric);
     an_answer_overtaken_by_a_change_is_not_stored(&fabric);
+    an_unrelated_change_does_not_stop_a_store(&fabric);
     concurrent_lookups_share_one_request(&fabric);
     a_member_that_times_out_leaves_the_others(&fabric);
+    a_lost_request_does_not_hold_later_lookups(&fabric);
+    invalidation_comes_first_and_survives_an_unsubscribe(&fabric);
     with_the_cache_off_nothing_changes(&fabric);
     a_broker_restart_clears_the_cache(&mut fabric);
 }

@@ -8,7 +8,7 @@
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread::JoinHandle;
@@ -109,7 +109,18 @@ pub(crate) struct Inner {
     /// Bumped at every change of the connection state (twice the count, plus 1 while
     /// connected): see [`Handle::session`].
     pub session: AtomicU64,
+    /// Library code that sees events on the network thread ([`Handle::observe_events`]).
+    pub event_observers: Mutex<Vec<(String, EventObserver)>>,
+    /// Whether there are any: read for every message, so without a lock.
+    pub has_event_observers: AtomicBool,
+    /// The broker refused the subscription to an observed topic in this session.
+    pub observed_refused: AtomicBool,
 }
+
+/// Library code that sees every event on a topic on the network thread, as it arrives: before
+/// the dispatcher, whatever its queue does with the event (a full queue may drop it) and
+/// whatever the user's callbacks do. It must not block; a panic in it is caught.
+pub type EventObserver = Arc<dyn Fn(&Handle, &Message) + Send + Sync>;
 
 /// What the dispatcher is running, and how many removals wait for it to return.
 #[derive(Default)]
@@ -188,6 +199,9 @@ impl Client {
             delivery_number: AtomicU64::new(0),
             in_flight_done: Condvar::new(),
             session: AtomicU64::new(0),
+            event_observers: Mutex::new(Vec::new()),
+            has_event_observers: AtomicBool::new(false),
+            observed_refused: AtomicBool::new(false),
         });
         let net_inner = inner.clone();
         let network = super::threads::spawn("dxltie-network", move || network::run(net_inner, eventloop, command_rx))
@@ -453,10 +467,38 @@ impl Handle {
         Ok(())
     }
 
+    /// Calls `observer` with every event on `topic` (exact topic, no wildcards) on the network
+    /// thread as it arrives (see [`EventObserver`]), and keeps `topic` subscribed for as long as
+    /// the client lives: an `unsubscribe` of it leaves it subscribed. For library code that
+    /// must see every event of a topic, the user's callbacks and queue policies notwithstanding.
+    pub fn observe_events(&self, topic: &str, observer: EventObserver) -> Result<()> {
+        self.ensure_owner()?;
+        self.inner
+            .event_observers
+            .lock()
+            .unwrap()
+            .push((topic.to_owned(), observer));
+        self.inner.has_event_observers.store(true, Ordering::SeqCst);
+        self.subscribe(topic)
+    }
+
+    fn is_observed(&self, topic: &str) -> bool {
+        Handle::observes(&self.inner, topic)
+    }
+
+    pub(crate) fn observes(inner: &Inner, topic: &str) -> bool {
+        inner.has_event_observers.load(Ordering::SeqCst)
+            && inner.event_observers.lock().unwrap().iter().any(|(t, _)| t == topic)
+    }
+
     /// Removes `topic` from the subscriptions and sends UNSUBSCRIBE when connected. Unknown
-    /// topics are not an error.
+    /// topics are not an error; topics the library observes stay subscribed.
     pub fn unsubscribe(&self, topic: &str) -> Result<()> {
         self.ensure_owner()?;
+        if self.is_observed(topic) {
+            // The library itself needs the topic (an event observer): it stays subscribed.
+            return Ok(());
+        }
         let removed = {
             let mut subs = self.inner.subscriptions.lock().unwrap();
             let before = subs.len();
@@ -639,7 +681,8 @@ impl Handle {
         self.prepare_request(&mut request)?;
         let (tx, rx) = mpsc::sync_channel(1);
         // Registered before publishing: the response may arrive at once.
-        let (id, member) = self.register_and_send(&request, share, Pending::Sync(tx))?;
+        let deadline = Instant::now().checked_add(timeout).unwrap_or_else(far_future);
+        let (id, member) = self.register_and_send(&request, share, Pending::Sync(tx), deadline)?;
         let _guard = self.on_own_dispatcher().then(|| self.inner.queue.waiting_in_request());
         match rx.recv_timeout(timeout) {
             Ok(result) => result,
@@ -697,7 +740,7 @@ impl Handle {
     ) -> Result<String> {
         self.prepare_request(&mut request)?;
         let deadline = Instant::now() + timeout;
-        self.register_and_send(&request, share, Pending::Async { callback, deadline })
+        self.register_and_send(&request, share, Pending::Async { callback, deadline }, deadline)
             .map(|(id, _)| id)
     }
 
@@ -708,13 +751,14 @@ impl Handle {
         request: &Message,
         share: Option<Share<'_>>,
         pending: Pending,
+        deadline: Instant,
     ) -> Result<(String, MemberId)> {
         let own = request.message_id.clone();
         let is_async = matches!(pending, Pending::Async { .. });
         let shared = share.is_some();
         let member = match share {
             None => self.inner.pending.insert(own.clone(), pending),
-            Some((key, observer)) => match self.inner.pending.join_or_start(key, &own, pending, observer) {
+            Some((key, observer)) => match self.inner.pending.join_or_start(key, &own, pending, deadline, observer) {
                 Joined::Existing { id, member } => {
                     Counters::bump(&self.inner.counters.shared_requests);
                     if is_async {
@@ -868,8 +912,14 @@ impl Handle {
     /// connection is lost or closed and is never seen again after that, or None while not
     /// connected. Whatever was learned from the fabric's events in one session (a cache kept
     /// true by them) cannot be trusted in the next: events sent in between were missed.
+    ///
+    /// None also while the broker refuses the subscription to a topic the library observes
+    /// ([`Handle::observe_events`]): its events will not come.
     pub fn session(&self) -> Option<u64> {
         let s = self.inner.session.load(Ordering::SeqCst);
+        if self.inner.observed_refused.load(Ordering::SeqCst) {
+            return None;
+        }
         (s & 1 == 1).then_some(s >> 1)
     }
 
@@ -881,6 +931,11 @@ impl Handle {
 
 /// An answer as a request's caller sees it: a Response is the result, an ErrorResponse the
 /// error [`DxlError::Service`] with the fabric's code (whatever sign it was sent with).
+/// A deadline for a timeout too long to add to now: a year, which no request waits.
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(365 * 24 * 3600)
+}
+
 pub(crate) fn service_result(message: Message) -> Result<Message> {
     match &message.kind {
         MessageKind::ErrorResponse {

@@ -3,6 +3,8 @@
 //! re-registration. It never runs user code: everything for callbacks goes to the dispatcher.
 
 use std::collections::{HashMap, VecDeque};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::SyncSender;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,7 +13,7 @@ use rumqttc::{ConnectReturnCode, Event, EventLoop, MqttOptions, NetworkOptions, 
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::backoff::Backoff;
-use super::client::{ConnectionState, Handle, Inner, Pending};
+use super::client::{ConnectionState, EventObserver, Handle, Inner, Pending};
 use super::codec::decode;
 use super::dispatch_queue::{Pushed, Work};
 use super::error::DxlError;
@@ -55,8 +57,9 @@ pub(crate) enum Command {
 /// packet ids in the same order, so waiters queue up until their packet id is known.
 #[derive(Default)]
 pub(crate) struct SubAckTracker {
-    unsent: VecDeque<SubWaiter>,
-    by_packet_id: HashMap<u16, SubWaiter>,
+    /// The topic of each SUBSCRIBE and who waits for its SUBACK, in sending order.
+    unsent: VecDeque<(String, SubWaiter)>,
+    by_packet_id: HashMap<u16, (String, SubWaiter)>,
     /// SUBACKs still expected for the re-subscription that completes a connect.
     initial_outstanding: usize,
 }
@@ -77,7 +80,7 @@ pub(crate) fn send_subscribe(inner: &Inner, topic: &str, waiter: Option<SyncSend
         .try_subscribe(topic, QoS::AtMostOnce)
         .map_err(|_| DxlError::QueueFull)?;
     acks.unsent
-        .push_back(waiter.map_or(SubWaiter::Nobody, SubWaiter::Caller));
+        .push_back((topic.to_owned(), waiter.map_or(SubWaiter::Nobody, SubWaiter::Caller)));
     Ok(())
 }
 
@@ -123,10 +126,10 @@ fn set_state(inner: &Inner, state: ConnectionState) {
         *s = state;
         // The next session number, with the connected bit (see `Handle::session`); written
         // under the state lock so the two never disagree.
-        let next = (inner.session.load(std::sync::atomic::Ordering::Relaxed) >> 1) + 1;
+        let next = (inner.session.load(Ordering::Relaxed) >> 1) + 1;
         inner.session.store(
             next << 1 | u64::from(state == ConnectionState::Connected),
-            std::sync::atomic::Ordering::SeqCst,
+            Ordering::SeqCst,
         );
     }
     inner.state_changed.notify_all();
@@ -438,13 +441,14 @@ fn broker_name(c: &Candidate) -> String {
 /// After CONNACK: subscribe every topic again and schedule every service's registration; the
 /// state becomes Connected when every SUBACK has arrived.
 fn on_connected(inner: &Inner) {
+    inner.observed_refused.store(false, Ordering::SeqCst);
     let topics = inner.subscriptions.lock().unwrap().clone();
     {
         let mut acks = inner.sub_acks.lock().unwrap();
         *acks = SubAckTracker::default();
         for topic in &topics {
             if inner.mqtt.try_subscribe(topic.clone(), QoS::AtMostOnce).is_ok() {
-                acks.unsent.push_back(SubWaiter::Initial);
+                acks.unsent.push_back((topic.clone(), SubWaiter::Initial));
                 acks.initial_outstanding += 1;
             }
         }
@@ -587,18 +591,19 @@ fn handle_event(inner: &Arc<Inner>, event: Event) {
             }
         }
         Event::Incoming(Packet::SubAck(ack)) => {
-            let done = {
+            let (topic, done) = {
                 let mut acks = inner.sub_acks.lock().unwrap();
                 match acks.by_packet_id.remove(&ack.pkid) {
-                    Some(SubWaiter::Initial) => {
+                    Some((topic, SubWaiter::Initial)) => {
                         acks.initial_outstanding -= 1;
-                        acks.initial_outstanding == 0
+                        (Some(topic), acks.initial_outstanding == 0)
                     }
-                    Some(SubWaiter::Caller(tx)) => {
+                    Some((topic, SubWaiter::Caller(tx))) => {
                         let _ = tx.try_send(());
-                        false
+                        (Some(topic), false)
                     }
-                    _ => false,
+                    Some((topic, SubWaiter::Nobody)) => (Some(topic), false),
+                    None => (None, false),
                 }
             };
             if ack
@@ -606,7 +611,13 @@ fn handle_event(inner: &Arc<Inner>, event: Event) {
                 .iter()
                 .any(|c| matches!(c, rumqttc::SubscribeReasonCode::Failure))
             {
-                log::warn!("the broker refused a subscription (packet {})", ack.pkid);
+                let topic = topic.unwrap_or_default();
+                log::warn!("the broker refused the subscription to {topic:?}");
+                if Handle::observes(inner, &topic) {
+                    // Its events will not come: what the library keeps true by them (the
+                    // reputation cache) cannot be trusted in this session (`Handle::session`).
+                    inner.observed_refused.store(true, Ordering::SeqCst);
+                }
             }
             if done {
                 set_state(inner, ConnectionState::Connected);
@@ -622,10 +633,11 @@ fn route(inner: &Arc<Inner>, message: Message) {
         // The observer before the request stops being in flight (see `ResponseObserver`); it
         // sees what `sync_request` would return.
         if let Some(observer) = inner.pending.take_observer(request_id) {
-            observer(
-                &Handle { inner: inner.clone() },
-                &super::client::service_result(message.clone()),
-            );
+            let result = super::client::service_result(message.clone());
+            let handle = Handle { inner: inner.clone() };
+            if catch_unwind(AssertUnwindSafe(|| observer(&handle, &result))).is_err() {
+                log::error!("a response observer panicked; the network thread goes on");
+            }
         }
         let waiting = inner.pending.remove(request_id);
         let wants_callbacks = inner.callbacks.has_kind(super::callbacks::CallbackKind::Response);
@@ -641,8 +653,33 @@ fn route(inner: &Arc<Inner>, message: Message) {
             return;
         }
     }
+    if matches!(message.kind, MessageKind::Event) && inner.has_event_observers.load(Ordering::SeqCst) {
+        observe_event(inner, &message);
+    }
     if let Pushed::DroppedOldest = inner.queue.push(Work::Message(Box::new(message))) {
         Counters::bump(&inner.counters.dropped);
+    }
+}
+
+/// Shows an event to the library's observers of its topic (`Handle::observe_events`), before
+/// it is queued for the dispatcher.
+fn observe_event(inner: &Arc<Inner>, event: &Message) {
+    let observers: Vec<EventObserver> = inner
+        .event_observers
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(topic, _)| *topic == event.destination_topic)
+        .map(|(_, o)| o.clone())
+        .collect();
+    if observers.is_empty() {
+        return;
+    }
+    let handle = Handle { inner: inner.clone() };
+    for observer in observers {
+        if catch_unwind(AssertUnwindSafe(|| observer(&handle, event))).is_err() {
+            log::error!("an event observer panicked; the network thread goes on");
+        }
     }
 }
 

@@ -39,6 +39,11 @@ struct Requests {
 /// One message in flight and whoever waits for its response.
 struct Waiting {
     share_key: Option<String>,
+    /// Until when later callers may join it: the deadline of the caller that sent it. After
+    /// that a caller sends a request of its own, so that a request whose response was lost (a
+    /// QoS 0 message dropped, a service restarted) cannot hold every lookup of a popular key
+    /// for as long as new ones keep joining.
+    joinable_until: Instant,
     members: Vec<(MemberId, Pending)>,
     /// Runs first when the response arrives (see [`ResponseObserver`]).
     observer: Option<ResponseObserver>,
@@ -76,43 +81,59 @@ impl Requests {
 }
 
 impl PendingTable {
-    /// Registers a request of its own (not shared).
+    /// Registers a request of its own (not shared). A message id already waiting (a caller of
+    /// the DXL API can choose its ids) adds a member to it rather than replacing it: each waiter
+    /// is answered exactly once, by the first response.
     pub fn insert(&self, id: String, pending: Pending) -> MemberId {
         self.count(&pending);
         let mut r = self.requests.lock().unwrap();
         let member = r.member_id();
-        let replaced = r.by_id.insert(
-            id,
-            Waiting {
-                share_key: None,
-                members: vec![(member, pending)],
-                observer: None,
-            },
-        );
-        drop(r);
-        for (_, old) in replaced.into_iter().flat_map(|w| w.members) {
-            self.forget(&old);
+        match r.by_id.get_mut(&id) {
+            Some(waiting) => waiting.members.push((member, pending)),
+            None => {
+                r.by_id.insert(
+                    id,
+                    Waiting {
+                        share_key: None,
+                        joinable_until: Instant::now(),
+                        members: vec![(member, pending)],
+                        observer: None,
+                    },
+                );
+            }
         }
         member
     }
 
     /// Joins the shared request in flight under `key`, or registers `id` as that request (with
     /// `observer`, which a joining caller's is not: the request has one already, or none).
-    pub fn join_or_start(&self, key: &str, id: &str, pending: Pending, observer: Option<ResponseObserver>) -> Joined {
+    /// `deadline` is the caller's: if it sends the request, later callers may join until then.
+    pub fn join_or_start(
+        &self,
+        key: &str,
+        id: &str,
+        pending: Pending,
+        deadline: Instant,
+        observer: Option<ResponseObserver>,
+    ) -> Joined {
         self.count(&pending);
         let mut r = self.requests.lock().unwrap();
         let member = r.member_id();
         if let Some(existing) = r.shared.get(key).cloned() {
             if let Some(waiting) = r.by_id.get_mut(&existing) {
-                waiting.members.push((member, pending));
-                return Joined::Existing { id: existing, member };
+                if waiting.share_key.as_deref() == Some(key) && Instant::now() < waiting.joinable_until {
+                    waiting.members.push((member, pending));
+                    return Joined::Existing { id: existing, member };
+                }
             }
         }
+        // A new request: the key now names it (an older one under the key keeps its members).
         r.shared.insert(key.to_owned(), id.to_owned());
         r.by_id.insert(
             id.to_owned(),
             Waiting {
                 share_key: Some(key.to_owned()),
+                joinable_until: deadline,
                 members: vec![(member, pending)],
                 observer,
             },

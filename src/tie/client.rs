@@ -213,19 +213,19 @@ impl TieClient {
             cache: options.reputation_cache.map(|s| Arc::new(ReputationCache::new(s))),
         };
         if let Some(cache) = &client.cache {
-            // The cache's own callbacks on the change topics, registered before any of the
-            // user's so that they run first: a user callback that looks the hash up again sees
-            // the new reputation. They count as users of the topics, so removing the user's own
-            // callbacks leaves the topics subscribed.
+            // The cache sees the change events on the network thread as they arrive: before any
+            // callback of the user's (a callback that looks the hash up again gets the new
+            // reputation), even when the dispatcher's queue is full or drops them, and the two
+            // topics stay subscribed whatever the user unsubscribes.
             for (topic, subject) in [
                 (EventKind::FileReputationChange.topic(), Subject::File),
                 (EventKind::CertificateReputationChange.topic(), Subject::Certificate),
             ] {
                 let cache = cache.clone();
-                let handler = Arc::new(move |h: &Handle, m: &Message| {
+                let observer = Arc::new(move |h: &Handle, m: &Message| {
                     cache.invalidate(subject, &m.payload, Invalidation::Event, h);
                 });
-                client.dxl.add_callback(CallbackKind::Event, topic, handler, true)?;
+                client.dxl.observe_events(topic, observer)?;
             }
         }
         Ok(client)
@@ -271,7 +271,7 @@ impl TieClient {
                 Lookup::Miss(miss) => miss,
             };
             let share_key = miss.share_key();
-            let store = storing_observer(cache, miss, subject, op, request.payload());
+            let store = storing_observer(cache, miss, subject, op);
             return dxl
                 .sync_request_shared(request.message(), &share_key, timeout, Some(store))
                 .map_err(tie_error)
@@ -335,7 +335,7 @@ impl TieClient {
                 Lookup::Miss(miss) => miss,
             };
             let share_key = miss.share_key();
-            let store = storing_observer(cache, miss, subject, op, request.payload());
+            let store = storing_observer(cache, miss, subject, op);
             let on_answer: ResponseCallback = Box::new(move |h, r| callback(h, transform(r)));
             return dxl
                 .async_request_shared(request.message(), &share_key, timeout, Some(store), on_answer)
@@ -498,18 +498,11 @@ impl TieClient {
 /// arrives, before the request stops being in flight: a lookup made just after finds it
 /// (stored later, by whoever waited, a lookup in between would send the request again). Only
 /// the caller that sends the request has its observer used.
-fn storing_observer(
-    cache: &Arc<ReputationCache>,
-    miss: Miss,
-    subject: Subject,
-    op: Operation,
-    payload: &str,
-) -> ResponseObserver {
+fn storing_observer(cache: &Arc<ReputationCache>, miss: Miss, subject: Subject, op: Operation) -> ResponseObserver {
     let cache = cache.clone();
-    let payload = payload.to_owned();
     Box::new(move |h, response| {
         if let Ok(Ok(value)) = response.as_ref().map(|m| transform_response(op, m)) {
-            cache.store(miss, subject, &payload, &Answer::new(value), h);
+            cache.store(miss, subject, &Answer::new(value), h);
         }
     })
 }

@@ -41,6 +41,11 @@ pub(crate) fn push_hex_as_base64(out: &mut String, hex: &str) -> Result<()> {
     Ok(())
 }
 
+/// The bytes of checked hex ([`hex_decode_strict`]'s errors otherwise).
+pub(crate) fn hex_to_bytes(hex: &str) -> std::result::Result<Vec<u8>, &'static str> {
+    hex_decode_strict(hex)
+}
+
 /// Fails exactly as [`hex_to_base64`] would on `hex` (the checks of [`hex_decode_into`], in
 /// its order), without decoding it.
 pub(crate) fn check_hex(hex: &str) -> Result<()> {

@@ -8,7 +8,7 @@
 //! Two lookups have the same key exactly when they have the same payload (hex of either case is
 //! the same bytes).
 
-use super::encoding::check_hex;
+use super::encoding::{check_hex, hex_to_bytes};
 use super::error::Result;
 use super::payloads;
 
@@ -60,6 +60,25 @@ impl LookupKey {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Whether it is a certificate lookup (else a file lookup).
+    pub fn is_certificate(&self) -> bool {
+        self.0.starts_with(CERTIFICATE)
+    }
+
+    /// The hashes the lookup names, as bytes (the file's hashes; the certificate's sha1 and
+    /// public key sha1).
+    pub fn hashes(&self) -> Vec<Vec<u8>> {
+        let parts = self.0[1..].split(SEPARATOR).skip(1);
+        let hex: Vec<&str> = if self.is_certificate() {
+            parts.collect()
+        } else {
+            parts.skip(1).step_by(2).collect()
+        };
+        hex.into_iter()
+            .map(|h| hex_to_bytes(h).expect("the key's hex was checked when it was made"))
+            .collect()
     }
 
     /// The request's payload, exactly as the payload builder makes it from the same arguments.
@@ -132,6 +151,17 @@ mod tests {
             LookupKey::certificate("00", Some("0")).unwrap_err(),
             payloads::get_certificate_reputation("00", Some("0")).unwrap_err()
         );
+    }
+
+    #[test]
+    fn keys_name_their_hashes() {
+        let key = LookupKey::file(&[("md5", "0A0b"), ("sha1", "ff")]).unwrap().unwrap();
+        assert_eq!(key.hashes(), vec![vec![10, 11], vec![255]]);
+        assert!(!key.is_certificate());
+        let key = LookupKey::certificate("01", Some("02")).unwrap().unwrap();
+        assert_eq!(key.hashes(), vec![vec![1], vec![2]]);
+        assert!(key.is_certificate());
+        assert!(LookupKey::file(&[]).unwrap().unwrap().hashes().is_empty());
     }
 
     #[test]

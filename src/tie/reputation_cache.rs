@@ -14,20 +14,20 @@
 //!   Entries belong to the connected session they were learned in ([`Handle::session`]); an
 //!   entry of another session is never served and the lot is dropped at the next look.
 //!
-//! Errors and timeouts are never cached, and an answer is cached only if nothing was
+//! Errors and timeouts are never cached, and an answer is cached only if none of its hashes was
 //! invalidated while it was awaited: the answer may predate the change.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use base64::Engine;
 use lru::LruCache;
 use serde_json::Value;
 
 use super::answer::Answer;
+use super::encoding::base64_decode_lenient;
 use super::error::{Result, TieError};
 use super::lookup_key::LookupKey;
 use super::payloads::Operation;
@@ -144,9 +144,19 @@ struct State {
     by_hash: HashMap<(Subject, Vec<u8>), Vec<LookupKey>>,
     /// The connected session the entries were learned in.
     session: Option<u64>,
-    /// Bumped by every invalidation: an answer awaited across one is not stored.
+    /// Bumped by every invalidation.
     generation: u64,
+    /// The latest invalidations, by generation: an answer awaited across one that named one
+    /// of its hashes is not stored (answers to other hashes are). At most [`RECENT`].
+    recent: VecDeque<(u64, Subject, Vec<u8>)>,
+    /// Invalidations up to this generation are no longer in `recent`: an answer awaited since
+    /// before it cannot be checked, and is not stored.
+    forgotten_up_to: u64,
 }
+
+/// How many invalidated hashes `State::recent` remembers: far more than change events arrive
+/// during one round trip.
+const RECENT: usize = 4096;
 
 /// The cache of one client.
 pub struct ReputationCache {
@@ -164,16 +174,19 @@ pub struct ReputationCache {
 /// A lookup that missed: what is needed to store its answer later.
 pub struct Miss {
     key: LookupKey,
+    /// The cache's generation at the lookup.
     generation: u64,
+    /// The generation of the latest invalidation of one of its hashes, at the lookup.
+    last_change: u64,
     session: Option<u64>,
 }
 
 impl Miss {
     /// The share key of the fabric request: lookups of the same request share one while it is
-    /// in flight, unless an invalidation came in between (the later lookup must not get an
-    /// answer that may predate the change).
+    /// in flight, unless one of its hashes was invalidated in between (the later lookup must
+    /// not get an answer that may predate the change).
     pub fn share_key(&self) -> String {
-        format!("{}\u{0}{}", self.generation, self.key.as_str())
+        format!("{}\u{0}{}", self.last_change, self.key.as_str())
     }
 }
 
@@ -192,6 +205,8 @@ impl ReputationCache {
                 by_hash: HashMap::new(),
                 session: None,
                 generation: 0,
+                recent: VecDeque::new(),
+                forgotten_up_to: 0,
             }),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
@@ -226,29 +241,30 @@ impl ReputationCache {
             None => {}
         }
         let generation = state.generation;
+        let last_change = state.last_change(subject_of(key), &key.hashes());
         drop(state);
         self.misses.fetch_add(1, Ordering::Relaxed);
         Lookup::Miss(Miss {
             key: key.clone(),
             generation,
+            last_change,
             session,
         })
     }
 
-    /// Stores the fabric's answer to a missed lookup (whose request's payload names the hashes
-    /// it answers for), unless it may be stale: the connection changed, or something was
-    /// invalidated, while it was awaited.
-    pub fn store(&self, miss: Miss, subject: Subject, payload: &str, answer: &Answer, dxl: &Handle) {
+    /// Stores the fabric's answer to a missed lookup, unless it may be stale: the connection
+    /// changed, or one of its hashes was invalidated, while it was awaited.
+    pub fn store(&self, miss: Miss, subject: Subject, answer: &Answer, dxl: &Handle) {
         let session = dxl.session();
         if session.is_none() || session != miss.session {
             return;
         }
+        let hashes = miss.key.hashes();
         let mut state = self.lock(session);
-        // Lookups that shared one request each store its answer: the first one does.
-        if state.generation != miss.generation || state.entries.contains(&miss.key) {
+        // Lookups that shared one request each could store its answer: the first one does.
+        if state.changed_since(miss.generation, subject, &hashes) || state.entries.contains(&miss.key) {
             return;
         }
-        let hashes = named_hashes(payload.as_bytes());
         for h in &hashes {
             state
                 .by_hash
@@ -274,11 +290,18 @@ impl ReputationCache {
         let hashes = named_hashes(payload);
         let mut state = self.lock(dxl.session());
         state.generation += 1;
+        let generation = state.generation;
         let mut dropped = 0;
         for h in hashes {
-            for key in state.by_hash.remove(&(subject, h)).unwrap_or_default() {
+            for key in state.by_hash.remove(&(subject, h.clone())).unwrap_or_default() {
                 if state.remove(&key) {
                     dropped += 1;
+                }
+            }
+            state.recent.push_back((generation, subject, h));
+            if state.recent.len() > RECENT {
+                if let Some((forgotten, _, _)) = state.recent.pop_front() {
+                    state.forgotten_up_to = forgotten;
                 }
             }
         }
@@ -315,6 +338,8 @@ impl ReputationCache {
             state.by_hash.clear();
             state.session = session;
             state.generation += 1;
+            state.recent.clear();
+            state.forgotten_up_to = state.generation;
             self.on_disconnect.fetch_add(dropped, Ordering::Relaxed);
         }
         state
@@ -322,6 +347,28 @@ impl ReputationCache {
 }
 
 impl State {
+    /// Whether an invalidation after `generation` named one of `hashes` of `subject` (or may
+    /// have: it is no longer remembered).
+    fn changed_since(&self, generation: u64, subject: Subject, hashes: &[Vec<u8>]) -> bool {
+        generation < self.forgotten_up_to
+            || self
+                .recent
+                .iter()
+                .rev()
+                .take_while(|(g, _, _)| *g > generation)
+                .any(|(_, s, h)| *s == subject && hashes.contains(h))
+    }
+
+    /// The generation of the latest invalidation naming one of `hashes` of `subject` (as far
+    /// as remembered).
+    fn last_change(&self, subject: Subject, hashes: &[Vec<u8>]) -> u64 {
+        self.recent
+            .iter()
+            .rev()
+            .find(|(_, s, h)| *s == subject && hashes.contains(h))
+            .map_or(self.forgotten_up_to, |(g, _, _)| *g)
+    }
+
     /// Removes an entry and its index rows; false when there was none.
     fn remove(&mut self, key: &LookupKey) -> bool {
         match self.entries.pop(key) {
@@ -346,6 +393,15 @@ impl State {
     }
 }
 
+/// What a key is a lookup of.
+fn subject_of(key: &LookupKey) -> Subject {
+    if key.is_certificate() {
+        Subject::Certificate
+    } else {
+        Subject::File
+    }
+}
+
 /// The hashes a TIE payload names, as bytes: every `hashes[].value` and a top-level
 /// `publicKeySha1` (requests and change events share this shape, tie-api.md §2.2, §3.3). A value
 /// that is not base64 is compared as its text. A payload that is not JSON names nothing.
@@ -362,22 +418,34 @@ pub fn named_hashes(payload: &[u8]) -> Vec<Vec<u8>> {
     let public_key = value.get("publicKeySha1").and_then(Value::as_str);
     listed
         .chain(public_key)
-        .map(|b64| {
-            base64::engine::general_purpose::STANDARD
-                .decode(b64)
-                .unwrap_or_else(|_| b64.as_bytes().to_vec())
-        })
+        // Python's lenient decoding, as the user's event callbacks see the hashes.
+        .map(|b64| base64_decode_lenient(b64).unwrap_or_else(|_| b64.as_bytes().to_vec()))
         .collect()
 }
 
 /// Time since boot, counting suspended time (CLOCK_BOOTTIME): `Instant` is CLOCK_MONOTONIC on
 /// Linux, which stops while the machine sleeps, and a time to live must not.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 fn boot_time() -> Duration {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec; CLOCK_BOOTTIME exists on every Linux since
-    // 2.6.39 and cannot fail with a valid pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) };
+    // SAFETY: `ts` is a valid, writable timespec.
+    if unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) } != 0 {
+        return monotonic_time();
+    }
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Elsewhere, the monotonic clock (macOS's and Windows' `Instant` count sleep as well).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn boot_time() -> Duration {
+    monotonic_time()
+}
+
+/// Time since the first call, on `Instant`'s clock.
+#[allow(dead_code)] // only a fallback on Linux
+fn monotonic_time() -> Duration {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed()
 }
 
 #[cfg(test)]
