@@ -511,3 +511,32 @@ fn raw_answers_current_broker_and_registration_waits() {
     client.disconnect().unwrap();
     assert!(client.current_broker().is_none());
 }
+
+/// Two requests in flight with one message id (the DXL API lets a caller choose ids): each
+/// callback fires exactly once. Before, the second registration replaced the first, whose
+/// callback never fired.
+#[test]
+fn requests_sharing_a_message_id_are_each_answered_once() {
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let config = broker.client_config(&pki);
+    let service = connected_client(&config);
+    echo_service(&service, "/test/echo");
+    let client = connected_client(&config);
+    let (tx, rx) = mpsc::channel();
+    for n in 0..2 {
+        let mut request = Message::request("/test/echo", b"same".to_vec());
+        request.message_id = "{00000000-0000-0000-0000-000000000042}".into();
+        let tx = tx.clone();
+        client
+            .async_request(request, WAIT, Box::new(move |_, r| tx.send((n, r.is_ok())).unwrap()))
+            .unwrap();
+    }
+    let mut got: Vec<(i32, bool)> = (0..2).map(|_| rx.recv_timeout(WAIT).unwrap()).collect();
+    got.sort();
+    assert_eq!(got, vec![(0, true), (1, true)]);
+    assert!(
+        rx.recv_timeout(Duration::from_millis(500)).is_err(),
+        "a callback fired twice"
+    );
+}
