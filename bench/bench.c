@@ -1,10 +1,11 @@
 /* The C side of `make bench` (BENCHMARKS.md): one program, one mode per measurement. Each mode
  * prints `READY` when the driver may start sending, then one `RESULT key=value ...` line.
  *
- *   bench events <dxlclient.config> <count> struct|json
- *       Connects, registers one detection callback (the flat struct or the JSON form), reads the
- *       idle resident memory, prints READY and counts events until <count> have arrived (or
- *       none for 10 s). Rate: events between the first and the last arrival, over that time.
+ *   bench events <dxlclient.config> <count> struct|typed|json
+ *       Connects, registers one detection callback (the flat struct, the flat struct without its
+ *       JSON text, or the JSON form), reads the idle resident memory, prints READY and counts
+ *       events until <count> have arrived (or none for 10 s). Rate: events between the first and
+ *       the last arrival, over that time.
  *   bench requests <dxlclient.config> <count> sync|async [window]
  *       get_file_reputation against the responder: a synchronous loop timing every round trip
  *       (p50/p99), or asynchronous requests with <window> in flight (default 64).
@@ -132,7 +133,17 @@ static double library_cpu_ms(void) {
 }
 
 static int run_events(const char *path, long count, const char *form) {
-    dxltie_client_t *client = new_client(path);
+    dxltie_client_t *client = NULL;
+    if (strcmp(form, "typed") == 0) {
+        /* The struct callback of an agent that reads only the typed fields: no JSON text. */
+        dxltie_config_t *config = NULL;
+        if (dxltie_config_from_file(path, &config) != DXLTIE_OK) die("config");
+        if (dxltie_config_set_event_json(config, false) != DXLTIE_OK) die("set_event_json");
+        if (dxltie_client_new(config, &client) != DXLTIE_OK) die("client");
+        dxltie_config_free(config);
+    } else {
+        client = new_client(path);
+    }
     if (dxltie_client_connect(client, 10000) != DXLTIE_OK) die("connect");
     uint64_t id;
     dxltie_result_t rc = strcmp(form, "json") == 0

@@ -94,7 +94,7 @@ fn c_programs_run_clean_under_valgrind() {
     let _responder = support::tie_responder::start(&broker.client_config(&pki));
     let dir = TempDir::new("valgrind");
     let config = broker.write_dxlclient_config(&pki, dir.path());
-    for program in ["client_test", "cache_test"] {
+    for program in ["client_test", "cache_test", "event_json_test"] {
         let path = build_dir().join(program);
         let (ok, text) = run(
             &[

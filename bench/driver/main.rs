@@ -430,7 +430,11 @@ impl Bench<'_> {
             .arg(&self.fabric.config)
             .arg(self.s.events.to_string())
             .arg(form);
-        let key = if form == "json" { "c_json" } else { "c_struct" };
+        let key = match form {
+            "json" => "c_json",
+            "typed" => "c_typed",
+            _ => "c_struct",
+        };
         self.flooded(key, cmd, self.s.events)
     }
 
@@ -850,6 +854,7 @@ fn main() {
         eprintln!("bench: events, run {run}/{}", s.runs);
         add("mosquitto_sub", b.mosquitto_sub());
         add("c_struct", b.c_events("struct"));
+        add("c_typed", b.c_events("typed"));
         add("c_json", b.c_events("json"));
         add("py_ours_events", b.py_events("ours"));
         add("py_ref_events", b.py_events("ref"));
@@ -1206,6 +1211,22 @@ fn main() {
             met: Some(per_100k("c_struct") <= per_100k("mosquitto_sub")),
         },
         Row {
+            what: "CPU ms per 100 000 events, C struct callback without JSON text (library threads)".into(),
+            ours: format!("{:.0}", per_100k("c_typed")),
+            reference: format!("mosquitto_sub {:.0} (whole process)", per_100k("mosquitto_sub")),
+            ratio: pct(per_100k("c_typed"), per_100k("mosquitto_sub")),
+            target: "≤ mosquitto_sub".into(),
+            met: Some(per_100k("c_typed") <= per_100k("mosquitto_sub")),
+        },
+        Row {
+            what: "events/s, C struct callback without JSON text".into(),
+            ours: rate(m("c_typed", "rate")),
+            reference: format!("mosquitto_sub {}", rate(sub)),
+            ratio: pct(m("c_typed", "rate"), sub),
+            target: "≥ mosquitto_sub".into(),
+            met: Some(m("c_typed", "rate") >= sub),
+        },
+        Row {
             what: "CPU ms per 100 000 events, C JSON callback (library threads)".into(),
             ours: format!("{:.0}", per_100k("c_json")),
             reference: format!("mosquitto_sub {:.0} (whole process)", per_100k("mosquitto_sub")),
@@ -1295,7 +1316,7 @@ fn main() {
          /proc/<pid>/stat, 10 ms ticks) over {} s, once per client (nothing varies between runs).",
         fabric.event_size(),
         rate(median(
-            &["c_struct", "c_json", "mosquitto_sub"]
+            &["c_struct", "c_typed", "c_json", "mosquitto_sub"]
                 .iter()
                 .flat_map(|k| series[k].values("publish_rate"))
                 .collect::<Vec<_>>()

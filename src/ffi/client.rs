@@ -20,6 +20,8 @@ use crate::tie::TieClient;
 /// its one dispatcher thread, in arrival order.
 pub struct dxltie_client_t {
     pub(crate) tie: TieClient,
+    /// Whether struct events carry their JSON text (`dxltie_config_set_event_json`).
+    pub(crate) event_json: bool,
     /// The state listener `dxltie_client_set_state_callback` installed, which the next call
     /// replaces.
     state_listener: Mutex<Option<u64>>,
@@ -96,6 +98,7 @@ pub unsafe extern "C" fn dxltie_client_new(
         *out = give(
             Box::into_raw(Box::new(dxltie_client_t {
                 tie,
+                event_json: config.event_json,
                 state_listener: Mutex::new(None),
                 in_use: AtomicUsize::new(0),
             })),

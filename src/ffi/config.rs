@@ -22,6 +22,8 @@ pub struct dxltie_config_t {
     brokers: Vec<BrokerStrings>,
     /// What the TIE client adds (the reputation cache); kept across `refresh`.
     pub(crate) tie_options: TieOptions,
+    /// Whether the flat event structs carry their JSON text (`dxltie_config_set_event_json`).
+    pub(crate) event_json: bool,
 }
 
 struct BrokerStrings {
@@ -42,9 +44,10 @@ impl dxltie_config_t {
                 PemSource::Pem(Vec::new()),
             ),
         );
-        let tie_options = self.tie_options;
+        let (tie_options, event_json) = (self.tie_options, self.event_json);
         *self = Self::new(config);
         self.tie_options = tie_options;
+        self.event_json = event_json;
     }
 
     pub(crate) fn new(config: ClientConfig) -> Self {
@@ -63,6 +66,7 @@ impl dxltie_config_t {
             config,
             brokers,
             tie_options: TieOptions::default(),
+            event_json: true,
         }
     }
 }
@@ -544,6 +548,25 @@ pub unsafe extern "C" fn dxltie_config_set_reputation_cache(
         let c = unsafe { config_mut(config) }?;
         c.tie_options.reputation_cache =
             CacheSettings::new(u64::from(max_entries), u64::from(ttl_seconds)).map_err(from_tie)?;
+        Ok(())
+    })
+}
+
+/// Whether the flat event structs of the struct callbacks (`dxltie_detection_t`,
+/// `dxltie_first_instance_t`, `dxltie_reputation_change_t`) carry `json` and
+/// `provider_keyed_json`: true, the default, or false, when those fields are NULL. An agent whose
+/// callbacks read only the typed fields saves writing the JSON text of every event, about a
+/// tenth of an event's CPU time. The JSON callbacks always get their text. Applies to clients
+/// made from this configuration afterwards.
+///
+/// Pointers: `config` must be a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_config_set_event_json(config: *mut dxltie_config_t, include: bool) -> dxltie_result_t {
+    boundary::call("dxltie_config_set_event_json", || {
+        // SAFETY: `config` is NULL (refused) or a live handle that only this thread changes, as
+        // the Pointers: note and the header's thread rule for configurations require.
+        let c = unsafe { config_mut(config) }?;
+        c.event_json = include;
         Ok(())
     })
 }

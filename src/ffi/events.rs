@@ -58,7 +58,8 @@ pub struct dxltie_message_info_t {
 #[repr(C)]
 pub struct dxltie_detection_t {
     pub message: dxltie_message_info_t,
-    /// The transformed dictionary as JSON text.
+    /// The transformed dictionary as JSON text (NULL after `dxltie_config_set_event_json(config,
+    /// false)`).
     pub json: *const c_char,
     /// `agentGuid`, NULL if absent.
     pub agent_guid: *const c_char,
@@ -78,6 +79,7 @@ pub struct dxltie_detection_t {
 #[repr(C)]
 pub struct dxltie_first_instance_t {
     pub message: dxltie_message_info_t,
+    /// As in `dxltie_detection_t`.
     pub json: *const c_char,
     pub agent_guid: *const c_char,
     pub hashes: *const dxltie_hash_t,
@@ -89,6 +91,7 @@ pub struct dxltie_first_instance_t {
 #[repr(C)]
 pub struct dxltie_reputation_change_t {
     pub message: dxltie_message_info_t,
+    /// As in `dxltie_detection_t`.
     pub json: *const c_char,
     /// `DXLTIE_EVENT_KIND_FILE_REPUTATION_CHANGE` or `..._CERTIFICATE_REPUTATION_CHANGE`.
     pub kind: dxltie_event_kind_t,
@@ -107,8 +110,8 @@ pub struct dxltie_reputation_change_t {
     pub certificate_hash_count: usize,
     /// File events: `relationships.certificate.publicKeySha1` as hex, NULL if absent.
     pub certificate_public_key_sha1: *const c_char,
-    /// As in `dxltie_json_event_t`: the properties of `json` that are providerId maps. Added in
-    /// 0.2.
+    /// As in `dxltie_json_event_t`: the properties of `json` that are providerId maps (NULL
+    /// when `json` is). Added in 0.2.
     pub provider_keyed_json: *const c_char,
 }
 
@@ -174,17 +177,22 @@ fn cstr_opt(s: &Option<String>) -> Option<CString> {
 }
 
 /// Builds the C view of `event` and calls `f` with it; the storage lives through the call.
-fn with_event_views(kind: EventKind, e: &TieEvent<'_>, call: &dyn Fn(EventView<'_>)) {
+/// Without `with_json` the JSON fields are NULL and their text is never written.
+fn with_event_views(kind: EventKind, e: &TieEvent<'_>, with_json: bool, call: &dyn Fn(EventView<'_>)) {
     let msg = MessageStorage::new(e.message);
     let message = msg.view(e.message);
-    let json = e.event.json_text();
+    let json = if with_json {
+        e.event.json_text().as_ptr()
+    } else {
+        std::ptr::null()
+    };
     match &e.event.typed {
         TypedEvent::Detection(d) => {
             let hashes = HashesStorage::new(&d.hashes);
             let (agent, name) = (cstr_opt(&d.agent_guid), cstr_opt(&d.name));
             call(EventView::Detection(&dxltie_detection_t {
                 message,
-                json: json.as_ptr(),
+                json,
                 agent_guid: opt_ptr(&agent),
                 detection_time: opt_int(d.detection_time),
                 hashes: hashes.ptr(),
@@ -199,7 +207,7 @@ fn with_event_views(kind: EventKind, e: &TieEvent<'_>, call: &dyn Fn(EventView<'
             let (agent, name) = (cstr_opt(&f.agent_guid), cstr_opt(&f.name));
             call(EventView::FirstInstance(&dxltie_first_instance_t {
                 message,
-                json: json.as_ptr(),
+                json,
                 agent_guid: opt_ptr(&agent),
                 hashes: hashes.ptr(),
                 hash_count: hashes.items.len(),
@@ -213,10 +221,10 @@ fn with_event_views(kind: EventKind, e: &TieEvent<'_>, call: &dyn Fn(EventView<'
             let cert_hashes = HashesStorage::new(&r.relationship_certificate_hashes);
             let pk = cstr_opt(&r.public_key_sha1);
             let cert_pk = cstr_opt(&r.relationship_certificate_public_key_sha1);
-            let provider_keyed = string_to_cstring(provider_keyed_json(&e.event.provider_keyed));
+            let provider_keyed = with_json.then(|| string_to_cstring(provider_keyed_json(&e.event.provider_keyed)));
             call(EventView::ReputationChange(&dxltie_reputation_change_t {
                 message,
-                json: json.as_ptr(),
+                json,
                 kind: if kind == EventKind::CertificateReputationChange {
                     DXLTIE_EVENT_KIND_CERTIFICATE_REPUTATION_CHANGE
                 } else {
@@ -233,7 +241,7 @@ fn with_event_views(kind: EventKind, e: &TieEvent<'_>, call: &dyn Fn(EventView<'
                 certificate_hashes: cert_hashes.ptr(),
                 certificate_hash_count: cert_hashes.items.len(),
                 certificate_public_key_sha1: opt_ptr(&cert_pk),
-                provider_keyed_json: provider_keyed.as_ptr(),
+                provider_keyed_json: opt_ptr(&provider_keyed),
             }));
         }
     }
@@ -264,9 +272,12 @@ unsafe fn register<F: Copy + Send + Sync + 'static>(
     let out = unsafe { out_param(out_id, "out_id") }?;
     let user = Arc::new(UserCallback::new(function, user_data, free_user_data));
     let held = user.clone();
+    let with_json = c.event_json;
     let added = c.tie.add_event_callback(
         kind,
-        Arc::new(move |_: &Handle, e: &TieEvent<'_>| with_event_views(kind, e, &|view| deliver(&held, view))),
+        Arc::new(move |_: &Handle, e: &TieEvent<'_>| {
+            with_event_views(kind, e, with_json, &|view| deliver(&held, view))
+        }),
     );
     match added {
         Ok(id) => {
