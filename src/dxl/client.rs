@@ -94,8 +94,6 @@ pub(crate) struct Inner {
     pub services: Mutex<Vec<Service>>,
     /// Signalled when the registry acknowledges a service registration.
     pub services_changed: Condvar,
-    /// The broker of the current connection; `None` while not connected.
-    pub current_broker: Mutex<Option<super::broker::Broker>>,
     pub state_listeners: Mutex<Vec<(u64, StateListener)>>,
     pub queue: DispatchQueue,
     pub counters: Counters,
@@ -191,7 +189,6 @@ impl Client {
             pending: PendingTable::default(),
             services: Mutex::new(Vec::new()),
             services_changed: Condvar::new(),
-            current_broker: Mutex::new(None),
             state_listeners: Mutex::new(Vec::new()),
             counters: Counters::default(),
             connection: Mutex::new(None),
@@ -362,7 +359,7 @@ impl Handle {
         if self.ensure_owner().is_err() || !self.is_connected() {
             return None;
         }
-        self.inner.current_broker.lock().unwrap().clone()
+        self.connection().map(|c| c.broker)
     }
 
     /// Connects to the closest broker that accepts us and waits until every subscription is

@@ -219,7 +219,6 @@ async fn network_loop(inner: &Arc<Inner>, eventloop: &mut EventLoop, commands: &
             // failed and waited out its whole timeout.
             *inner.connection.lock().unwrap() = None;
             set_state(inner, ConnectionState::Disconnected);
-            *inner.current_broker.lock().unwrap() = None;
             fail_all_pending(inner, DxlError::ConnectionLost);
             *inner.sub_acks.lock().unwrap() = Default::default();
             match ended {
@@ -389,7 +388,6 @@ async fn try_brokers(
                 *inner.connection.lock().unwrap() = Some(connection);
                 *inner.connect_failure.lock().unwrap() = None;
                 *inner.last_attempts.lock().unwrap() = None;
-                *inner.current_broker.lock().unwrap() = Some(candidate.broker.clone());
                 on_connected(inner);
                 return Ok(Pass::Connected);
             }
