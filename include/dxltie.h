@@ -471,7 +471,8 @@ typedef void (*dxltie_state_fn)(void *user_data, dxltie_connection_state_t state
 typedef void (*dxltie_free_fn)(void *user_data);
 
 /**
- * One broker of a configuration; the strings belong to the configuration handle. Set
+ * One broker of a configuration; the strings belong to the configuration handle and are valid
+ * until it is changed by a setter or freed. Set
  * `struct_size` to `sizeof(dxltie_broker_t)` before calling `dxltie_config_broker`.
  */
 typedef struct {
@@ -1213,7 +1214,8 @@ dxltie_result_t dxltie_config_from_file(const char *path, dxltie_config_t **out_
 void dxltie_config_free(dxltie_config_t *config);
 
 /**
- * The client id, valid as long as the configuration; NULL if `config` is NULL.
+ * The client id, valid until the configuration is changed by a setter or freed; NULL if
+ * `config` is NULL.
  *
  * Pointers: `config` must be NULL or a live handle.
  */
@@ -1234,7 +1236,8 @@ bool dxltie_config_use_websockets(const dxltie_config_t *config);
 dxltie_result_t dxltie_config_broker_count(const dxltie_config_t *config, size_t *out_count);
 
 /**
- * Broker `index` (0-based, in file order); its strings belong to the configuration.
+ * Broker `index` (0-based, in file order); its strings belong to the configuration (valid until
+ * a setter changes it or it is freed).
  *
  * Pointers: `config` must be NULL or a live handle; `out_broker` must point to
  * `out_broker->struct_size` writable bytes.
@@ -1622,9 +1625,10 @@ dxltie_result_t dxltie_dxl_register_service(dxltie_client_t *client,
  * Waits up to `timeout_ms` (0: 10 s, Python's default) until the fabric's registry has
  * acknowledged a registration of the service since it was registered on this client
  * (Python's `register_service_sync`). `DXLTIE_E_TIMEOUT` when it did not (a plain MQTT
- * broker never does; the service stays registered), `DXLTIE_E_NOT_FOUND` for an unknown id,
- * `DXLTIE_E_WOULD_DEADLOCK` inside one of the client's callbacks (the acknowledgement is
- * handled on the dispatcher).
+ * broker never does; the service stays registered), `DXLTIE_E_NOT_CONNECTED` when the client
+ * is disconnected or becomes so while waiting (also when it is freed), `DXLTIE_E_NOT_FOUND`
+ * for an unknown id, `DXLTIE_E_WOULD_DEADLOCK` inside one of the client's callbacks (the
+ * acknowledgement is handled on the dispatcher).
  *
  * Pointers: `client` must be a live client handle; `service_id` a NUL-terminated string.
  */

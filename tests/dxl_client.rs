@@ -540,3 +540,53 @@ fn requests_sharing_a_message_id_are_each_answered_once() {
         "a callback fired twice"
     );
 }
+
+/// Removing the last callback on a topic a service also serves leaves the topic subscribed:
+/// before, the service stopped receiving requests for good.
+#[test]
+fn removing_a_callback_keeps_a_service_topic() {
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let config = broker.client_config(&pki);
+    let service = connected_client(&config);
+    echo_service(&service, "/test/shared");
+    let id = service
+        .add_callback(
+            CallbackKind::Request,
+            "/test/shared",
+            Arc::new(|_: &Handle, _: &Message| {}),
+            true,
+        )
+        .unwrap();
+    service.remove_callback(id, true).unwrap();
+    assert!(service.subscriptions().iter().any(|t| t == "/test/shared"));
+    let client = connected_client(&config);
+    let response = client
+        .sync_request(Message::request("/test/shared", b"still".to_vec()), WAIT)
+        .unwrap();
+    assert_eq!(response.payload, b"echo:still");
+}
+
+/// A wait for a service's registration ends when the client disconnects: it used to wait out
+/// its whole timeout, and `dxltie_client_free` waited behind it.
+#[test]
+fn a_registration_wait_ends_at_a_disconnect() {
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let config = broker.client_config(&pki);
+    let client = connected_client(&config);
+    // mosquitto has no service registry: the registration is never acknowledged.
+    let info = ServiceInfo::new("/test/unacknowledged", &["/test/unacknowledged"]);
+    let service_id = info.service_id.clone();
+    client
+        .register_service(info, Arc::new(|_: &Handle, _: &Message| {}))
+        .unwrap();
+    let handle = client.handle().clone();
+    let waiter = std::thread::spawn(move || handle.wait_service_registered(&service_id, Duration::from_secs(60)));
+    std::thread::sleep(Duration::from_millis(300)); // let it wait
+    client.disconnect().unwrap();
+    match waiter.join().unwrap() {
+        Err(DxlError::NotConnected) => {}
+        other => panic!("expected NotConnected, got {other:?}"),
+    }
+}

@@ -260,3 +260,29 @@ fn random_and_truncated_input_never_panics() {
     // Some mutated messages stay valid; most do not. Either way, nothing panicked.
     assert!(decoded_ok > 0 && decoded_ok < total, "decoded {decoded_ok} of {total}");
 }
+
+/// Other fields are paired in one pass: 200 000 distinct keys (a message under the 2 MiB limit)
+/// decode with Python's pairing, repeated keys included. The pairing searched the pairs so far
+/// for every key, which at this size kept the network thread busy for minutes.
+#[test]
+fn many_other_fields_pair_in_one_pass() {
+    let mut m = Message::event("/e", Vec::new());
+    m.other_fields = (0..200_000).map(|i| (format!("k{i}"), "v".to_owned())).collect();
+    let mut bytes = encode(&m);
+    assert!(bytes.len() < 2 * 1024 * 1024, "{} bytes", bytes.len());
+    let back = decode(&bytes, "/e").unwrap();
+    assert_eq!(back.other_fields.len(), 200_000);
+    assert_eq!(back.other_fields[199_999], ("k199999".to_owned(), "v".to_owned()));
+    // A repeated key keeps its first position and takes the last value.
+    m.other_fields = vec![
+        ("a".into(), "1".into()),
+        ("b".into(), "2".into()),
+        ("a".into(), "3".into()),
+    ];
+    bytes = encode(&m);
+    let back = decode(&bytes, "/e").unwrap();
+    assert_eq!(
+        back.other_fields,
+        vec![("a".to_owned(), "3".to_owned()), ("b".to_owned(), "2".to_owned())]
+    );
+}

@@ -554,7 +554,18 @@ impl Handle {
                 in_flight.waiters -= 1;
             }
         }
-        if unsubscribe_if_last && !entry.filter.is_empty() && !self.inner.callbacks.has_filter(&entry.filter) {
+        // The topic stays subscribed while another callback or a service uses it.
+        if unsubscribe_if_last
+            && !entry.filter.is_empty()
+            && !self.inner.callbacks.has_filter(&entry.filter)
+            && !self
+                .inner
+                .services
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|s| s.info.topics.contains(&entry.filter))
+        {
             self.unsubscribe(&entry.filter)?;
         }
         Ok(())
@@ -839,6 +850,11 @@ impl Handle {
                 Some(s) if s.confirmed => return Ok(()),
                 Some(_) => {}
             }
+            // Disconnected (a disconnect, or the client being freed): no acknowledgement can
+            // come. `set_state` wakes this wait when the state changes.
+            if *self.inner.state.lock().unwrap() == ConnectionState::Disconnected {
+                return Err(DxlError::NotConnected);
+            }
             let now = Instant::now();
             if now >= deadline {
                 return Err(DxlError::Timeout(format!(
@@ -974,10 +990,17 @@ fn dispatch_message(handle: &Handle, message: &Message) {
     let inner = &handle.inner;
     let kind = CallbackKind::of(message.message_type());
     for entry in inner.callbacks.matching(kind, &message.destination_topic) {
-        if !entry.active.load(Ordering::SeqCst) {
-            continue;
+        {
+            // Checked under the lock a remover takes after clearing `active`: either the remover
+            // then sees this call running and waits for it, or this sees the callback removed.
+            // (Checked before taking the lock, a removal in between returned while the callback
+            // was about to be called.)
+            let mut in_flight = inner.in_flight.lock().unwrap();
+            if !entry.active.load(Ordering::SeqCst) {
+                continue;
+            }
+            in_flight.running = Some(entry.id);
         }
-        inner.in_flight.lock().unwrap().running = Some(entry.id);
         let outcome = catch_unwind(AssertUnwindSafe(|| (entry.handler)(handle, message)));
         {
             let mut in_flight = inner.in_flight.lock().unwrap();

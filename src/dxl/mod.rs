@@ -12,6 +12,7 @@ pub mod error;
 pub mod files;
 pub mod message;
 mod network;
+pub(crate) use network::MAX_MESSAGE;
 mod pending;
 pub use pending::ResponseObserver;
 mod probe;

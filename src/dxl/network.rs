@@ -133,6 +133,10 @@ fn set_state(inner: &Inner, state: ConnectionState) {
         );
     }
     inner.state_changed.notify_all();
+    // Waits for a service's registration end when the client is disconnected: taking the lock
+    // they wait under orders this wake-up after their check of the state.
+    drop(inner.services.lock().unwrap());
+    inner.services_changed.notify_all();
     let listeners: Vec<_> = inner
         .state_listeners
         .lock()

@@ -71,7 +71,8 @@ impl dxltie_config_t {
     }
 }
 
-/// One broker of a configuration; the strings belong to the configuration handle. Set
+/// One broker of a configuration; the strings belong to the configuration handle and are valid
+/// until it is changed by a setter or freed. Set
 /// `struct_size` to `sizeof(dxltie_broker_t)` before calling `dxltie_config_broker`.
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -128,7 +129,8 @@ pub unsafe extern "C" fn dxltie_config_free(config: *mut dxltie_config_t) {
     })
 }
 
-/// The client id, valid as long as the configuration; NULL if `config` is NULL.
+/// The client id, valid until the configuration is changed by a setter or freed; NULL if
+/// `config` is NULL.
 ///
 /// Pointers: `config` must be NULL or a live handle.
 #[no_mangle]
@@ -170,7 +172,8 @@ pub unsafe extern "C" fn dxltie_config_broker_count(
     })
 }
 
-/// Broker `index` (0-based, in file order); its strings belong to the configuration.
+/// Broker `index` (0-based, in file order); its strings belong to the configuration (valid until
+/// a setter changes it or it is freed).
 ///
 /// Pointers: `config` must be NULL or a live handle; `out_broker` must point to
 /// `out_broker->struct_size` writable bytes.

@@ -370,6 +370,7 @@ pub(crate) unsafe fn string_array(
     if count == 0 {
         return Ok(Vec::new());
     }
+    check_size(count, name)?;
     if items.is_null() {
         return Err(FfiError::null_arg(name));
     }
@@ -381,6 +382,38 @@ pub(crate) unsafe fn string_array(
         // SAFETY: each is NULL (refused by required_str) or NUL-terminated, by contract.
         .map(|(i, p)| unsafe { required_str(*p, &format!("{name}[{i}]")) }.map(str::to_owned))
         .collect()
+}
+
+/// Refuses a length or count no DXL message can carry, before anything is read or copied: a
+/// garbage value would otherwise make the copy read far past the caller's memory or fail an
+/// allocation, which aborts the process.
+pub(crate) fn check_size(len: usize, name: &str) -> Result<(), FfiError> {
+    if len > crate::dxl::MAX_MESSAGE {
+        return Err(FfiError::new(
+            DXLTIE_E_INVALID_ARG,
+            format!(
+                "{name}: {len} is more than a DXL message can carry ({} bytes)",
+                crate::dxl::MAX_MESSAGE
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The bytes of a caller's payload, copied.
+///
+/// Pointers: `payload` must be NULL or point to `len` readable bytes.
+pub(crate) unsafe fn payload_bytes(payload: *const u8, len: usize, name: &str) -> Result<Vec<u8>, FfiError> {
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    check_size(len, name)?;
+    if payload.is_null() {
+        return Err(FfiError::null_arg(name));
+    }
+    // SAFETY: not NULL, `len` is within bounds (checked above), and by this function's contract
+    // `payload` points to `len` readable bytes.
+    Ok(unsafe { std::slice::from_raw_parts(payload, len) }.to_vec())
 }
 
 /// A C array of key/value pairs.
@@ -395,6 +428,7 @@ pub(crate) unsafe fn field_array(
     if count == 0 {
         return Ok(Vec::new());
     }
+    check_size(count, name)?;
     if items.is_null() {
         return Err(FfiError::null_arg(name));
     }
@@ -450,14 +484,8 @@ pub(crate) unsafe fn message_from_c(
             format!("{name}->topic is NULL or empty: a message needs a topic"),
         ));
     }
-    let payload = if m.payload_len == 0 {
-        Vec::new()
-    } else if m.payload.is_null() {
-        return Err(FfiError::null_arg(&format!("{name}->payload")));
-    } else {
-        // SAFETY: not NULL, and by contract it points to `payload_len` readable bytes.
-        unsafe { std::slice::from_raw_parts(m.payload, m.payload_len) }.to_vec()
-    };
+    // SAFETY: by contract `payload` is NULL or points to `payload_len` readable bytes.
+    let payload = unsafe { payload_bytes(m.payload, m.payload_len, &format!("{name}->payload")) }?;
     let service_id = t(m.service_id, "service_id")?;
     let request_message_id = t(m.request_message_id, "request_message_id")?;
     let kind = match message_type {

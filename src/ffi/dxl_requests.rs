@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::boundary;
 use super::client::dxltie_client_t;
 use super::convert::{out_param, to_cstring};
-use super::dxl_messages::{dxltie_dxl_message_t, give_message, message_from_c, text, MessageStorage};
+use super::dxl_messages::{dxltie_dxl_message_t, give_message, message_from_c, payload_bytes, text, MessageStorage};
 use super::errors::from_dxl;
 use super::result::{dxltie_result_t, FfiError, DXLTIE_E_INVALID_ARG, DXLTIE_E_SERVICE_ERROR, DXLTIE_OK};
 use super::user_callback::{dxltie_free_fn, UserCallback};
@@ -223,14 +223,8 @@ pub unsafe extern "C" fn dxltie_dxl_respond(
         let c = unsafe { dxltie_client_t::from_ptr(client) }?;
         // SAFETY: `request` is as the Pointers: note says.
         let request = unsafe { request_of(request) }?;
-        let payload = if payload_len == 0 {
-            Vec::new()
-        } else if payload.is_null() {
-            return Err(FfiError::null_arg("payload"));
-        } else {
-            // SAFETY: not NULL; `payload_len` readable bytes per the Pointers: note.
-            unsafe { std::slice::from_raw_parts(payload, payload_len) }.to_vec()
-        };
+        // SAFETY: NULL or `payload_len` readable bytes, per the Pointers: note.
+        let payload = unsafe { payload_bytes(payload, payload_len, "payload") }?;
         c.tie
             .dxl()
             .send_response(&Message::response_to(&request, payload))

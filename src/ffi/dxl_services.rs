@@ -148,9 +148,10 @@ pub unsafe extern "C" fn dxltie_dxl_register_service(
 /// Waits up to `timeout_ms` (0: 10 s, Python's default) until the fabric's registry has
 /// acknowledged a registration of the service since it was registered on this client
 /// (Python's `register_service_sync`). `DXLTIE_E_TIMEOUT` when it did not (a plain MQTT
-/// broker never does; the service stays registered), `DXLTIE_E_NOT_FOUND` for an unknown id,
-/// `DXLTIE_E_WOULD_DEADLOCK` inside one of the client's callbacks (the acknowledgement is
-/// handled on the dispatcher).
+/// broker never does; the service stays registered), `DXLTIE_E_NOT_CONNECTED` when the client
+/// is disconnected or becomes so while waiting (also when it is freed), `DXLTIE_E_NOT_FOUND`
+/// for an unknown id, `DXLTIE_E_WOULD_DEADLOCK` inside one of the client's callbacks (the
+/// acknowledgement is handled on the dispatcher).
 ///
 /// Pointers: `client` must be a live client handle; `service_id` a NUL-terminated string.
 #[no_mangle]
