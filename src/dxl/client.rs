@@ -528,7 +528,10 @@ impl Handle {
         let id = self.inner.callbacks.add(kind, filter, handler);
         if subscribe && !filter.is_empty() {
             if let Err(e) = self.subscribe(filter) {
-                self.inner.callbacks.remove(id);
+                // Removed as `remove_callback` does, waiting for a call the dispatcher may
+                // already have started: the caller, told of the failure, may free what the
+                // callback uses as soon as this returns.
+                let _ = self.remove_callback(id, false);
                 return Err(e);
             }
         }

@@ -14,10 +14,21 @@ use super::broker::Broker;
 use super::message::new_id;
 
 /// Where a PEM document comes from: a file, or bytes the caller already holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum PemSource {
     File(PathBuf),
     Pem(Vec<u8>),
+}
+
+/// The path of a file, but only the size of PEM bytes: they may hold a private key, and a
+/// configuration printed with `{:?}` must not show it.
+impl std::fmt::Debug for PemSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PemSource::File(path) => f.debug_tuple("File").field(path).finish(),
+            PemSource::Pem(bytes) => write!(f, "Pem(<{} bytes>)", bytes.len()),
+        }
+    }
 }
 
 impl PemSource {
@@ -505,4 +516,19 @@ fn read_proxy(ini: &Ini, path: &Path) -> Result<Option<Proxy>, ConfigError> {
         user: get("User"),
         password: get("Password"),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_bytes_are_never_printed() {
+        let key = PemSource::Pem(b"-----BEGIN PRIVATE KEY-----secret".to_vec());
+        let text = format!("{key:?}");
+        assert!(!text.contains("secret") && !text.contains("BEGIN"), "{text}");
+        assert_eq!(text, "Pem(<33 bytes>)");
+        let config = ClientConfig::new(key.clone(), key.clone(), key);
+        assert!(!format!("{config:?}").contains("secret"));
+    }
 }
