@@ -522,8 +522,10 @@ typedef struct {
  *
  * To send: set `struct_size` to `sizeof(dxltie_dxl_message_t)` (`dxltie_dxl_message_init()`
  * does it and zeroes the rest), then the fields that apply; NULL strings and empty arrays
- * mean "not set". `topic` is required. `message_id` NULL or "" gets a new `{uuid}`. The
- * source ids, `version` and (for requests) `reply_to_topic` are set by the library.
+ * mean "not set". `topic` is required. `message_id` NULL or "" gets a new `{uuid}`.
+ * `version` and (for requests) `reply_to_topic` are set by the library; the source ids are sent
+ * as given (leave them NULL: a broker sets its own, and a received message passed on unchanged
+ * would carry its original sender's).
  */
 typedef struct {
   /**
