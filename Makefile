@@ -76,15 +76,15 @@ $(BUILD)/examples/%-cxx: examples-c/%.c include/dxltie.h | lib
 test-c: c-programs
 	./$(BUILD)/config_test && ./$(BUILD)/config_test-cxx && ./$(BUILD)/config_test-asan
 
-$(BUILD)/%-asan: tests-c/%.c include/dxltie.h tests-c/check.h | lib
+$(BUILD)/%-asan: tests-c/%.c include/dxltie.h tests-c/check.h tests-c/counters.h | lib
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_C) -fsanitize=address -fno-omit-frame-pointer -o $@ $< $(LDFLAGS)
 
-$(BUILD)/%: tests-c/%.c include/dxltie.h tests-c/check.h | lib
+$(BUILD)/%: tests-c/%.c include/dxltie.h tests-c/check.h tests-c/counters.h | lib
 	@mkdir -p $(BUILD)
 	$(CC) $(CFLAGS_C) -o $@ $< $(LDFLAGS)
 
-$(BUILD)/%-cxx: tests-c/%.c include/dxltie.h tests-c/check.h | lib
+$(BUILD)/%-cxx: tests-c/%.c include/dxltie.h tests-c/check.h tests-c/counters.h | lib
 	@mkdir -p $(BUILD)
 	$(CXX) $(CFLAGS_CXX) -o $@ $< $(LDFLAGS)
 

@@ -9,13 +9,12 @@
 #include <time.h>
 
 #include "check.h"
+#include "counters.h"
 #include "dxltie.h"
 
 static const dxltie_hash_t NOTEPAD[] = {{"md5", "f2c7bb8acc97f92e987a2d4087d021b1"}};
 static const char *CERT_SHA1 = "6eae26db8c13182a7947982991b4321732cc3de2";
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 static int answers;
 static char async_json[2][4096];
 static int async_status[2];
@@ -31,18 +30,6 @@ static void on_response(void *user_data, const dxltie_response_t *response) {
     answers++;
     pthread_cond_broadcast(&changed);
     pthread_mutex_unlock(&lock);
-}
-
-static int wait_answers(int n) {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += 15;
-    pthread_mutex_lock(&lock);
-    while (answers < n && pthread_cond_timedwait(&changed, &lock, &deadline) == 0) {
-    }
-    int reached = answers >= n;
-    pthread_mutex_unlock(&lock);
-    return reached;
 }
 
 static dxltie_stats_t stats_of(dxltie_client_t *client) {
@@ -111,7 +98,7 @@ int main(int argc, char **argv) {
     OK(dxltie_get_file_reputation_async(client, NOTEPAD, 1, 10000, on_response, (void *)(size_t)0, NULL));
     OK(dxltie_get_certificate_reputation_async(client, CERT_SHA1, NULL, 10000, on_response, (void *)(size_t)1,
                                                NULL));
-    CHECK(wait_answers(2), "async answers: %d", answers);
+    CHECK(wait_for(&answers, 2), "async answers: %d", answers);
     pthread_mutex_lock(&lock);
     CHECK(async_status[0] == DXLTIE_OK && fabric && strcmp(async_json[0], fabric->json) == 0, "async hit %s",
           async_json[0]);

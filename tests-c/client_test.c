@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "counters.h"
 #include "dxltie.h"
 
 static const dxltie_hash_t NOTEPAD[] = {
@@ -22,8 +23,6 @@ static const char *CERT_SHA1 = "6eae26db8c13182a7947982991b4321732cc3de2";
 static const char *CERT_PK = "3b87a2d6f39770160364b79a152fcc73bae27adf";
 
 /* Shared state between callbacks (dispatcher thread) and the main thread. */
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 static int detections, first_instances, file_changes, cert_changes, json_events, frees, async_done;
 static int self_removed_calls, inside_sync_ok, inside_free_refused, state_connected;
 static dxltie_client_t *the_client;
@@ -44,27 +43,6 @@ static void note_thread(void) {
         wrong_thread++;
     }
     pthread_mutex_unlock(&lock);
-}
-
-static void bump(int *counter) {
-    pthread_mutex_lock(&lock);
-    (*counter)++;
-    pthread_cond_broadcast(&changed);
-    pthread_mutex_unlock(&lock);
-}
-
-/* Waits until *counter >= n or 10 s pass. */
-static int wait_for(int *counter, int n) {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += 10;
-    pthread_mutex_lock(&lock);
-    while (*counter < n) {
-        if (pthread_cond_timedwait(&changed, &lock, &deadline) != 0) break;
-    }
-    int reached = *counter >= n;
-    pthread_mutex_unlock(&lock);
-    return reached;
 }
 
 /* Counts every free_user_data call of the event callbacks. */

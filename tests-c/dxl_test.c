@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "counters.h"
 #include "dxltie.h"
 
 #define SERVICE_TYPE "/dxltie/test/service"
@@ -25,34 +26,11 @@
 #define EVENT_TOPIC "/dxltie/test/event/a"
 #define NOBODY_TOPIC "/dxltie/test/nobody"
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 static int requests_seen, events_seen, async_done, frees, inside_sync_ok, request_had_field;
 static int async_status = 1;
 static char async_payload[64], event_payload[64], event_field[64], event_topic[128];
 static int event_type = -1;
 static char last_request_id[128];
-
-static void bump(int *counter) {
-    pthread_mutex_lock(&lock);
-    (*counter)++;
-    pthread_cond_broadcast(&changed);
-    pthread_mutex_unlock(&lock);
-}
-
-/* Waits until *counter >= n or 20 s pass. */
-static int wait_for(int *counter, int n) {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += 20;
-    pthread_mutex_lock(&lock);
-    while (*counter < n) {
-        if (pthread_cond_timedwait(&changed, &lock, &deadline) != 0) break;
-    }
-    int reached = *counter >= n;
-    pthread_mutex_unlock(&lock);
-    return reached;
-}
 
 static void count_free(void *user_data) {
     (void)user_data;

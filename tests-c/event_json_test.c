@@ -9,12 +9,11 @@
 #include <time.h>
 
 #include "check.h"
+#include "counters.h"
 #include "dxltie.h"
 
 static const dxltie_hash_t NOTEPAD[] = {{"md5", "f2c7bb8acc97f92e987a2d4087d021b1"}};
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t changed = PTHREAD_COND_INITIALIZER;
 /* Per client (0: default, 1: without JSON): events seen, and how many had JSON text. */
 static int detections[2], detections_with_json[2], changes[2], changes_with_json[2];
 

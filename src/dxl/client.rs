@@ -479,10 +479,7 @@ impl Handle {
         self.subscribe(topic)
     }
 
-    fn is_observed(&self, topic: &str) -> bool {
-        Handle::observes(&self.inner, topic)
-    }
-
+    /// Whether library code observes `topic` (see [`Handle::observe_events`]).
     pub(crate) fn observes(inner: &Inner, topic: &str) -> bool {
         inner.has_event_observers.load(Ordering::SeqCst)
             && inner.event_observers.lock().unwrap().iter().any(|(t, _)| t == topic)
@@ -492,7 +489,7 @@ impl Handle {
     /// topics are not an error; topics the library observes stay subscribed.
     pub fn unsubscribe(&self, topic: &str) -> Result<()> {
         self.ensure_owner()?;
-        if self.is_observed(topic) {
+        if Handle::observes(&self.inner, topic) {
             // The library itself needs the topic (an event observer): it stays subscribed.
             return Ok(());
         }

@@ -265,13 +265,13 @@ impl TieClient {
                 .and_then(transform);
         };
         dxl.ensure_owner().map_err(tie_error)?;
-        if let (Some(subject), Some(key)) = (Subject::of_lookup(op), request.lookup_key()) {
+        if let Some(key) = request.lookup_key() {
             let miss = match cache.lookup(key, dxl) {
                 Lookup::Hit(answer) => return Ok(answer),
                 Lookup::Miss(miss) => miss,
             };
             let share_key = miss.share_key();
-            let store = storing_observer(cache, miss, subject, op);
+            let store = storing_observer(cache, miss, op);
             return dxl
                 .sync_request_shared(request.message(), &share_key, timeout, Some(store))
                 .map_err(tie_error)
@@ -326,7 +326,7 @@ impl TieClient {
                 .map_err(tie_error);
         };
         dxl.ensure_owner().map_err(tie_error)?;
-        if let (Some(subject), Some(key)) = (Subject::of_lookup(op), request.lookup_key()) {
+        if let Some(key) = request.lookup_key() {
             let miss = match cache.lookup(key, dxl) {
                 Lookup::Hit(answer) => {
                     dxl.run_on_dispatcher(Box::new(move |h| callback(h, Ok(answer))));
@@ -335,7 +335,7 @@ impl TieClient {
                 Lookup::Miss(miss) => miss,
             };
             let share_key = miss.share_key();
-            let store = storing_observer(cache, miss, subject, op);
+            let store = storing_observer(cache, miss, op);
             let on_answer: ResponseCallback = Box::new(move |h, r| callback(h, transform(r)));
             return dxl
                 .async_request_shared(request.message(), &share_key, timeout, Some(store), on_answer)
@@ -498,11 +498,11 @@ impl TieClient {
 /// arrives, before the request stops being in flight: a lookup made just after finds it
 /// (stored later, by whoever waited, a lookup in between would send the request again). Only
 /// the caller that sends the request has its observer used.
-fn storing_observer(cache: &Arc<ReputationCache>, miss: Miss, subject: Subject, op: Operation) -> ResponseObserver {
+fn storing_observer(cache: &Arc<ReputationCache>, miss: Miss, op: Operation) -> ResponseObserver {
     let cache = cache.clone();
     Box::new(move |h, response| {
         if let Ok(Ok(value)) = response.as_ref().map(|m| transform_response(op, m)) {
-            cache.store(miss, subject, &Answer::new(value), h);
+            cache.store(miss, &Answer::new(value), h);
         }
     })
 }

@@ -77,12 +77,12 @@ pub enum Subject {
 }
 
 impl Subject {
-    /// The lookups that are cached, and what they are about.
-    pub fn of_lookup(op: Operation) -> Option<Subject> {
-        match op {
-            Operation::GetFileReputation => Some(Subject::File),
-            Operation::GetCertificateReputation => Some(Subject::Certificate),
-            _ => None,
+    /// What a cached lookup is about (only the two reputation lookups have a key).
+    pub fn of_key(key: &LookupKey) -> Subject {
+        if key.is_certificate() {
+            Subject::Certificate
+        } else {
+            Subject::File
         }
     }
 
@@ -241,7 +241,7 @@ impl ReputationCache {
             None => {}
         }
         let generation = state.generation;
-        let last_change = state.last_change(subject_of(key), &key.hashes());
+        let last_change = state.last_change(Subject::of_key(key), &key.hashes());
         drop(state);
         self.misses.fetch_add(1, Ordering::Relaxed);
         Lookup::Miss(Miss {
@@ -254,11 +254,12 @@ impl ReputationCache {
 
     /// Stores the fabric's answer to a missed lookup, unless it may be stale: the connection
     /// changed, or one of its hashes was invalidated, while it was awaited.
-    pub fn store(&self, miss: Miss, subject: Subject, answer: &Answer, dxl: &Handle) {
+    pub fn store(&self, miss: Miss, answer: &Answer, dxl: &Handle) {
         let session = dxl.session();
         if session.is_none() || session != miss.session {
             return;
         }
+        let subject = Subject::of_key(&miss.key);
         let hashes = miss.key.hashes();
         let mut state = self.lock(session);
         // Lookups that shared one request each could store its answer: the first one does.
@@ -390,15 +391,6 @@ impl State {
                 }
             }
         }
-    }
-}
-
-/// What a key is a lookup of.
-fn subject_of(key: &LookupKey) -> Subject {
-    if key.is_certificate() {
-        Subject::Certificate
-    } else {
-        Subject::File
     }
 }
 
