@@ -87,6 +87,15 @@ static void on_json_noop(void *user_data, const dxltie_json_event_t *e) {
     (void)user_data;
     (void)e;
 }
+
+static void on_json_batch_noop(void *user_data, const char *events_json, size_t count, const uint8_t *payloads,
+                               size_t payloads_len) {
+    (void)user_data;
+    (void)events_json;
+    (void)count;
+    (void)payloads;
+    (void)payloads_len;
+}
 static void on_state_noop(void *user_data, dxltie_connection_state_t s) {
     (void)user_data;
     (void)s;
@@ -203,6 +212,11 @@ static void nulls_client(dxltie_client_t *c) {
     NULL_ARG(dxltie_add_json_callback(NULL, 0, on_json_noop, NULL, NULL, &id), "client");
     NULL_ARG(dxltie_add_json_callback(c, 0, NULL, NULL, NULL, &id), "callback");
     NULL_ARG(dxltie_add_json_callback(c, 0, on_json_noop, NULL, NULL, NULL), "out_id");
+    NULL_ARG(dxltie_add_json_batch_callback(NULL, 0, on_json_batch_noop, NULL, NULL, &id), "client");
+    NULL_ARG(dxltie_add_json_batch_callback(c, 0, NULL, NULL, NULL, &id), "callback");
+    NULL_ARG(dxltie_add_json_batch_callback(c, 0, on_json_batch_noop, NULL, NULL, NULL), "out_id");
+    CHECK(dxltie_add_json_batch_callback(c, 9, on_json_batch_noop, NULL, NULL, &id) == DXLTIE_E_INVALID_ARG,
+          "unknown event kind refused");
     NULL_ARG(dxltie_remove_callback(NULL, 1), "client");
     CHECK(counter_get(&frees) == 0, "a refused registration never frees the caller's user data");
 

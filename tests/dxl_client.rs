@@ -590,3 +590,102 @@ fn a_registration_wait_ends_at_a_disconnect() {
         other => panic!("expected NotConnected, got {other:?}"),
     }
 }
+
+/// The number an event of the batch tests carries.
+fn number(m: &Message) -> u32 {
+    std::str::from_utf8(&m.payload).unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_batch_handler_takes_the_queued_messages_in_runs_in_order() {
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let config = broker.client_config(&pki);
+    let receiver = connected_client(&config);
+    let each = collect_events(&receiver, "/test/batch");
+    let batches: Arc<Mutex<Vec<Vec<u32>>>> = Default::default();
+    // The first call waits at the gate, so the other events pile up in the queue meanwhile.
+    let gate = Arc::new(Mutex::new(()));
+    let closed = gate.lock().unwrap();
+    let (b, g) = (batches.clone(), gate.clone());
+    receiver
+        .add_batch_callback(
+            CallbackKind::Event,
+            "/test/batch",
+            Arc::new(move |_: &Handle, messages: &[&Message]| {
+                let _open = g.lock().unwrap();
+                b.lock().unwrap().push(messages.iter().map(|m| number(m)).collect());
+            }),
+            true,
+        )
+        .unwrap();
+    let sender = connected_client(&config);
+    for i in 0..200u32 {
+        sender
+            .send_event(&Message::event("/test/batch", i.to_string().into_bytes()))
+            .unwrap();
+    }
+    let deadline = Instant::now() + WAIT;
+    while receiver.stats().received < 200 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(closed);
+    let delivered = || batches.lock().unwrap().iter().map(Vec::len).sum::<usize>();
+    while delivered() < 200 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let batches = batches.lock().unwrap().clone();
+    let all: Vec<u32> = batches.concat();
+    assert_eq!(all, (0..200).collect::<Vec<_>>(), "every event once, in order");
+    assert!(
+        batches.len() >= 4,
+        "runs are at most 64 messages: {:?}",
+        batches.iter().map(Vec::len).collect::<Vec<_>>()
+    );
+    assert!(batches.iter().all(|b| b.len() <= 64));
+    assert!(
+        batches.iter().any(|b| b.len() > 1),
+        "the queued events came in one call"
+    );
+    let each: Vec<u32> = each.try_iter().map(|m| number(&m)).collect();
+    assert_eq!(
+        each,
+        (0..200).collect::<Vec<_>>(),
+        "the per-message handler on the same topic got each"
+    );
+    assert_eq!(receiver.stats().delivered, 200);
+}
+
+#[test]
+fn a_batch_handler_removed_inside_its_call_is_not_called_again() {
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let config = broker.client_config(&pki);
+    let receiver = connected_client(&config);
+    let calls = Arc::new(AtomicUsize::new(0));
+    let id: Arc<Mutex<Option<u64>>> = Default::default();
+    let (c, i) = (calls.clone(), id.clone());
+    let registered = receiver
+        .add_batch_callback(
+            CallbackKind::Event,
+            "/test/batch",
+            Arc::new(move |h: &Handle, _: &[&Message]| {
+                c.fetch_add(1, Ordering::SeqCst);
+                let own = i.lock().unwrap().expect("registered");
+                h.remove_callback(own, false).unwrap();
+            }),
+            true,
+        )
+        .unwrap();
+    *id.lock().unwrap() = Some(registered);
+    // Another handler keeps the topic subscribed and shows the later events arrive.
+    let each = collect_events(&receiver, "/test/batch");
+    let sender = connected_client(&config);
+    for n in 0..5u32 {
+        sender
+            .send_event(&Message::event("/test/batch", n.to_string().into_bytes()))
+            .unwrap();
+        assert_eq!(number(&each.recv_timeout(WAIT).unwrap()), n);
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}

@@ -133,12 +133,14 @@ impl Responder {
                 let _ = h.send_response(&response);
             });
         };
-        client
-            .register_service(
-                ServiceInfo::new("/mcafee/service/tie", &[FILE_TOPIC, CERT_TOPIC, FILE_SET_TOPIC]),
-                Arc::new(answer),
-            )
-            .unwrap();
+        let service = ServiceInfo::new("/mcafee/service/tie", &[FILE_TOPIC, CERT_TOPIC, FILE_SET_TOPIC]);
+        let service_id = service.service_id.clone();
+        client.register_service(service, Arc::new(answer)).unwrap();
+        if let Fabric::OpenDxl(_) = fabric {
+            // Until the registry has it, the broker answers a lookup with 0x80000001 (seen
+            // right after a broker restart, on a loaded machine).
+            client.wait_service_registered(&service_id, TIMEOUT).unwrap();
+        }
         Responder {
             client,
             lose_next,

@@ -293,7 +293,7 @@ fn callback_vectors() {
                     format!("transformed {}\nexpected    {}", event.json, v.expected["dict"])
                 })?;
                 check_int_keyed(&event.json, &v.expected["int_keyed_paths"])?;
-                check_typed(&event.typed, &v.expected["dict"])
+                check_typed(event.typed(), &v.expected["dict"])
             }
             (expected_error, Ok(())) => Err(format!("no error, expected {expected_error}")),
         }

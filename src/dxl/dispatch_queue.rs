@@ -127,6 +127,25 @@ impl DispatchQueue {
         }
     }
 
+    /// Moves the messages queued right behind one just popped into `run`, oldest first: up to
+    /// `max` messages in the run, and no more once their payloads reach `max_bytes`. It stops
+    /// at internal work, which keeps its place in the order; it never waits.
+    // The boxes are the queue's own (see `Work::Message`): moved as they are, not unboxed.
+    #[allow(clippy::vec_box)]
+    pub fn pop_run(&self, run: &mut Vec<Box<Message>>, max: usize, max_bytes: usize) {
+        let mut items = self.items.lock().unwrap();
+        let mut bytes: usize = run.iter().map(|m| m.payload.len()).sum();
+        while run.len() < max && bytes < max_bytes && matches!(items.queue.front(), Some(Work::Message(_))) {
+            if let Some(Work::Message(message)) = items.queue.pop_front() {
+                bytes += message.payload.len();
+                run.push(message);
+            }
+        }
+        if items.pushers_waiting > 0 && items.queue.len() <= self.capacity / 2 {
+            self.not_full.notify_one();
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.items.lock().unwrap().queue.len()
     }

@@ -24,7 +24,7 @@ mod tls_diagnosis;
 pub mod transport;
 
 pub use broker::Broker;
-pub use callbacks::{CallbackId, CallbackKind, Handler};
+pub use callbacks::{BatchHandler, CallbackId, CallbackKind, Handler};
 pub use client::{Client, ConnectionState, Handle, ResponseCallback};
 pub use codec::{decode, encode, DecodeError};
 pub use config::{ClientConfig, ConfigError, OverflowPolicy, PemSource, Proxy};

@@ -46,6 +46,10 @@ impl Counters {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
     pub fn snapshot(&self) -> Stats {
         Stats {
             received: self.received.load(Ordering::Relaxed),

@@ -36,6 +36,9 @@ pub struct TieEvent<'a> {
 /// A TIE event handler; it runs on the dispatcher thread.
 pub type EventHandler = Arc<dyn Fn(&Handle, &TieEvent<'_>) + Send + Sync>;
 
+/// Called with the events of one dispatch run (see [`TieClient::add_event_batch_callback`]).
+pub type EventBatchHandler = Arc<dyn Fn(&Handle, &[TieEvent<'_>]) + Send + Sync>;
+
 /// Called once with the outcome of an asynchronous TIE request.
 pub type TieResponseCallback = Box<dyn FnOnce(&Handle, Result<Value>) + Send>;
 
@@ -468,6 +471,31 @@ impl TieClient {
             .map_err(tie_error)
     }
 
+    /// As [`TieClient::add_event_callback`], with the events in runs: one call with every event
+    /// of `kind` that was queued when the dispatcher got to it (see
+    /// [`Handle::add_batch_callback`]), in arrival order, the undecodable ones counted and left
+    /// out. One event per call when they arrive one at a time; many under a flood. (An
+    /// undecodable event is counted by each of the two forms that skips it.)
+    pub fn add_event_batch_callback(&self, kind: EventKind, handler: EventBatchHandler) -> Result<CallbackId> {
+        let bad_events = self.bad_events.clone();
+        let dxl_handler = Arc::new(move |h: &Handle, messages: &[&Message]| {
+            let decoded: Vec<(DecodedEvent, &Message)> = messages
+                .iter()
+                .filter_map(|&m| decode_counted(kind, m, &bad_events).map(|e| (e, m)))
+                .collect();
+            let events: Vec<TieEvent<'_>> = decoded
+                .iter()
+                .map(|(event, message)| TieEvent { event, message })
+                .collect();
+            if !events.is_empty() {
+                handler(h, &events);
+            }
+        });
+        self.dxl
+            .add_batch_callback(CallbackKind::Event, kind.topic(), dxl_handler, true)
+            .map_err(tie_error)
+    }
+
     /// Removes an event callback; its topic is unsubscribed only when no other callback uses it.
     pub fn remove_event_callback(&self, id: CallbackId) -> Result<()> {
         self.dxl.remove_callback(id, true).map_err(tie_error)
@@ -507,6 +535,21 @@ fn storing_observer(cache: &Arc<ReputationCache>, miss: Miss, op: Operation) -> 
     })
 }
 
+/// The event in `message`, or None when it cannot be decoded (counted and logged).
+fn decode_counted(kind: EventKind, message: &Message, bad_events: &AtomicU64) -> Option<DecodedEvent> {
+    match decode_event(kind, &message.payload) {
+        Ok(event) => Some(event),
+        Err(e) => {
+            bad_events.fetch_add(1, Ordering::Relaxed);
+            log::warn!(
+                "skipping a {kind:?} event on {} that cannot be decoded: {e}",
+                message.destination_topic
+            );
+            None
+        }
+    }
+}
+
 /// The decoded form of the message being delivered: decoded by the first of its callbacks,
 /// shared with the others (all run one after the other on the dispatcher thread).
 fn decode_once(
@@ -520,17 +563,7 @@ fn decode_once(
     if let Some(last) = memo.as_ref().filter(|m| m.delivery == delivery && m.kind == kind) {
         return last.event.clone();
     }
-    let event = match decode_event(kind, &message.payload) {
-        Ok(event) => Some(Arc::new(event)),
-        Err(e) => {
-            bad_events.fetch_add(1, Ordering::Relaxed);
-            log::warn!(
-                "skipping a {kind:?} event on {} that cannot be decoded: {e}",
-                message.destination_topic
-            );
-            None
-        }
-    };
+    let event = decode_counted(kind, message, bad_events).map(Arc::new);
     *memo = Some(LastDecoded {
         delivery,
         kind,

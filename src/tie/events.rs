@@ -263,8 +263,9 @@ pub struct DecodedEvent {
     pub kind: EventKind,
     /// What Python's user method would receive (providerId keys as strings).
     pub json: Value,
-    /// The flat view of `json`.
-    pub typed: TypedEvent,
+    /// The flat view of `json`: made by the first callback that wants it (the JSON forms never
+    /// do).
+    typed: std::sync::OnceLock<TypedEvent>,
     /// The top-level properties of `json` that are providerId maps (Python keys them by the
     /// providerId value, JSON by its text).
     pub provider_keyed: Vec<&'static str>,
@@ -274,6 +275,11 @@ pub struct DecodedEvent {
 }
 
 impl DecodedEvent {
+    /// The flat view of `json` (made once per event).
+    pub fn typed(&self) -> &TypedEvent {
+        self.typed.get_or_init(|| TypedEvent::from_json(self.kind, &self.json))
+    }
+
     /// `json` as Python's `json.dumps` writes it, as a C string (made once per event).
     pub fn json_text(&self) -> &std::ffi::CStr {
         self.json_text.get_or_init(|| {
@@ -284,14 +290,13 @@ impl DecodedEvent {
     }
 }
 
-/// [`transform_event`] plus the flat view.
+/// [`transform_event`], with the flat view and the JSON text made on demand.
 pub fn decode_event(kind: EventKind, payload: &[u8]) -> Result<DecodedEvent> {
     let (json, provider_keyed) = transform_event_marked(kind, parse_payload(payload)?)?;
-    let typed = TypedEvent::from_json(kind, &json);
     Ok(DecodedEvent {
         kind,
         json,
-        typed,
+        typed: std::sync::OnceLock::new(),
         provider_keyed,
         json_text: std::sync::OnceLock::new(),
     })
@@ -325,7 +330,7 @@ mod tests {
         let event = decode_event(EventKind::FileDetection, payload).unwrap();
         assert_eq!(event.json["extra"], json!([1]));
         assert_eq!(
-            event.typed,
+            *event.typed(),
             TypedEvent::Detection(Detection {
                 agent_guid: Some("{g}".into()),
                 detection_time: Some(1481301038),
@@ -346,7 +351,7 @@ mod tests {
         let event = decode_event(EventKind::CertificateReputationChange, payload).unwrap();
         assert_eq!(event.json["oldReputations"], json!({"props": {"serverTime": 1}}));
         assert_eq!(event.json["relationships"]["other"], json!(1));
-        let TypedEvent::ReputationChange(change) = event.typed else {
+        let TypedEvent::ReputationChange(change) = event.typed() else {
             panic!("wrong kind")
         };
         assert_eq!(change.hashes, vec![("sha1".into(), "000102ff".into())]);

@@ -33,8 +33,8 @@ pub mod transforms;
 
 pub use answer::Answer;
 pub use client::{
-    AnswerCallback, EventHandler, PreparedRequest, TieClient, TieEvent, TieOptions, TieResponseCallback,
-    DEFAULT_RESPONSE_TIMEOUT,
+    AnswerCallback, EventBatchHandler, EventHandler, PreparedRequest, TieClient, TieEvent, TieOptions,
+    TieResponseCallback, DEFAULT_RESPONSE_TIMEOUT,
 };
 pub use encoding::{base64_to_hex, hex_to_base64};
 pub use error::{Result, TieError};

@@ -446,6 +446,7 @@ dxltie_detection_fn = CFUNCTYPE(None, c_void_p, POINTER(dxltie_detection_t))
 dxltie_first_instance_fn = CFUNCTYPE(None, c_void_p, POINTER(dxltie_first_instance_t))
 dxltie_reputation_change_fn = CFUNCTYPE(None, c_void_p, POINTER(dxltie_reputation_change_t))
 dxltie_json_fn = CFUNCTYPE(None, c_void_p, POINTER(dxltie_json_event_t))
+dxltie_json_batch_fn = CFUNCTYPE(None, c_void_p, c_char_p, c_size_t, c_void_p, c_size_t)
 dxltie_log_fn = CFUNCTYPE(None, c_void_p, dxltie_log_level_t, c_char_p, c_char_p)
 dxltie_response_fn = CFUNCTYPE(None, c_void_p, POINTER(dxltie_response_t))
 dxltie_dxl_message_fn = CFUNCTYPE(None, c_void_p, POINTER(dxltie_dxl_message_t))
@@ -501,6 +502,8 @@ FUNCTIONS = [
      [client_p, dxltie_reputation_change_fn, c_void_p, dxltie_free_fn, POINTER(c_uint64)]),
     ("dxltie_add_json_callback", _R,
      [client_p, dxltie_event_kind_t, dxltie_json_fn, c_void_p, dxltie_free_fn, POINTER(c_uint64)]),
+    ("dxltie_add_json_batch_callback", _R,
+     [client_p, dxltie_event_kind_t, dxltie_json_batch_fn, c_void_p, dxltie_free_fn, POINTER(c_uint64)]),
     ("dxltie_remove_callback", _R, [client_p, c_uint64]),
     # helpers
     ("dxltie_to_version", _R, [c_char_p, POINTER(dxltie_server_version_t)]),

@@ -287,6 +287,17 @@ def json_event_trampoline(user_data: int, event: Any) -> None:
     _dispatch(user_data, event)
 
 
+@_ffi.dxltie_json_batch_fn
+def json_batch_trampoline(user_data: int, events_json: bytes, count: int, payloads: Optional[int],
+                          payloads_len: int) -> None:
+    try:
+        handler = _registry.get(user_data)
+        if handler is not None:
+            handler(events_json, ctypes.string_at(payloads, payloads_len) if payloads_len else b"")
+    except BaseException:
+        logger.exception("Exception in a dxltie event callback")
+
+
 @_ffi.dxltie_detection_fn
 def detection_trampoline(user_data: int, event: Any) -> None:
     _dispatch(user_data, event)

@@ -86,16 +86,6 @@ _METHODS = {
 }
 
 
-#: The registration function and trampoline of each event kind (the typed forms; the binding
-#: uses their message and JSON text).
-_REGISTRATIONS = {
-    _DETECTION: ("dxltie_add_file_detection_callback", _native.detection_trampoline),
-    _FIRST_INSTANCE: ("dxltie_add_file_first_instance_callback", _native.first_instance_trampoline),
-    _FILE_REP_CHANGE: ("dxltie_add_file_reputation_change_callback", _native.reputation_change_trampoline),
-    _CERT_REP_CHANGE: ("dxltie_add_certificate_reputation_change_callback", _native.reputation_change_trampoline),
-}
-
-
 # --------------------------------------------------------------------------------------------
 # providerId maps: the library's JSON has string keys ("1"); Python's dicts have the providerId
 # value itself (an int) as key.
@@ -118,29 +108,34 @@ def _provider_map(value: Any) -> Any:
     return out
 
 
-def _event_dict(event: Any) -> Dict[str, Any]:
-    data = json.loads(event.json.decode("utf-8"))
-    # The library names the maps its TIE transform keyed by providerId (Python keys them by the
-    # providerId value; JSON could only write its text): only those are re-keyed here.
-    keyed = getattr(event, "provider_keyed_json", None)  # only reputation-change events have maps
-    for prop in json.loads(keyed.decode("utf-8")) if keyed else ():
-        data[prop] = _provider_map(data[prop])
-    return data
-
-
-def _make_handler(kind: int, callback: Any) -> Callable[[Any], None]:
+def _make_handler(kind: int, callback: Any, registration: "_Registration") -> Callable[[bytes, bytes], None]:
+    """The handler of a batch of events (``dxltie_add_json_batch_callback``): one JSON text for
+    the whole batch, parsed at once, then the user's method for each event, each exception
+    logged on its own as the reference does. A removal of this callback (from inside it, or
+    from another thread that then waits for this call) stops the rest of the batch."""
     method_name = _METHODS[kind]
+    from_record = Event._from_record
 
-    def handle(event: Any) -> None:  # runs on the dispatcher thread; `event` is borrowed for the call
-        try:
-            original_event = Event._from_native(event.message)
-            data = _event_dict(event)
-            method = getattr(callback, method_name, None)
-            if method is None:
-                method = callback
-            method(data, original_event)
-        except BaseException:
-            logger.exception("Exception in %s of %r", method_name, callback)
+    def handle(events_json: bytes, payloads: bytes) -> None:  # runs on the dispatcher thread
+        end = 0
+        for record in json.loads(events_json):
+            if registration.cancelled:
+                return
+            start, end = end, end + record["payloadLength"]  # the payloads follow one another
+            try:
+                original_event = from_record(record, payloads[start:end])
+                data = record["event"]
+                # The library names the maps its TIE transform keyed by providerId (Python keys
+                # them by the providerId value; JSON could only write its text): only those are
+                # re-keyed here.
+                for prop in record["providerKeyed"]:
+                    data[prop] = _provider_map(data[prop])
+                method = getattr(callback, method_name, None)
+                if method is None:
+                    method = callback
+                method(data, original_event)
+            except BaseException:
+                logger.exception("Exception in %s of %r", method_name, callback)
 
     return handle
 
@@ -296,13 +291,14 @@ class TieClient(object):
         """The library part of an add, with its bookkeeping (it completes even if the caller
         was interrupted meanwhile)."""
         client = self._dxl_client
-        user_data = _native.register(_make_handler(kind, callback))
+        user_data = _native.register(_make_handler(kind, callback, registration))
         out_id = ctypes.c_uint64()
         try:
-            register, trampoline = _REGISTRATIONS[kind]
+            # One call per batch of events: a call into Python from a library thread costs more
+            # than the event itself (BENCHMARKS.md).
             with client._use() as handle:
-                check(getattr(_ffi, register)(handle, trampoline, user_data, _native.free_user_data,
-                                              ctypes.byref(out_id)))
+                check(_ffi.dxltie_add_json_batch_callback(handle, kind, _native.json_batch_trampoline, user_data,
+                                                          _native.free_user_data, ctypes.byref(out_id)))
         except BaseException:
             _native.unregister(user_data)  # the library did not take it
             with client._tie_callbacks_lock:
@@ -321,8 +317,10 @@ class TieClient(object):
             registration = client._tie_callbacks.pop((kind, id(callback)), None)
             if registration is None:
                 return
+            # Ends a batch being delivered at its next event; with no id yet, the adding thread
+            # removes the registration.
+            registration.cancelled = True
             if registration.id is None:
-                registration.cancelled = True  # the adding thread removes it
                 return
         blocking(self._remove_id, registration.id)
 

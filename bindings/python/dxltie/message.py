@@ -206,10 +206,8 @@ class Message(object):
 
     @staticmethod
     def _from_native(view: Any) -> Any:
-        """Copies a borrowed ``dxltie_dxl_message_t`` (or, for the TIE callbacks, a
-        ``dxltie_message_info_t``) into a message object of the right class."""
-        if not hasattr(view, "struct_size"):
-            return Event._from_info(view)
+        """Copies a borrowed ``dxltie_dxl_message_t`` into a message object of the right
+        class."""
         kind = view.message_type
         topic = _text(view.topic)
         message: Message
@@ -392,11 +390,22 @@ class Event(Message):
         return Message.MESSAGE_TYPE_EVENT
 
     @classmethod
-    def _from_info(cls, info: Any) -> Event:
-        """Copies a borrowed ``dxltie_message_info_t`` (the message a TIE event arrived in)."""
-        event = cls(_text(info.topic))
-        event._message_id = _text(info.message_id)
-        event._source_client_id = _text(info.source_client_id)
-        event._source_broker_id = _text(info.source_broker_id)
-        event._payload = ctypes.string_at(info.payload, info.payload_len) if info.payload_len else b""
+    def _from_record(cls, record: Dict[str, Any], payload: bytes) -> Event:
+        """The message a TIE event arrived in, from its record in a batch of
+        ``dxltie_add_json_batch_callback`` and its payload. Built without ``__init__``, which would make a
+        message id only to replace it: every attribute ``__init__`` sets is set here
+        (``tests/test_event_batches.py`` compares the two)."""
+        event = cls.__new__(cls)
+        event._version = Message.MESSAGE_VERSION
+        event._message_id = record["messageId"]
+        event._destination_topic = record["topic"]
+        event._payload = payload
+        event._source_client_id = record["sourceClientId"]
+        event._source_client_instance_id = ""
+        event._source_broker_id = record["sourceBrokerId"]
+        event._broker_ids = []
+        event._client_ids = []
+        event._other_fields = {}
+        event._source_tenant_guid = ""
+        event._destination_tenant_guids = []
         return event

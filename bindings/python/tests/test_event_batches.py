@@ -1,0 +1,85 @@
+"""The TIE callbacks take their events in batches (``dxltie_add_json_batch_callback``): one
+call into Python for every event queued when the dispatcher gets to them. What the user sees
+must not change: every event, in order, each exception on its own, and no call after a
+removal, even for the rest of a batch already in hand."""
+
+import threading
+
+import dxltie
+from dxltie.message import Event
+
+from conftest import wait_for
+from tie_responder import DETECTION_TOPIC
+
+
+class Blocking(dxltie.DetectionCallback):
+    """Holds the dispatcher in its first call until released, so the events sent meanwhile
+    queue up and arrive as one batch."""
+
+    def __init__(self, remove_at=None, tie_client=None):
+        self.names = []
+        self.started = threading.Event()
+        self.release = threading.Event()
+        self.remove_at = remove_at
+        self.tie_client = tie_client
+
+    def on_detection(self, detection_dict, original_event):
+        self.names.append(detection_dict["name"])
+        if len(self.names) == 1:
+            self.started.set()
+            self.release.wait(10)
+        if len(self.names) == self.remove_at:
+            self.tie_client.remove_file_detection_callback(self)
+        if detection_dict["name"] == "raise":
+            raise RuntimeError("boom in a batch")
+
+
+def _queue_behind_first(tie_client, responder, callback, names):
+    """Sends one event, then `names` while the callback holds the first, then lets it go."""
+    received = tie_client._dxl_client.stats["received"]
+    responder.publish(DETECTION_TOPIC, {"name": "first", "hashes": []})
+    assert callback.started.wait(10)
+    for name in names:
+        responder.publish(DETECTION_TOPIC, {"name": name, "hashes": []})
+    assert wait_for(lambda: tie_client._dxl_client.stats["received"] >= received + 1 + len(names))
+    callback.release.set()
+
+
+def test_queued_events_arrive_in_order_and_an_exception_spoils_only_its_event(tie_client, responder, caplog):
+    callback = Blocking()
+    tie_client.add_file_detection_callback(callback)
+    try:
+        names = ["e%d" % i for i in range(10)] + ["raise"] + ["f%d" % i for i in range(10)]
+        _queue_behind_first(tie_client, responder, callback, names)
+        assert wait_for(lambda: len(callback.names) == 1 + len(names))
+        assert callback.names == ["first"] + names
+        assert len([r for r in caplog.records if r.exc_info and "boom in a batch" in str(r.exc_info[1])]) == 1
+    finally:
+        tie_client.remove_file_detection_callback(callback)
+
+
+def test_a_removal_inside_a_batch_stops_the_rest_of_it(tie_client, responder):
+    # The first event comes alone; the 20 sent while it is held come as one batch, and the
+    # callback removes itself at the second of them (the third event).
+    callback = Blocking(remove_at=3, tie_client=tie_client)
+    tie_client.add_file_detection_callback(callback)
+    witness = Blocking()
+    witness.started.set()
+    witness.release.set()
+    tie_client.add_file_detection_callback(witness)
+    try:
+        names = ["e%d" % i for i in range(20)]
+        _queue_behind_first(tie_client, responder, callback, names)
+        assert wait_for(lambda: witness.names[-1:] == ["e19"])
+        assert callback.names == ["first", "e0", "e1"]
+    finally:
+        tie_client.remove_file_detection_callback(callback)
+        tie_client.remove_file_detection_callback(witness)
+
+
+def test_a_received_event_has_every_attribute_a_new_one_has():
+    record = {"topic": "/t", "messageId": "{id}", "sourceClientId": "c", "sourceBrokerId": "b"}
+    received = Event._from_record(record, b"payload")
+    assert set(vars(received)) == set(vars(Event("/t")))
+    assert (received.destination_topic, received.message_id, received.source_client_id,
+            received.source_broker_id, received.payload) == ("/t", "{id}", "c", "b", b"payload")
