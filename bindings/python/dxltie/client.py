@@ -15,6 +15,10 @@ once); the abandoned request finishes in the background and its answer is droppe
 Differences, all deliberate: requests may be made from inside event callbacks; removing a
 callback leaves the other callbacks on its topic subscribed; each ``add_*_callback`` binds the
 transform to its topic (the reference picks it from the callback object's class).
+TIE events reach Python in batches (``dxltie_add_json_batch_callback``): one call from the
+library and one ``json.loads`` for all the events that queued up meanwhile, then the user's
+method once per event, in order, as before. That is what makes the binding fast under a flood
+(BENCHMARKS.md): the call from a library thread into Python is the expensive part.
 
 The type hints of :class:`TieClient` are in ``client.pyi`` beside this file: its methods here
 keep the reference's exact signatures (``tests/test_api.py`` compares them with
