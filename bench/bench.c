@@ -27,6 +27,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
+#include <sys/resource.h>
 #include <semaphore.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -65,14 +67,25 @@ static long status_kib(const char *field) {
     return value;
 }
 
-static dxltie_client_t *new_client(const char *path) {
+/* busy_poll_us: dxltie_config_set_busy_poll (0: off, the default). */
+static dxltie_client_t *new_client_polling(const char *path, uint32_t busy_poll_us) {
     dxltie_config_t *config = NULL;
     if (dxltie_config_from_file(path, &config) != DXLTIE_OK) die("config");
+    if (dxltie_config_set_busy_poll(config, busy_poll_us) != DXLTIE_OK) die("set_busy_poll");
     dxltie_client_t *client = NULL;
     dxltie_result_t rc = dxltie_client_new(config, &client);
     dxltie_config_free(config);
     if (rc != DXLTIE_OK) die("client");
     return client;
+}
+
+static dxltie_client_t *new_client(const char *path) { return new_client_polling(path, 0); }
+
+/* User + system CPU time of the process so far, in seconds. */
+static double cpu_s(void) {
+    struct rusage u;
+    if (getrusage(RUSAGE_SELF, &u) != 0) die("getrusage");
+    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -229,15 +242,18 @@ static void on_response(void *user_data, const dxltie_response_t *response) {
     sem_post(&slots);
 }
 
+/* form: sync, sync-busy (sync with 200 us of busy polling) or async. */
 static int run_requests(const char *path, long count, const char *form, long window) {
-    dxltie_client_t *client = new_client(path);
+    const bool busy = strcmp(form, "sync-busy") == 0;
+    dxltie_client_t *client = new_client_polling(path, busy ? 200 : 0);
     if (dxltie_client_connect(client, 10000) != DXLTIE_OK) die("connect");
     for (int i = 0; i < 200; i++) sync_one(client); /* warm-up: connections, caches, allocator */
     printf("READY\n");
     fflush(stdout);
-    if (strcmp(form, "sync") == 0) {
+    if (strcmp(form, "sync") == 0 || busy) {
         double *lat = malloc(sizeof(double) * (size_t)count);
         if (!lat) die("malloc");
+        double cpu_start = cpu_s();
         double start = now_s();
         for (long i = 0; i < count; i++) {
             double t0 = now_s();
@@ -245,11 +261,12 @@ static int run_requests(const char *path, long count, const char *form, long win
             lat[i] = now_s() - t0;
         }
         double total = now_s() - start;
+        double cpu = cpu_s() - cpu_start;
         qsort(lat, (size_t)count, sizeof(double), cmp_double);
-        printf("RESULT mode=requests form=sync count=%ld seconds=%.6f rate=%.1f p50_ms=%.4f p99_ms=%.4f "
-               "min_ms=%.4f max_ms=%.4f\n",
-               count, total, (double)count / total, percentile(lat, count, 0.50) * 1e3,
-               percentile(lat, count, 0.99) * 1e3, lat[0] * 1e3, lat[count - 1] * 1e3);
+        printf("RESULT mode=requests form=%s count=%ld seconds=%.6f rate=%.1f p50_ms=%.4f p99_ms=%.4f "
+               "min_ms=%.4f max_ms=%.4f cpu_us=%.1f\n",
+               form, count, total, (double)count / total, percentile(lat, count, 0.50) * 1e3,
+               percentile(lat, count, 0.99) * 1e3, lat[0] * 1e3, lat[count - 1] * 1e3, cpu / (double)count * 1e6);
         free(lat);
     } else {
         if (sem_init(&slots, 0, (unsigned)window) != 0) die("sem_init");

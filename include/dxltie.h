@@ -1378,6 +1378,20 @@ dxltie_result_t dxltie_config_set_queue(dxltie_config_t *config,
 dxltie_result_t dxltie_config_set_keep_alive(dxltie_config_t *config, uint32_t seconds);
 
 /**
+ * Trades CPU for the latency of synchronous requests, as `SO_BUSY_POLL` does for a socket:
+ * after handing a synchronous request its answer, the network thread keeps polling for up to
+ * `microseconds` (at most 1000; larger values are refused with `DXLTIE_E_INVALID_ARG`) instead
+ * of sleeping, so that a caller that asks again at once, and an answer that comes back within
+ * that time, cost no thread wake-up. On the bench's broker a loop of lookups went from about
+ * 70 % of the raw MQTT round trip rate to above it with 200 µs, for about 1.7 times the CPU per
+ * request; the network thread is then busy for the whole loop. Events, asynchronous requests
+ * and an idle client never poll. 0, the default, turns it off. Added in 0.3.
+ *
+ * Pointers: `config` must be a live handle.
+ */
+dxltie_result_t dxltie_config_set_busy_poll(dxltie_config_t *config, uint32_t microseconds);
+
+/**
  * Turns the reputation cache on: file and certificate reputation lookups (typed, JSON and
  * asynchronous) are answered from it while a fresh entry covers the request, and lookups of the
  * same request made while one is in flight share it. At most `max_entries` answers (at most

@@ -145,6 +145,10 @@ static void nulls_config(const char *path) {
     NULL_ARG(dxltie_config_set_queue(NULL, 10, DXLTIE_OVERFLOW_BLOCK), "config");
     CHECK(dxltie_config_set_queue(cfg, 0, DXLTIE_OVERFLOW_BLOCK) == DXLTIE_E_INVALID_ARG, "capacity 0");
     NULL_ARG(dxltie_config_set_keep_alive(NULL, 30), "config");
+    NULL_ARG(dxltie_config_set_busy_poll(NULL, 100), "config");
+    CHECK(dxltie_config_set_busy_poll(cfg, 1001) == DXLTIE_E_INVALID_ARG, "busy poll above 1000 us");
+    CHECK(dxltie_config_set_busy_poll(cfg, 1000) == DXLTIE_OK && dxltie_config_set_busy_poll(cfg, 0) == DXLTIE_OK,
+          "busy poll 0 and 1000 us");
     NULL_ARG(dxltie_config_add_websocket_broker(NULL, "wss://127.0.0.1:1"), "config");
     NULL_ARG(dxltie_config_add_websocket_broker(cfg, NULL), "broker");
     NULL_ARG(dxltie_config_set_use_websockets(NULL, true), "config");

@@ -1,5 +1,5 @@
 //! The idle cost of a client (issue #16): connected, subscribed, a callback registered and no
-//! traffic, its threads do not wake up. In a file of its own, so that no other test's client
+//! traffic, its threads do not wake up, even with busy polling on after synchronous requests. In a file of its own, so that no other test's client
 //! runs in this process while its threads are counted.
 
 mod support;
@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use dxltie::dxl::{CallbackKind, Handle, Message};
+use dxltie::dxl::{CallbackKind, Handle, Message, ServiceInfo};
 use support::{connected_client, Mosquitto, MosquittoOptions, Pki};
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -35,7 +35,25 @@ fn context_switches(prefix: &str) -> u64 {
 fn an_idle_client_has_no_timer() {
     let pki = Pki::generate();
     let broker = Mosquitto::start(&pki, MosquittoOptions::default());
-    let client = connected_client(&broker.client_config(&pki));
+    // Busy polling on (it is off by default): it must end once the answers stop.
+    let mut config = broker.client_config(&pki);
+    config.set_busy_poll(1000).unwrap();
+    let client = connected_client(&config);
+    client
+        .register_service(
+            ServiceInfo::new("/test/idle/echo", &["/test/idle/echo"]),
+            Arc::new(|h: &Handle, request: &Message| {
+                h.send_response(&Message::response_to(request, request.payload.clone()))
+                    .unwrap();
+            }),
+        )
+        .unwrap();
+    for i in 0..20u8 {
+        let answer = client
+            .sync_request(Message::request("/test/idle/echo", vec![i]), WAIT)
+            .unwrap();
+        assert_eq!(answer.payload, [i]);
+    }
     client
         .add_callback(
             CallbackKind::Event,

@@ -575,10 +575,10 @@ impl Bench<'_> {
     }
 
     fn c_requests(&mut self, form: &'static str) -> BTreeMap<String, String> {
-        let (key, count) = if form == "sync" {
-            ("c_sync", self.s.requests)
-        } else {
-            ("c_async", self.s.requests * 4)
+        let (key, count) = match form {
+            "sync" => ("c_sync", self.s.requests),
+            "sync-busy" => ("c_sync_busy", self.s.requests),
+            _ => ("c_async", self.s.requests * 4),
         };
         let mut cmd = Command::new(&self.s.bench);
         cmd.arg("requests")
@@ -865,6 +865,7 @@ fn main() {
         let tag = b.tag();
         add("raw_rtt", raw_round_trips(&fabric, s.requests, &tag));
         add("c_sync", b.c_requests("sync"));
+        add("c_sync_busy", b.c_requests("sync-busy"));
         add("c_async", b.c_requests("async"));
         add("py_ref_sync", b.py_requests("ref", "sync"));
         add("py_ref_async", b.py_requests("ref", "async"));
@@ -1058,6 +1059,26 @@ fn main() {
             ratio: pct(sync_rate, raw_rtt),
             target: "≥ 85 % of the floor".into(),
             met: Some(sync_rate >= 0.85 * raw_rtt),
+        },
+        Row {
+            what: "the same, `dxltie_config_set_busy_poll(config, 200)` (opt-in), and its p50".into(),
+            ours: format!(
+                "{} ({:.3} ms)",
+                rate(m("c_sync_busy", "rate")),
+                m("c_sync_busy", "p50_ms")
+            ),
+            reference: format!("raw MQTT {}", rate(raw_rtt)),
+            ratio: pct(m("c_sync_busy", "rate"), raw_rtt),
+            target: "≥ 85 % of the floor".into(),
+            met: Some(m("c_sync_busy", "rate") >= 0.85 * raw_rtt),
+        },
+        Row {
+            what: "CPU µs per sync round trip (C client process), busy poll off / 200 µs".into(),
+            ours: format!("{:.0} / {:.0}", m("c_sync", "cpu_us"), m("c_sync_busy", "cpu_us")),
+            reference: "—".into(),
+            ratio: format!("{:.1}×", m("c_sync_busy", "cpu_us") / m("c_sync", "cpu_us")),
+            target: "—".into(),
+            met: None,
         },
         Row {
             what: "events/s, C struct callback, over WebSockets (OpenDXL broker)".into(),
@@ -1361,6 +1382,10 @@ fn main() {
         ("c_sync", "rate", rate),
         ("c_sync", "p50_ms", |v| format!("{v:.3}")),
         ("c_sync", "p99_ms", |v| format!("{v:.3}")),
+        ("c_sync", "cpu_us", |v| format!("{v:.0}")),
+        ("c_sync_busy", "rate", rate),
+        ("c_sync_busy", "p50_ms", |v| format!("{v:.3}")),
+        ("c_sync_busy", "cpu_us", |v| format!("{v:.0}")),
         ("c_async", "rate", rate),
         ("py_ref_sync", "rate", rate),
         ("py_ref_sync", "p50_ms", |v| format!("{v:.3}")),

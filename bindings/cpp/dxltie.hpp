@@ -853,6 +853,14 @@ public:
         if (!status) return status;
         return detail::check(dxltie_config_set_keep_alive(handle_, seconds));
     }
+    /// Busy polling after a synchronous answer, 0 to 1000 µs (0, the default: off); see
+    /// dxltie_config_set_busy_poll.
+    Status try_set_busy_poll(std::chrono::microseconds duration) {
+        uint32_t micros = 0;
+        Status status = detail::to_u32(duration.count(), "busy poll microseconds", micros);
+        if (!status) return status;
+        return detail::check(dxltie_config_set_busy_poll(handle_, micros));
+    }
     /// The reputation cache: at most max_entries answers (0: no cache, the default), each kept
     /// at most ttl (whole seconds, at least 1 with a cache); see dxltie_config_set_reputation_cache.
     Status try_set_reputation_cache(uint32_t max_entries, std::chrono::seconds ttl) {
@@ -932,6 +940,11 @@ public:
     /// Throws std::out_of_range for a value beyond uint32_t, dxltie::Error beyond 65535 s.
     Config& set_keep_alive(std::chrono::seconds interval) {
         detail::raise_if(try_set_keep_alive(interval));
+        return *this;
+    }
+    /// Throws std::out_of_range for a value beyond uint32_t, dxltie::Error beyond 1000 µs.
+    Config& set_busy_poll(std::chrono::microseconds duration) {
+        detail::raise_if(try_set_busy_poll(duration));
         return *this;
     }
     /// Throws std::out_of_range for a ttl beyond uint32_t, dxltie::Error for a refused value.

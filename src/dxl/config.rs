@@ -133,6 +133,9 @@ pub struct ClientConfig {
     pub overflow_policy: OverflowPolicy,
     /// Timeout of synchronous requests that do not give their own.
     pub default_request_timeout: Duration,
+    /// How long the network thread busy-polls after handing a synchronous request its answer
+    /// (zero, the default: it sleeps at once). See [`ClientConfig::set_busy_poll`].
+    pub busy_poll: Duration,
 }
 
 /// What kind of configuration error: callers map it (the C API to a result code) without
@@ -199,6 +202,28 @@ impl ClientConfig {
     pub fn set_keep_alive(&mut self, seconds: u64) -> Result<(), ConfigError> {
         check_keep_alive(Duration::from_secs(seconds))?;
         self.keep_alive = Duration::from_secs(seconds);
+        Ok(())
+    }
+
+    /// The most busy polling [`ClientConfig::set_busy_poll`] allows.
+    pub const MAX_BUSY_POLL_MICROS: u64 = 1000;
+
+    /// Trades CPU for the latency of synchronous requests, as `SO_BUSY_POLL` does for a socket:
+    /// after handing a synchronous request its answer, the network thread keeps polling the
+    /// socket and the request channel for up to `micros` microseconds (at most 1000) instead of
+    /// sleeping. A caller that asks again within that time, and an answer that comes back
+    /// within it, then cost no thread wake-up. With a value above the round trip, a loop of
+    /// lookups keeps the network thread busy for the whole loop (about a core), and ends
+    /// `micros` after its last answer. Events, asynchronous requests and idle time never poll.
+    /// 0, the default, turns it off.
+    pub fn set_busy_poll(&mut self, micros: u64) -> Result<(), ConfigError> {
+        if micros > Self::MAX_BUSY_POLL_MICROS {
+            return Err(ConfigError::value(format!(
+                "busy poll of {micros} µs: at most {} µs",
+                Self::MAX_BUSY_POLL_MICROS
+            )));
+        }
+        self.busy_poll = Duration::from_micros(micros);
         Ok(())
     }
 
@@ -337,6 +362,7 @@ impl ClientConfig {
             incoming_queue_size: 1000,
             overflow_policy: OverflowPolicy::Block,
             default_request_timeout: Duration::from_secs(3600),
+            busy_poll: Duration::ZERO,
         }
     }
 

@@ -39,10 +39,12 @@ const STABLE_SESSION: Duration = Duration::from_secs(30);
 /// How long one connection attempt (TCP, TLS, CONNACK) may take, as the Python client's
 /// CONNACK wait.
 const CONNECT_ATTEMPT_TIMEOUT_S: u64 = 10;
-/// How often waiting asynchronous requests are checked for their deadline, while there are any.
-/// With none waiting and no service registration due, the network thread sleeps until the
-/// broker or the API wakes it: an idle client has no timer at all.
-const HOUSEKEEPING: Duration = Duration::from_millis(50);
+
+std::thread_local! {
+    /// Set by `complete` when it hands a synchronous caller its answer (on the network thread):
+    /// the start of a busy poll (`ClientConfig::busy_poll`).
+    static SYNC_ANSWERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
 
 /// Instructions from the API threads.
 pub(crate) enum Command {
@@ -96,6 +98,7 @@ pub(crate) fn complete(inner: &Inner, pending: Pending, result: Result<Message, 
     match pending {
         Pending::Sync(tx) => {
             let _ = tx.try_send(result);
+            SYNC_ANSWERED.with(|a| a.set(true));
         }
         Pending::Async { callback, .. } => inner
             .queue
@@ -470,17 +473,15 @@ async fn run_session(
     for s in inner.services.lock().unwrap().iter_mut() {
         s.next_registration = Some(Instant::now());
     }
-    // When housekeeping must run next: the earliest service registration due and, while any
-    // asynchronous request waits, HOUSEKEEPING after the last run. None: nothing is due, and the
-    // thread sleeps until the broker or the API wakes it (an idle client has no timer).
+    // When housekeeping must run next: the earliest service registration due and the earliest
+    // deadline of an asynchronous request. None: nothing is due, and the thread sleeps until
+    // the broker or the API wakes it (an idle client has no timer).
     let mut services_due = next_service_registration(inner);
-    let mut requests_due: Option<Instant> = None;
+    let mut spin_until: Option<Instant> = None;
     loop {
-        if inner.pending.has_asynchronous() {
-            requests_due.get_or_insert_with(|| Instant::now() + HOUSEKEEPING);
-        } else {
-            requests_due = None;
-        }
+        // The earliest deadline of an asynchronous request (one lock per turn; exact, so a
+        // waiting request costs one wake-up at its timeout, not one every few milliseconds).
+        let requests_due = inner.pending.next_async_deadline();
         let due = match (services_due, requests_due) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -491,11 +492,32 @@ async fn run_session(
                 None => std::future::pending::<()>().await,
             }
         };
+        // Polling without sleeping, for a while after a synchronous answer when the
+        // configuration asks for it: each yield lets the runtime look at the socket and the
+        // request channel without blocking. The caller that asks again at once, and the answer
+        // that comes back, then find the thread awake: no wake-up of a sleeping thread, which
+        // is most of what a round trip costs beyond the network's own (BENCHMARKS.md).
+        let spin = async {
+            match spin_until {
+                Some(until) => {
+                    while Instant::now() < until {
+                        tokio::task::yield_now().await;
+                    }
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
         tokio::select! {
             event = eventloop.poll() => match event {
-                Ok(event) => handle_event(inner, event),
+                Ok(event) => {
+                    handle_event(inner, event);
+                    if SYNC_ANSWERED.with(|a| a.replace(false)) && !inner.config.busy_poll.is_zero() {
+                        spin_until = Some(Instant::now() + inner.config.busy_poll);
+                    }
+                }
                 Err(e) => return Ended::Lost(e.to_string()),
             },
+            _ = spin => spin_until = None,
             cmd = commands.recv() => match cmd {
                 Some(Command::Disconnect) => {
                     graceful_disconnect(inner, eventloop).await;
@@ -508,13 +530,11 @@ async fn run_session(
                 Some(Command::Connect) | Some(Command::Wake) => {
                     housekeeping(inner);
                     services_due = next_service_registration(inner);
-                    requests_due = None;
                 }
             },
             _ = timer => {
                 housekeeping(inner);
                 services_due = next_service_registration(inner);
-                requests_due = None;
             }
         }
     }

@@ -34,6 +34,10 @@ struct Requests {
     /// Share key → message id of the shared request in flight.
     shared: HashMap<String, String>,
     next_member: MemberId,
+    /// No later than the earliest deadline of an asynchronous member: lowered as members
+    /// arrive, recomputed when expired ones are taken out, left as it is when one is answered
+    /// (too early is harmless: the network thread then looks a little sooner).
+    earliest_async: Option<Instant>,
 }
 
 /// One message in flight and whoever waits for its response.
@@ -63,6 +67,12 @@ pub(crate) enum Joined {
 }
 
 impl Requests {
+    fn note_deadline(&mut self, pending: &Pending) {
+        if let Pending::Async { deadline, .. } = pending {
+            self.earliest_async = Some(self.earliest_async.map_or(*deadline, |e| e.min(*deadline)));
+        }
+    }
+
     fn member_id(&mut self) -> MemberId {
         self.next_member += 1;
         self.next_member
@@ -87,6 +97,7 @@ impl PendingTable {
     pub fn insert(&self, id: String, pending: Pending) -> MemberId {
         self.count(&pending);
         let mut r = self.requests.lock().unwrap();
+        r.note_deadline(&pending);
         let member = r.member_id();
         match r.by_id.get_mut(&id) {
             Some(waiting) => waiting.members.push((member, pending)),
@@ -118,6 +129,7 @@ impl PendingTable {
     ) -> Joined {
         self.count(&pending);
         let mut r = self.requests.lock().unwrap();
+        r.note_deadline(&pending);
         let member = r.member_id();
         if let Some(existing) = r.shared.get(key).cloned() {
             if let Some(waiting) = r.by_id.get_mut(&existing) {
@@ -176,6 +188,7 @@ impl PendingTable {
         let drained: Vec<Pending> = {
             let mut r = self.requests.lock().unwrap();
             r.shared.clear();
+            r.earliest_async = None;
             r.by_id.drain().flat_map(|(_, w)| w.members).map(|(_, p)| p).collect()
         };
         for p in &drained {
@@ -207,6 +220,15 @@ impl PendingTable {
                 }
                 expired.extend(gone.into_iter().map(|(_, p)| (id.clone(), p)));
             }
+            r.earliest_async = r
+                .by_id
+                .values()
+                .flat_map(|w| w.members.iter())
+                .filter_map(|(_, p)| match p {
+                    Pending::Async { deadline, .. } => Some(*deadline),
+                    Pending::Sync(_) => None,
+                })
+                .min();
             expired
         };
         for (_, p) in &expired {
@@ -215,9 +237,13 @@ impl PendingTable {
         expired
     }
 
-    /// Whether any asynchronous member waits (and so needs the network thread's timer).
-    pub fn has_asynchronous(&self) -> bool {
-        self.asynchronous.load(Ordering::SeqCst) > 0
+    /// When the network thread must next look for expired asynchronous members: None when
+    /// none waits (then it needs no timer at all).
+    pub fn next_async_deadline(&self) -> Option<Instant> {
+        if self.asynchronous.load(Ordering::SeqCst) == 0 {
+            return None;
+        }
+        self.requests.lock().unwrap().earliest_async
     }
 
     fn count(&self, pending: &Pending) {

@@ -488,6 +488,7 @@ FUNCTIONS = [
     ("dxltie_config_set_connect_retries", _R, [config_p, c_int32]),
     ("dxltie_config_set_queue", _R, [config_p, c_size_t, dxltie_overflow_policy_t]),
     ("dxltie_config_set_keep_alive", _R, [config_p, c_uint32]),
+    ("dxltie_config_set_busy_poll", _R, [config_p, c_uint32]),
     ("dxltie_config_set_reputation_cache", _R, [config_p, c_uint32, c_uint32]),
     # Not used by the binding: its callbacks read the JSON text (see the header).
     ("dxltie_config_set_event_json", _R, [config_p, c_bool]),

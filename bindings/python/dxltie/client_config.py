@@ -167,6 +167,7 @@ class DxlClientConfig(object):
         self._reconnect: List[Any] = [1.0, 2, 60.0, 0.25]
         self._queue = [1000, _ffi.DXLTIE_OVERFLOW_BLOCK]
         self._reputation_cache = (0, 0)
+        self._busy_poll_us = 0
         #: proxy_addr, proxy_port, proxy_username, proxy_password as set here
         self._proxy: List[Any] = [None, None, None, None]
 
@@ -458,6 +459,22 @@ class DxlClientConfig(object):
         seconds = _args.integer(seconds, "keep_alive_interval", 1, 0xFFFF, "seconds")
         check(_ffi.dxltie_config_set_keep_alive(self._live(), seconds))
         self._keep_alive_interval = seconds
+
+    @property
+    def busy_poll_us(self) -> int:
+        """Microseconds the client's network thread keeps polling, instead of sleeping, after
+        it handed a synchronous request its answer (not in ``dxlclient``; 0, the default, is
+        off; at most 1000). A loop of requests then pays no thread wake-up per round trip: on
+        the bench's broker, 200 µs took C round trips from about 70 % of the raw MQTT rate to
+        above it, for about 1.7 times the CPU per request. Idle clients and events never poll.
+        Applies to clients made from this configuration afterwards."""
+        return self._busy_poll_us
+
+    @busy_poll_us.setter
+    def busy_poll_us(self, microseconds: int) -> None:
+        microseconds = _args.integer(microseconds, "busy_poll_us", 0, 1000, "microseconds")
+        check(_ffi.dxltie_config_set_busy_poll(self._live(), microseconds))
+        self._busy_poll_us = microseconds
 
     @property
     def reputation_cache(self) -> Tuple[int, int]:
