@@ -1739,28 +1739,39 @@ dxltie_result_t dxltie_add_json_callback(dxltie_client_t *client,
                                          uint64_t *out_id);
 
 /**
- * Registers `callback` for events of `kind`, delivered in batches: each call gets every event
- * of that kind that had arrived when the dispatcher got to them (at most 64, about 256 KiB of
- * payload), in arrival order, as one JSON array of records:
+ * Registers `callback` for events of `kind`, delivered in batches: while it is the only
+ * callback of that kind, each call gets every event of the kind that had arrived when the
+ * dispatcher got to them (at most 64, about 256 KiB of payload), in arrival order, as one JSON
+ * array of records:
  *
  * ```json
  * [{"event": {...}, "providerKeyed": ["newReputations", "oldReputations"],
  *   "topic": "...", "messageId": "...", "sourceClientId": "...", "sourceBrokerId": "...",
- *   "payloadLength": 412}]
+ *   "version": 2, "payloadLength": 412}]
  * ```
  *
- * `event` is the dictionary of `dxltie_add_json_callback`'s `json`, `providerKeyed` its
- * `provider_keyed_json`, and the rest the message (`dxltie_message_info_t`); its payload is
- * the next `payloadLength` bytes of `payloads` (raw bytes, not escaped into the JSON text: a
- * binding copies them as they are). An event arriving alone is a batch of one and is delivered at once, as with the
- * other forms; the batches only grow when events arrive faster than the callback takes them.
- * For bindings whose cost is per call rather than per event (Python through ctypes: about
- * 14 µs for each call from a library thread), and for C callers that want one wake-up per
- * burst. Added in 0.3.
+ * `event` is the dictionary of `dxltie_add_json_callback`'s `json` (the same value, written
+ * compactly, non-ASCII characters as UTF-8 rather than escaped), `providerKeyed` its
+ * `provider_keyed_json` (left out when empty, as it is for detections and first instances),
+ * and the rest the DXL message the event came in, as `dxltie_dxl_message_t` has it. Its other
+ * fields are there only when not empty:
+ * `"sourceClientInstanceId"`, `"brokerIds"` and `"clientIds"` (arrays), `"otherFields"` (an
+ * object, in wire order), `"sourceTenantGuid"`, `"destinationTenantGuids"` (an array). Its
+ * payload is the next
+ * `payloadLength` bytes of `payloads` (raw bytes, not escaped into the JSON text: a binding
+ * copies them as they are). An event arriving alone is a batch of one and is delivered at
+ * once, as with the other forms; batches only grow when events arrive faster than the
+ * callback takes them. With other callbacks on the same kind, every call carries one event,
+ * in turn with the others, so that each sees the events in the same order, interleaved, as
+ * one at a time. For bindings whose cost is per call rather than per event (Python through
+ * ctypes: about 14 µs for each call from a library thread), and for C callers that want one
+ * wake-up per burst. Added in 0.3.
  *
- * The call runs on the dispatcher thread after the other callbacks of the same messages.
- * `dxltie_remove_callback` waits for a running call as for the other forms; a removal from
- * inside the call returns at once and the batch still in hand is the caller's to drop.
+ * The call runs on the dispatcher thread. `dxltie_remove_callback` waits for a running call
+ * as for the other forms; a removal from inside the call returns at once, and the rest of the
+ * batch in hand is the caller's to drop. Events taken into a batch have left the queue: with
+ * `DXLTIE_OVERFLOW_DROP_OLDEST`, up to 64 events beyond the queue's capacity are held, and
+ * delivered rather than dropped.
  *
  * Pointers: as in `dxltie_add_file_detection_callback`.
  */

@@ -596,64 +596,148 @@ fn number(m: &Message) -> u32 {
     std::str::from_utf8(&m.payload).unwrap().parse().unwrap()
 }
 
+/// Registers a batch handler on `/test/batch` whose first call waits until `gate` opens (so the
+/// events sent meanwhile queue up), recording each call's event numbers, and optionally every
+/// call into `order` as `("batch", n)`.
+fn gated_batch_handler(
+    client: &Client,
+    gate: &Arc<Mutex<()>>,
+    order: Option<Arc<Mutex<Vec<(&'static str, u32)>>>>,
+) -> Arc<Mutex<Vec<Vec<u32>>>> {
+    let batches: Arc<Mutex<Vec<Vec<u32>>>> = Default::default();
+    let (b, g) = (batches.clone(), gate.clone());
+    client
+        .add_batch_callback(
+            CallbackKind::Event,
+            "/test/batch",
+            Arc::new(move |_: &Handle, messages: &[&Message]| {
+                let _open = g.lock().unwrap();
+                let numbers: Vec<u32> = messages.iter().map(|m| number(m)).collect();
+                if let Some(order) = &order {
+                    order.lock().unwrap().extend(numbers.iter().map(|&n| ("batch", n)));
+                }
+                b.lock().unwrap().push(numbers);
+            }),
+            true,
+        )
+        .unwrap();
+    batches
+}
+
+/// Sends events 0..count on `/test/batch` and waits until the receiver has read them all.
+fn send_numbered(config: &ClientConfig, receiver: &Client, count: u32) {
+    let sender = connected_client(config);
+    let before = receiver.stats().received;
+    for i in 0..count {
+        sender
+            .send_event(&Message::event("/test/batch", i.to_string().into_bytes()))
+            .unwrap();
+    }
+    let deadline = Instant::now() + WAIT;
+    while receiver.stats().received < before + u64::from(count) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn wait_delivered(batches: &Mutex<Vec<Vec<u32>>>, count: usize) -> Vec<Vec<u32>> {
+    let deadline = Instant::now() + WAIT;
+    while batches.lock().unwrap().iter().map(Vec::len).sum::<usize>() < count && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    batches.lock().unwrap().clone()
+}
+
 #[test]
 fn a_batch_handler_takes_the_queued_messages_in_runs_in_order() {
     let pki = Pki::generate();
     let broker = Mosquitto::start(&pki, MosquittoOptions::default());
     let config = broker.client_config(&pki);
     let receiver = connected_client(&config);
-    let each = collect_events(&receiver, "/test/batch");
-    let batches: Arc<Mutex<Vec<Vec<u32>>>> = Default::default();
-    // The first call waits at the gate, so the other events pile up in the queue meanwhile.
     let gate = Arc::new(Mutex::new(()));
     let closed = gate.lock().unwrap();
-    let (b, g) = (batches.clone(), gate.clone());
+    let order: Arc<Mutex<Vec<(&'static str, u32)>>> = Default::default();
+    let batches = gated_batch_handler(&receiver, &gate, Some(order.clone()));
+    // An event on another topic in the middle ends a run and keeps its place.
+    let o = order.clone();
     receiver
-        .add_batch_callback(
+        .add_callback(
             CallbackKind::Event,
-            "/test/batch",
-            Arc::new(move |_: &Handle, messages: &[&Message]| {
-                let _open = g.lock().unwrap();
-                b.lock().unwrap().push(messages.iter().map(|m| number(m)).collect());
-            }),
+            "/test/other",
+            Arc::new(move |_: &Handle, _: &Message| o.lock().unwrap().push(("other", 0))),
             true,
         )
         .unwrap();
     let sender = connected_client(&config);
     for i in 0..200u32 {
+        if i == 100 {
+            sender
+                .send_event(&Message::event("/test/other", b"x".to_vec()))
+                .unwrap();
+        }
         sender
             .send_event(&Message::event("/test/batch", i.to_string().into_bytes()))
             .unwrap();
     }
     let deadline = Instant::now() + WAIT;
-    while receiver.stats().received < 200 && Instant::now() < deadline {
+    while receiver.stats().received < 201 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
     drop(closed);
-    let delivered = || batches.lock().unwrap().iter().map(Vec::len).sum::<usize>();
-    while delivered() < 200 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let batches = batches.lock().unwrap().clone();
+    let batches = wait_delivered(&batches, 200);
     let all: Vec<u32> = batches.concat();
     assert_eq!(all, (0..200).collect::<Vec<_>>(), "every event once, in order");
+    let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
+    assert!(batches.len() >= 5, "runs are at most 64 messages: {sizes:?}");
+    assert!(sizes.iter().all(|&n| n <= 64), "{sizes:?}");
     assert!(
-        batches.len() >= 4,
-        "runs are at most 64 messages: {:?}",
-        batches.iter().map(Vec::len).collect::<Vec<_>>()
+        sizes.iter().any(|&n| n > 1),
+        "the queued events came in one call: {sizes:?}"
     );
-    assert!(batches.iter().all(|b| b.len() <= 64));
-    assert!(
-        batches.iter().any(|b| b.len() > 1),
-        "the queued events came in one call"
-    );
-    let each: Vec<u32> = each.try_iter().map(|m| number(&m)).collect();
+    while order.lock().unwrap().len() < 201 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let order = order.lock().unwrap().clone();
     assert_eq!(
-        each,
-        (0..200).collect::<Vec<_>>(),
-        "the per-message handler on the same topic got each"
+        order.iter().position(|&(who, _)| who == "other"),
+        Some(100),
+        "the other topic's event between 99 and 100"
     );
-    assert_eq!(receiver.stats().delivered, 200);
+    assert_eq!(receiver.stats().delivered, 201);
+}
+
+#[test]
+fn with_another_handler_on_its_topic_a_batch_handler_takes_one_message_per_call_in_turn() {
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let config = broker.client_config(&pki);
+    let receiver = connected_client(&config);
+    let gate = Arc::new(Mutex::new(()));
+    let closed = gate.lock().unwrap();
+    let order: Arc<Mutex<Vec<(&'static str, u32)>>> = Default::default();
+    let batches = gated_batch_handler(&receiver, &gate, Some(order.clone()));
+    let o = order.clone();
+    receiver
+        .add_callback(
+            CallbackKind::Event,
+            "/test/batch",
+            Arc::new(move |_: &Handle, m: &Message| o.lock().unwrap().push(("each", number(m)))),
+            true,
+        )
+        .unwrap();
+    send_numbered(&config, &receiver, 50);
+    drop(closed);
+    let batches = wait_delivered(&batches, 50);
+    assert!(batches.iter().all(|b| b.len() == 1), "{batches:?}");
+    let deadline = Instant::now() + WAIT;
+    while order.lock().unwrap().len() < 100 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let expected: Vec<(&str, u32)> = (0..50).flat_map(|n| [("batch", n), ("each", n)]).collect();
+    assert_eq!(
+        *order.lock().unwrap(),
+        expected,
+        "each message to both, in registration order"
+    );
 }
 
 #[test]

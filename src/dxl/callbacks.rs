@@ -6,7 +6,7 @@
 //! filter ends in `#` — each "wildcard parent" of the topic, most specific first. A `+` filter
 //! or a `/foo/#` filter for the topic `/foo` never matches client-side (Python parity).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::client::Handle;
@@ -15,10 +15,10 @@ use super::message::{Message, MessageType};
 /// A message handler. It runs on the dispatcher thread and gets the client to answer with.
 pub type Handler = Arc<dyn Fn(&Handle, &Message) + Send + Sync>;
 
-/// A handler that takes its messages in runs: every message of one dispatch run that it
-/// matches, in arrival order, in one call (see `dispatcher_loop`). For callers whose cost is per
-/// call rather than per message (a Python callback through ctypes: a thread state and the GIL
-/// at every call).
+/// A handler that takes its messages in runs: while it is a topic's only handler, the messages
+/// on that topic queued when the dispatcher gets to them, in arrival order, in one call (see
+/// `dispatcher_loop`). For callers whose cost is per call rather than per message (a Python
+/// callback through ctypes: a thread state and the GIL at every call).
 pub type BatchHandler = Arc<dyn Fn(&Handle, &[&Message]) + Send + Sync>;
 
 /// How a registration is called.
@@ -81,17 +81,11 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 #[derive(Default)]
 pub(crate) struct Registry {
     entries: Mutex<Arc<Vec<Arc<Entry>>>>,
-    /// How many registrations are batch handlers: the dispatcher takes runs of messages only
-    /// while there is one (read without the lock, at every dispatch).
-    batch_entries: AtomicUsize,
 }
 
 impl Registry {
     pub fn add(&self, kind: CallbackKind, filter: &str, handling: Handling) -> CallbackId {
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        if matches!(handling, Handling::Batch(_)) {
-            self.batch_entries.fetch_add(1, Ordering::SeqCst);
-        }
         let entry = Arc::new(Entry {
             id,
             kind,
@@ -114,9 +108,7 @@ impl Registry {
         let mut next = entries.as_ref().clone();
         let removed = next.remove(pos);
         removed.active.store(false, Ordering::SeqCst);
-        if matches!(removed.handling, Handling::Batch(_)) {
-            self.batch_entries.fetch_sub(1, Ordering::SeqCst);
-        }
+
         *entries = Arc::new(next);
         Some(removed)
     }
@@ -124,11 +116,6 @@ impl Registry {
     /// Whether any registration of `kind` uses `filter`.
     pub fn has_filter(&self, filter: &str) -> bool {
         self.entries.lock().unwrap().iter().any(|e| e.filter == filter)
-    }
-
-    /// Whether some registration is a batch handler.
-    pub fn has_batch_handlers(&self) -> bool {
-        self.batch_entries.load(Ordering::Relaxed) > 0
     }
 
     pub fn has_kind(&self, kind: CallbackKind) -> bool {
@@ -158,7 +145,6 @@ impl Registry {
         for e in &all {
             e.active.store(false, Ordering::SeqCst);
         }
-        self.batch_entries.store(0, Ordering::SeqCst);
         *entries = Arc::new(Vec::new());
         all
     }

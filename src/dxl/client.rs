@@ -525,10 +525,12 @@ impl Handle {
         self.add_handling(kind, filter, Handling::Each(handler), subscribe)
     }
 
-    /// As [`Handle::add_callback`], for a handler that takes the messages it matches in runs:
-    /// each call gets those of one dispatch run (the messages queued when the dispatcher got to
-    /// them, up to 64 and about 256 KiB of payload), in arrival order. Under a flood that is one
-    /// call for many messages; otherwise one call per message, as soon as it arrives.
+    /// As [`Handle::add_callback`], for a handler that takes its messages in runs. While it is
+    /// the only handler of a topic, each call gets the messages on that topic queued when the
+    /// dispatcher got to them (up to 64 and about 256 KiB of payload), in arrival order: under a
+    /// flood, one call for many messages; otherwise one call per message, as soon as it
+    /// arrives. With other handlers on the topic it gets one message per call, in turn with
+    /// them, exactly as a per-message handler would.
     pub fn add_batch_callback(
         &self,
         kind: CallbackKind,
@@ -989,22 +991,22 @@ pub(crate) fn service_result(message: Message) -> Result<Message> {
 }
 
 /// The most messages, and about the most payload bytes, one dispatch run takes from the queue
-/// for batch handlers. Larger runs were slower for the Python binding (32–64 gave about 139 000
-/// events/s, 256 gave 115 000, 16 gave 125 000: a batch's text and objects then outgrow the
-/// caches, and its buffers the allocator's heap).
+/// for a batch handler. Larger runs were slower for the Python binding (32–64 gave about
+/// 139 000 events/s, 256 gave 115 000, 16 gave 125 000: a batch's text and objects then outgrow
+/// the caches, and its buffers the allocator's heap).
 const RUN_MAX_MESSAGES: usize = 64;
 const RUN_MAX_BYTES: usize = 256 * 1024;
 
 /// The dispatcher thread: runs callbacks one at a time, in arrival order.
 ///
-/// While a batch handler is registered, a message is dispatched with the messages queued right
-/// behind it (a run): the per-message handlers are called message by message as before, and
-/// each batch handler once, after them, with the run's messages it matches. Without batch
-/// handlers, messages are taken one at a time.
+/// A message whose one and only handler is a batch handler is dispatched with the messages on
+/// the same topic queued right behind it (a run), in one call. Any other message is dispatched
+/// alone, each of its handlers called in registration order (a batch handler with a run of
+/// one): with several handlers on a topic, or a topic change, every handler sees the messages
+/// in the order, and interleaved with the others, as one at a time.
 fn dispatcher_loop(handle: Handle) {
     DISPATCHER_OF.with(|f| f.set(Arc::as_ptr(&handle.inner) as usize));
     let inner = handle.inner.clone();
-    let mut batches: Vec<(Arc<Entry>, Vec<usize>)> = Vec::new();
     loop {
         match inner.queue.pop() {
             Work::Stop => break,
@@ -1014,37 +1016,42 @@ fn dispatcher_loop(handle: Handle) {
                     log::error!("a callback panicked; the dispatcher goes on");
                 }
             }
-            Work::Message(message) if inner.callbacks.has_batch_handlers() => {
-                let mut run = vec![message];
-                inner.queue.pop_run(&mut run, RUN_MAX_MESSAGES, RUN_MAX_BYTES);
-                for (i, message) in run.iter().enumerate() {
-                    inner.delivery_number.fetch_add(1, Ordering::Relaxed);
-                    dispatch_message(&handle, message, &mut |entry| match batches
-                        .iter_mut()
-                        .find(|(e, _)| e.id == entry.id)
-                    {
-                        Some((_, members)) => members.push(i),
-                        None => batches.push((entry.clone(), vec![i])),
-                    });
-                }
-                for (entry, members) in batches.drain(..) {
-                    let Handling::Batch(handler) = &entry.handling else {
-                        continue;
-                    };
-                    let messages: Vec<&Message> = members.iter().map(|&i| &*run[i]).collect();
-                    if call_entry(&inner, &entry, || handler(&handle, &messages)).is_err() {
-                        log::error!("batch callback {} on {} panicked", entry.id, entry.filter);
+            Work::Message(message) => {
+                let kind = CallbackKind::of(message.message_type());
+                let entries = inner.callbacks.matching(kind, &message.destination_topic);
+                match entries.as_slice() {
+                    [only] if matches!(only.handling, Handling::Batch(_)) && kind != CallbackKind::Request => {
+                        dispatch_run(&handle, only, message);
+                    }
+                    _ => {
+                        inner.delivery_number.fetch_add(1, Ordering::Relaxed);
+                        dispatch_message(&handle, &message, kind, &entries);
+                        Counters::bump(&inner.counters.delivered);
                     }
                 }
-                Counters::add(&inner.counters.delivered, run.len() as u64);
-            }
-            Work::Message(message) => {
-                inner.delivery_number.fetch_add(1, Ordering::Relaxed);
-                dispatch_message(&handle, &message, &mut |_| {});
-                Counters::bump(&inner.counters.delivered);
             }
         }
     }
+}
+
+/// Delivers `first` and the messages queued behind it on the same topic to the batch handler
+/// that is its only handler, in one call.
+fn dispatch_run(handle: &Handle, entry: &Arc<Entry>, first: Box<Message>) {
+    let inner = &handle.inner;
+    let mut run = vec![first];
+    let topic = run[0].destination_topic.clone();
+    let kind = CallbackKind::of(run[0].message_type());
+    inner.queue.pop_run(&mut run, RUN_MAX_MESSAGES, RUN_MAX_BYTES, |m| {
+        m.destination_topic == topic && CallbackKind::of(m.message_type()) == kind
+    });
+    inner.delivery_number.fetch_add(run.len() as u64, Ordering::Relaxed);
+    if let Handling::Batch(handler) = &entry.handling {
+        let messages: Vec<&Message> = run.iter().map(|m| &**m).collect();
+        if call_entry(inner, entry, || handler(handle, &messages)).is_err() {
+            log::error!("batch callback {} on {topic} panicked", entry.id);
+        }
+    }
+    Counters::add(&inner.counters.delivered, run.len() as u64);
 }
 
 /// Calls a registration's handler unless it was removed, as one call a remover waits for;
@@ -1072,20 +1079,15 @@ fn call_entry(inner: &Inner, entry: &Entry, call: impl FnOnce()) -> std::result:
     outcome.map_err(|_| Counters::bump(&inner.counters.callback_panics))
 }
 
-/// Calls the per-message handlers that match `message`, and hands each matching batch handler
-/// to `batch` for the end of the run.
-fn dispatch_message(handle: &Handle, message: &Message, batch: &mut dyn FnMut(&Arc<Entry>)) {
+/// Calls the handlers of `message` one after the other (a batch handler with a run of one).
+fn dispatch_message(handle: &Handle, message: &Message, kind: CallbackKind, entries: &[Arc<Entry>]) {
     let inner = &handle.inner;
-    let kind = CallbackKind::of(message.message_type());
-    for entry in inner.callbacks.matching(kind, &message.destination_topic) {
-        let handler = match &entry.handling {
-            Handling::Each(handler) => handler,
-            Handling::Batch(_) => {
-                batch(&entry);
-                continue;
-            }
+    for entry in entries {
+        let outcome = match &entry.handling {
+            Handling::Each(handler) => call_entry(inner, entry, || handler(handle, message)),
+            Handling::Batch(handler) => call_entry(inner, entry, || handler(handle, &[message])),
         };
-        if call_entry(inner, &entry, || handler(handle, message)).is_err() {
+        if outcome.is_err() {
             log::error!(
                 "callback {} on {} panicked; skipping the rest for this message",
                 entry.id,

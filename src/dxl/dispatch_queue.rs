@@ -127,15 +127,27 @@ impl DispatchQueue {
         }
     }
 
-    /// Moves the messages queued right behind one just popped into `run`, oldest first: up to
-    /// `max` messages in the run, and no more once their payloads reach `max_bytes`. It stops
-    /// at internal work, which keeps its place in the order; it never waits.
+    /// Moves the messages queued right behind one just popped into `run`, oldest first, while
+    /// `belongs` accepts them: up to `max` messages in the run, and no more once their payloads
+    /// reach `max_bytes`. It stops at internal work and at the first message `belongs` refuses,
+    /// which keep their place in the order; it never waits. Messages in a run are no longer in
+    /// the queue: under `DropOldest`, up to `max` messages beyond the capacity are held, and
+    /// they are delivered rather than dropped.
     // The boxes are the queue's own (see `Work::Message`): moved as they are, not unboxed.
     #[allow(clippy::vec_box)]
-    pub fn pop_run(&self, run: &mut Vec<Box<Message>>, max: usize, max_bytes: usize) {
+    pub fn pop_run(
+        &self,
+        run: &mut Vec<Box<Message>>,
+        max: usize,
+        max_bytes: usize,
+        belongs: impl Fn(&Message) -> bool,
+    ) {
         let mut items = self.items.lock().unwrap();
         let mut bytes: usize = run.iter().map(|m| m.payload.len()).sum();
-        while run.len() < max && bytes < max_bytes && matches!(items.queue.front(), Some(Work::Message(_))) {
+        while run.len() < max
+            && bytes < max_bytes
+            && matches!(items.queue.front(), Some(Work::Message(m)) if belongs(m))
+        {
             if let Some(Work::Message(message)) = items.queue.pop_front() {
                 bytes += message.payload.len();
                 run.push(message);

@@ -497,19 +497,26 @@ async fn run_session(
         // request channel without blocking. The caller that asks again at once, and the answer
         // that comes back, then find the thread awake: no wake-up of a sleeping thread, which
         // is most of what a round trip costs beyond the network's own (BENCHMARKS.md).
+        // It never ends the select itself (that would drop a poll that may be halfway through
+        // writing a packet): once its time is up it waits like the others, and the next turn
+        // forgets it.
+        if spin_until.is_some_and(|until| Instant::now() >= until) {
+            spin_until = None;
+        }
         let spin = async {
-            match spin_until {
-                Some(until) => {
-                    while Instant::now() < until {
-                        tokio::task::yield_now().await;
-                    }
+            if let Some(until) = spin_until {
+                while Instant::now() < until {
+                    tokio::task::yield_now().await;
                 }
-                None => std::future::pending::<()>().await,
             }
+            std::future::pending::<()>().await
         };
         tokio::select! {
             event = eventloop.poll() => match event {
                 Ok(event) => {
+                    // Only an answer handed over by this event starts a poll (not one handed
+                    // over earlier, when a lost connection failed the waiting requests).
+                    SYNC_ANSWERED.with(|a| a.set(false));
                     handle_event(inner, event);
                     if SYNC_ANSWERED.with(|a| a.replace(false)) && !inner.config.busy_poll.is_zero() {
                         spin_until = Some(Instant::now() + inner.config.busy_poll);
@@ -517,7 +524,7 @@ async fn run_session(
                 }
                 Err(e) => return Ended::Lost(e.to_string()),
             },
-            _ = spin => spin_until = None,
+            _ = spin => {}
             cmd = commands.recv() => match cmd {
                 Some(Command::Disconnect) => {
                     graceful_disconnect(inner, eventloop).await;

@@ -505,28 +505,39 @@ pub unsafe extern "C" fn dxltie_add_json_callback(
     })
 }
 
-/// Registers `callback` for events of `kind`, delivered in batches: each call gets every event
-/// of that kind that had arrived when the dispatcher got to them (at most 64, about 256 KiB of
-/// payload), in arrival order, as one JSON array of records:
+/// Registers `callback` for events of `kind`, delivered in batches: while it is the only
+/// callback of that kind, each call gets every event of the kind that had arrived when the
+/// dispatcher got to them (at most 64, about 256 KiB of payload), in arrival order, as one JSON
+/// array of records:
 ///
 /// ```json
 /// [{"event": {...}, "providerKeyed": ["newReputations", "oldReputations"],
 ///   "topic": "...", "messageId": "...", "sourceClientId": "...", "sourceBrokerId": "...",
-///   "payloadLength": 412}]
+///   "version": 2, "payloadLength": 412}]
 /// ```
 ///
-/// `event` is the dictionary of `dxltie_add_json_callback`'s `json`, `providerKeyed` its
-/// `provider_keyed_json`, and the rest the message (`dxltie_message_info_t`); its payload is
-/// the next `payloadLength` bytes of `payloads` (raw bytes, not escaped into the JSON text: a
-/// binding copies them as they are). An event arriving alone is a batch of one and is delivered at once, as with the
-/// other forms; the batches only grow when events arrive faster than the callback takes them.
-/// For bindings whose cost is per call rather than per event (Python through ctypes: about
-/// 14 µs for each call from a library thread), and for C callers that want one wake-up per
-/// burst. Added in 0.3.
+/// `event` is the dictionary of `dxltie_add_json_callback`'s `json` (the same value, written
+/// compactly, non-ASCII characters as UTF-8 rather than escaped), `providerKeyed` its
+/// `provider_keyed_json` (left out when empty, as it is for detections and first instances),
+/// and the rest the DXL message the event came in, as `dxltie_dxl_message_t` has it. Its other
+/// fields are there only when not empty:
+/// `"sourceClientInstanceId"`, `"brokerIds"` and `"clientIds"` (arrays), `"otherFields"` (an
+/// object, in wire order), `"sourceTenantGuid"`, `"destinationTenantGuids"` (an array). Its
+/// payload is the next
+/// `payloadLength` bytes of `payloads` (raw bytes, not escaped into the JSON text: a binding
+/// copies them as they are). An event arriving alone is a batch of one and is delivered at
+/// once, as with the other forms; batches only grow when events arrive faster than the
+/// callback takes them. With other callbacks on the same kind, every call carries one event,
+/// in turn with the others, so that each sees the events in the same order, interleaved, as
+/// one at a time. For bindings whose cost is per call rather than per event (Python through
+/// ctypes: about 14 µs for each call from a library thread), and for C callers that want one
+/// wake-up per burst. Added in 0.3.
 ///
-/// The call runs on the dispatcher thread after the other callbacks of the same messages.
-/// `dxltie_remove_callback` waits for a running call as for the other forms; a removal from
-/// inside the call returns at once and the batch still in hand is the caller's to drop.
+/// The call runs on the dispatcher thread. `dxltie_remove_callback` waits for a running call
+/// as for the other forms; a removal from inside the call returns at once, and the rest of the
+/// batch in hand is the caller's to drop. Events taken into a batch have left the queue: with
+/// `DXLTIE_OVERFLOW_DROP_OLDEST`, up to 64 events beyond the queue's capacity are held, and
+/// delivered rather than dropped.
 ///
 /// Pointers: as in `dxltie_add_file_detection_callback`.
 #[no_mangle]
@@ -551,19 +562,24 @@ pub unsafe extern "C" fn dxltie_add_json_batch_callback(
             rust_kind,
             Arc::new(move |_: &Handle, events: &[TieEvent<'_>]| {
                 let user = &held;
-                let (text, payloads) = batch_json(events);
-                let text = string_to_cstring(text);
-                // SAFETY: as in `dxltie_add_json_callback`; `text` and `payloads` live through
-                // the call.
+                // The buffers of the last batch on this thread, reused: a batch is tens of KiB,
+                // and allocating and freeing that much at every call showed in the profile.
+                // Taken out for the call, so a callback that somehow led here again would only
+                // allocate new ones.
+                let (mut text, mut payloads) = BATCH_BUFFERS.with(|b| b.take());
+                batch_json(events, &mut text, &mut payloads);
+                // SAFETY: as in `dxltie_add_json_callback`; `text` (NUL-terminated by
+                // `batch_json`) and `payloads` live through the call.
                 unsafe {
                     (user.function)(
                         user.user_data,
-                        text.as_ptr(),
+                        text.as_ptr().cast(),
                         events.len(),
                         payloads.as_ptr(),
                         payloads.len(),
                     )
                 };
+                BATCH_BUFFERS.with(|b| b.set((text, payloads)));
             }),
         );
         match added {
@@ -579,10 +595,15 @@ pub unsafe extern "C" fn dxltie_add_json_batch_callback(
     })
 }
 
-/// The records and payloads of `dxltie_add_json_batch_callback`. The event's dictionary is the
-/// text the JSON form hands out (made once per event); the message's strings are escaped by
-/// serde_json.
-fn batch_json(events: &[TieEvent<'_>]) -> (String, Vec<u8>) {
+std::thread_local! {
+    /// The text and payload buffers of `dxltie_add_json_batch_callback`, kept between batches.
+    static BATCH_BUFFERS: std::cell::Cell<(Vec<u8>, Vec<u8>)> = const { std::cell::Cell::new((Vec::new(), Vec::new())) };
+}
+
+/// Writes the records of `dxltie_add_json_batch_callback` into `out`, NUL-terminated (JSON text
+/// has no NUL byte: serde_json and the Python form escape every control character), and the
+/// payloads into `payloads`, both emptied first.
+fn batch_json(events: &[TieEvent<'_>], out: &mut Vec<u8>, payloads: &mut Vec<u8>) {
     fn put(out: &mut Vec<u8>, key: &str, value: &str) {
         out.push(b',');
         // Writing a `&str` into a Vec cannot fail.
@@ -590,28 +611,64 @@ fn batch_json(events: &[TieEvent<'_>]) -> (String, Vec<u8>) {
         out.push(b':');
         let _ = serde_json::to_writer(&mut *out, value);
     }
-    let mut payloads = Vec::with_capacity(events.iter().map(|e| e.message.payload.len()).sum());
-    let mut out = Vec::with_capacity(events.len() * 640);
+    fn put_list(out: &mut Vec<u8>, key: &str, values: &[String]) {
+        if values.is_empty() {
+            return;
+        }
+        out.push(b',');
+        let _ = serde_json::to_writer(&mut *out, key);
+        out.push(b':');
+        let _ = serde_json::to_writer(&mut *out, values);
+    }
+    out.clear();
+    payloads.clear();
     out.push(b'[');
     for (i, e) in events.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
         out.extend_from_slice(b"{\"event\":");
-        out.extend_from_slice(e.event.json_text().to_bytes());
-        out.extend_from_slice(b",\"providerKeyed\":");
-        out.extend_from_slice(provider_keyed_json(&e.event.provider_keyed).as_bytes());
+        // The same dictionary as the JSON form's text, written compactly by serde_json rather
+        // than as `json.dumps` spells it: a parser gets the same value from fewer bytes, and
+        // writing it costs less (no ASCII escaping).
+        let _ = serde_json::to_writer(&mut *out, &e.event.json);
+        if !e.event.provider_keyed.is_empty() {
+            out.extend_from_slice(b",\"providerKeyed\":");
+            out.extend_from_slice(provider_keyed_json(&e.event.provider_keyed).as_bytes());
+        }
         let m = e.message;
-        put(&mut out, "topic", &m.destination_topic);
-        put(&mut out, "messageId", &m.message_id);
-        put(&mut out, "sourceClientId", &m.source_client_id);
-        put(&mut out, "sourceBrokerId", &m.source_broker_id);
+        put(out, "topic", &m.destination_topic);
+        put(out, "messageId", &m.message_id);
+        put(out, "sourceClientId", &m.source_client_id);
+        put(out, "sourceBrokerId", &m.source_broker_id);
+        out.extend_from_slice(format!(",\"version\":{}", m.version).as_bytes());
+        // The rest only when not empty, which they almost always are: a smaller text to write
+        // and for a binding to parse (documented).
+        if !m.source_client_instance_id.is_empty() {
+            put(out, "sourceClientInstanceId", &m.source_client_instance_id);
+        }
+        put_list(out, "brokerIds", &m.broker_ids);
+        put_list(out, "clientIds", &m.client_ids);
+        if !m.other_fields.is_empty() {
+            out.extend_from_slice(b",\"otherFields\":{");
+            for (i, (key, value)) in m.other_fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let _ = serde_json::to_writer(&mut *out, key);
+                out.push(b':');
+                let _ = serde_json::to_writer(&mut *out, value);
+            }
+            out.push(b'}');
+        }
+        if !m.source_tenant_guid.is_empty() {
+            put(out, "sourceTenantGuid", &m.source_tenant_guid);
+        }
+        put_list(out, "destinationTenantGuids", &m.destination_tenant_guids);
         out.extend_from_slice(format!(",\"payloadLength\":{}}}", m.payload.len()).as_bytes());
         payloads.extend_from_slice(&m.payload);
     }
-    out.push(b']');
-    // Only UTF-8 went in.
-    (String::from_utf8(out).unwrap_or_default(), payloads)
+    out.extend_from_slice(b"]\0");
 }
 
 /// Removes a callback; its topic is unsubscribed when no other callback uses it. From another

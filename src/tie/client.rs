@@ -471,18 +471,26 @@ impl TieClient {
             .map_err(tie_error)
     }
 
-    /// As [`TieClient::add_event_callback`], with the events in runs: one call with every event
-    /// of `kind` that was queued when the dispatcher got to it (see
-    /// [`Handle::add_batch_callback`]), in arrival order, the undecodable ones counted and left
-    /// out. One event per call when they arrive one at a time; many under a flood. (An
-    /// undecodable event is counted by each of the two forms that skips it.)
+    /// As [`TieClient::add_event_callback`], with the events in runs: while it is the only
+    /// callback of `kind`, one call with every event of that kind queued when the dispatcher got
+    /// to it (see [`Handle::add_batch_callback`]), in arrival order, the undecodable ones counted
+    /// and left out. One event per call when they arrive one at a time, or when other callbacks
+    /// share the topic; many under a flood.
     pub fn add_event_batch_callback(&self, kind: EventKind, handler: EventBatchHandler) -> Result<CallbackId> {
         let bad_events = self.bad_events.clone();
+        let last_decoded = self.last_decoded.clone();
         let dxl_handler = Arc::new(move |h: &Handle, messages: &[&Message]| {
-            let decoded: Vec<(DecodedEvent, &Message)> = messages
-                .iter()
-                .filter_map(|&m| decode_counted(kind, m, &bad_events).map(|e| (e, m)))
-                .collect();
+            let decoded: Vec<(Arc<DecodedEvent>, &Message)> = match messages {
+                // A message with other handlers comes alone: decoded once for all of them.
+                [message] => decode_once(&last_decoded, h.delivery_number(), kind, message, &bad_events)
+                    .map(|e| vec![(e, *message)])
+                    .unwrap_or_default(),
+                // A run has this handler only.
+                _ => messages
+                    .iter()
+                    .filter_map(|&m| decode_counted(kind, m, &bad_events).map(|e| (Arc::new(e), m)))
+                    .collect(),
+            };
             let events: Vec<TieEvent<'_>> = decoded
                 .iter()
                 .map(|(event, message)| TieEvent { event, message })

@@ -17,7 +17,8 @@ callback leaves the other callbacks on its topic subscribed; each ``add_*_callba
 transform to its topic (the reference picks it from the callback object's class).
 TIE events reach Python in batches (``dxltie_add_json_batch_callback``): one call from the
 library and one ``json.loads`` for all the events that queued up meanwhile, then the user's
-method once per event, in order, as before. That is what makes the binding fast under a flood
+method once per event, in order. A batch only holds more than one event while the callback is
+the only one of its kind; with several, each gets one event per call, in turn, as before. That is what makes the binding fast under a flood
 (BENCHMARKS.md): the call from a library thread into Python is the expensive part.
 
 The type hints of :class:`TieClient` are in ``client.pyi`` beside this file: its methods here
@@ -40,7 +41,7 @@ from ._native import blocking, check, take_string, to_bytes
 from .constants import (CertReputationOverriddenProp, CertReputationProp, FileType, ReputationProp,
                         TrustLevel, RepChangeEventProp)
 from .dxl_client import DxlClient, _millis
-from .message import Event
+from .message import RECORD_KEYS, Event
 
 __all__ = [
     "TieClient", "DxlClient", "Hashes", "Reputations", "FirstReferences",
@@ -121,23 +122,23 @@ def _make_handler(kind: int, callback: Any, registration: "_Registration") -> Ca
     from_record = Event._from_record
 
     def handle(events_json: bytes, payloads: bytes) -> None:  # runs on the dispatcher thread
+        method = getattr(callback, method_name, None)  # looked up once per batch
+        if method is None:
+            method = callback
         end = 0
         for record in json.loads(events_json):
             if registration.cancelled:
                 return
             start, end = end, end + record["payloadLength"]  # the payloads follow one another
             try:
-                original_event = from_record(record, payloads[start:end])
                 data = record["event"]
-                # The library names the maps its TIE transform keyed by providerId (Python keys
-                # them by the providerId value; JSON could only write its text): only those are
-                # re-keyed here.
-                for prop in record["providerKeyed"]:
-                    data[prop] = _provider_map(data[prop])
-                method = getattr(callback, method_name, None)
-                if method is None:
-                    method = callback
-                method(data, original_event)
+                if len(record) != RECORD_KEYS:  # the optional keys: providerKeyed among them
+                    # The library names the maps its TIE transform keyed by providerId (Python
+                    # keys them by the providerId value; JSON could only write its text): only
+                    # those are re-keyed here.
+                    for prop in record.get("providerKeyed", ()):
+                        data[prop] = _provider_map(data[prop])
+                method(data, from_record(record, payloads[start:end]))
             except BaseException:
                 logger.exception("Exception in %s of %r", method_name, callback)
 
@@ -352,12 +353,12 @@ class TieClient(object):
     def remove_file_first_instance_callback(self, first_instance_callback):
         """Unregisters a :class:`dxltie.FirstInstanceCallback` added with
         :meth:`add_file_first_instance_callback`; an object that is not registered is ignored.
-        Once it returns, the callback is not running and will not be called again. Other
+        Once it returns, the callback will not be called again and, when removed from another
+        thread, is not running; from inside the callback itself it returns at once. Other
         callbacks on the same topic stay subscribed.
 
         :param first_instance_callback: the instance that was registered
-        :raises DxlTieError: ``DXLTIE_E_WOULD_DEADLOCK`` when called from inside this callback
-            (use another thread), or another library failure
+        :raises DxlTieError: for a library failure (e.g. the client was destroyed)
         """
         self._remove_callback(_FIRST_INSTANCE, first_instance_callback)
 
@@ -389,12 +390,12 @@ class TieClient(object):
     def remove_file_detection_callback(self, detection_callback):
         """Unregisters a :class:`dxltie.DetectionCallback` added with
         :meth:`add_file_detection_callback`; an object that is not registered is ignored. Once
-        it returns, the callback is not running and will not be called again. Other callbacks
-        on the same topic stay subscribed.
+        it returns, the callback will not be called again and, when removed from another thread,
+        is not running; from inside the callback itself it returns at once. Other callbacks on
+        the same topic stay subscribed.
 
         :param detection_callback: the instance that was registered
-        :raises DxlTieError: ``DXLTIE_E_WOULD_DEADLOCK`` when called from inside this callback
-            (use another thread), or another library failure
+        :raises DxlTieError: for a library failure (e.g. the client was destroyed)
         """
         self._remove_callback(_DETECTION, detection_callback)
 
@@ -418,11 +419,11 @@ class TieClient(object):
         """Unregisters a :class:`dxltie.ReputationChangeCallback` added with
         :meth:`add_file_reputation_change_callback` (a registration for certificate changes of
         the same object stays); an object that is not registered is ignored. Once it returns,
-        the callback is not running for file changes and will not be called for them again.
+        the callback will not be called for file changes again and, when removed from another
+        thread, is not running for them; from inside the callback itself it returns at once.
 
         :param rep_change_callback: the instance that was registered
-        :raises DxlTieError: ``DXLTIE_E_WOULD_DEADLOCK`` when called from inside this callback
-            (use another thread), or another library failure
+        :raises DxlTieError: for a library failure (e.g. the client was destroyed)
         """
         self._remove_callback(_FILE_REP_CHANGE, rep_change_callback)
 
@@ -448,8 +449,7 @@ class TieClient(object):
         the same object stays); an object that is not registered is ignored.
 
         :param rep_change_callback: the instance that was registered
-        :raises DxlTieError: ``DXLTIE_E_WOULD_DEADLOCK`` when called from inside this callback
-            (use another thread), or another library failure
+        :raises DxlTieError: for a library failure (e.g. the client was destroyed)
         """
         self._remove_callback(_CERT_REP_CHANGE, rep_change_callback)
 

@@ -78,8 +78,69 @@ def test_a_removal_inside_a_batch_stops_the_rest_of_it(tie_client, responder):
 
 
 def test_a_received_event_has_every_attribute_a_new_one_has():
-    record = {"topic": "/t", "messageId": "{id}", "sourceClientId": "c", "sourceBrokerId": "b"}
+    record = {"topic": "/t", "messageId": "{id}", "sourceClientId": "c", "sourceBrokerId": "b", "version": 3,
+              "sourceClientInstanceId": "ci", "brokerIds": ["b1"], "clientIds": ["c1"], "otherFields": {"k": "v"},
+              "sourceTenantGuid": "t", "destinationTenantGuids": ["d"]}
     received = Event._from_record(record, b"payload")
     assert set(vars(received)) == set(vars(Event("/t")))
-    assert (received.destination_topic, received.message_id, received.source_client_id,
-            received.source_broker_id, received.payload) == ("/t", "{id}", "c", "b", b"payload")
+    assert (received.destination_topic, received.message_id, received.source_client_id, received.source_broker_id,
+            received.payload, received.version, received._source_client_instance_id, received.broker_ids,
+            received.client_ids, received.other_fields, received.source_tenant_guid,
+            received.destination_tenant_guids) == ("/t", "{id}", "c", "b", b"payload", 3, "ci", ["b1"], ["c1"],
+                                                   {"k": "v"}, "t", ["d"])
+
+
+def test_original_event_carries_the_whole_dxl_message(tie_client, real_dxl_client):
+    """Fields dxlclient sends and decodes (other fields, tenant ids) reach ``original_event``."""
+    from dxlclient.message import Event as RealEvent
+    got = []
+    done = threading.Event()
+
+    def on_detection(detection_dict, original_event):
+        got.append(original_event)
+        done.set()
+
+    tie_client.add_file_detection_callback(on_detection)
+    try:
+        event = RealEvent(DETECTION_TOPIC)
+        event.payload = b'{"name": "whole", "hashes": []}'
+        event.other_fields = {"first": "1", "second": "2"}
+        event.source_tenant_guid = "{tenant}"
+        event.destination_tenant_guids = ["{d1}", "{d2}"]
+        real_dxl_client.send_event(event)
+        assert done.wait(10)
+        received = got[0]
+        assert received.message_id == event.message_id
+        assert received.other_fields == {"first": "1", "second": "2"}
+        assert received.source_tenant_guid == "{tenant}"
+        assert received.destination_tenant_guids == ["{d1}", "{d2}"]
+        assert received.version == event.version
+        assert received.payload == event.payload
+    finally:
+        tie_client.remove_file_detection_callback(on_detection)
+
+
+def test_two_callbacks_of_a_kind_take_the_events_in_turn(tie_client, responder):
+    """With two callbacks on one kind, nothing is batched: each event reaches the first, then
+    the second, as the reference calls them, even for events that queued up meanwhile."""
+    calls = []
+    first = Blocking()
+    first.on_detection_original = first.on_detection
+
+    def record_first(detection_dict, original_event):
+        calls.append(("first", detection_dict["name"]))
+        first.on_detection_original(detection_dict, original_event)
+
+    def record_second(detection_dict, original_event):
+        calls.append(("second", detection_dict["name"]))
+
+    tie_client.add_file_detection_callback(record_first)
+    tie_client.add_file_detection_callback(record_second)
+    try:
+        names = ["e%d" % i for i in range(10)]
+        _queue_behind_first(tie_client, responder, first, names)
+        assert wait_for(lambda: len(calls) == 2 * 11)
+        assert calls == [(who, name) for name in ["first"] + names for who in ("first", "second")]
+    finally:
+        tie_client.remove_file_detection_callback(record_first)
+        tie_client.remove_file_detection_callback(record_second)
