@@ -596,13 +596,16 @@ fn number(m: &Message) -> u32 {
     std::str::from_utf8(&m.payload).unwrap().parse().unwrap()
 }
 
+/// Who got which event, in calling order.
+type Order = Arc<Mutex<Vec<(&'static str, u32)>>>;
+
 /// Registers a batch handler on `/test/batch` whose first call waits until `gate` opens (so the
 /// events sent meanwhile queue up), recording each call's event numbers, and optionally every
 /// call into `order` as `("batch", n)`.
 fn gated_batch_handler(
     client: &Client,
     gate: &Arc<Mutex<()>>,
-    order: Option<Arc<Mutex<Vec<(&'static str, u32)>>>>,
+    order: Option<Order>,
 ) -> Arc<Mutex<Vec<Vec<u32>>>> {
     let batches: Arc<Mutex<Vec<Vec<u32>>>> = Default::default();
     let (b, g) = (batches.clone(), gate.clone());
@@ -655,7 +658,7 @@ fn a_batch_handler_takes_the_queued_messages_in_runs_in_order() {
     let receiver = connected_client(&config);
     let gate = Arc::new(Mutex::new(()));
     let closed = gate.lock().unwrap();
-    let order: Arc<Mutex<Vec<(&'static str, u32)>>> = Default::default();
+    let order: Order = Default::default();
     let batches = gated_batch_handler(&receiver, &gate, Some(order.clone()));
     // An event on another topic in the middle ends a run and keeps its place.
     let o = order.clone();
@@ -713,7 +716,7 @@ fn with_another_handler_on_its_topic_a_batch_handler_takes_one_message_per_call_
     let receiver = connected_client(&config);
     let gate = Arc::new(Mutex::new(()));
     let closed = gate.lock().unwrap();
-    let order: Arc<Mutex<Vec<(&'static str, u32)>>> = Default::default();
+    let order: Order = Default::default();
     let batches = gated_batch_handler(&receiver, &gate, Some(order.clone()));
     let o = order.clone();
     receiver
