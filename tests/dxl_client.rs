@@ -602,11 +602,7 @@ type Order = Arc<Mutex<Vec<(&'static str, u32)>>>;
 /// Registers a batch handler on `/test/batch` whose first call waits until `gate` opens (so the
 /// events sent meanwhile queue up), recording each call's event numbers, and optionally every
 /// call into `order` as `("batch", n)`.
-fn gated_batch_handler(
-    client: &Client,
-    gate: &Arc<Mutex<()>>,
-    order: Option<Order>,
-) -> Arc<Mutex<Vec<Vec<u32>>>> {
+fn gated_batch_handler(client: &Client, gate: &Arc<Mutex<()>>, order: Option<Order>) -> Arc<Mutex<Vec<Vec<u32>>>> {
     let batches: Arc<Mutex<Vec<Vec<u32>>>> = Default::default();
     let (b, g) = (batches.clone(), gate.clone());
     client
