@@ -530,7 +530,10 @@ impl Handle {
     /// dispatcher got to them (up to 64 and about 256 KiB of payload), in arrival order: under a
     /// flood, one call for many messages; otherwise one call per message, as soon as it
     /// arrives. With other handlers on the topic it gets one message per call, in turn with
-    /// them, exactly as a per-message handler would.
+    /// them, exactly as a per-message handler would. A run is the handler's as it was taken: a
+    /// handler added meanwhile gets the messages after it, a panic loses the rest of the run
+    /// (the handler catches its own panics to keep them), and a removal from inside leaves the
+    /// rest of the run to the handler to drop.
     pub fn add_batch_callback(
         &self,
         kind: CallbackKind,

@@ -217,12 +217,7 @@ impl ClientConfig {
     /// `micros` after its last answer. Events, asynchronous requests and idle time never poll.
     /// 0, the default, turns it off.
     pub fn set_busy_poll(&mut self, micros: u64) -> Result<(), ConfigError> {
-        if micros > Self::MAX_BUSY_POLL_MICROS {
-            return Err(ConfigError::value(format!(
-                "busy poll of {micros} µs: at most {} µs",
-                Self::MAX_BUSY_POLL_MICROS
-            )));
-        }
+        check_busy_poll(Duration::from_micros(micros))?;
         self.busy_poll = Duration::from_micros(micros);
         Ok(())
     }
@@ -278,8 +273,20 @@ impl ClientConfig {
         if self.incoming_queue_size == 0 {
             return Err(ConfigError::value("queue capacity must be at least 1"));
         }
+        check_busy_poll(self.busy_poll)?;
         Ok(())
     }
+}
+
+fn check_busy_poll(busy_poll: Duration) -> Result<(), ConfigError> {
+    if busy_poll > Duration::from_micros(ClientConfig::MAX_BUSY_POLL_MICROS) {
+        return Err(ConfigError::value(format!(
+            "busy poll of {} µs: at most {} µs",
+            busy_poll.as_micros(),
+            ClientConfig::MAX_BUSY_POLL_MICROS
+        )));
+    }
+    Ok(())
 }
 
 fn check_client_id(id: &str) -> Result<(), ConfigError> {
@@ -556,5 +563,18 @@ mod tests {
         assert_eq!(text, "Pem(<33 bytes>)");
         let config = ClientConfig::new(key.clone(), key.clone(), key);
         assert!(!format!("{config:?}").contains("secret"));
+    }
+
+    #[test]
+    fn busy_poll_is_checked_by_the_setter_and_by_validate() {
+        let pem = || PemSource::Pem(Vec::new());
+        let mut config = ClientConfig::new(pem(), pem(), pem());
+        assert!(config.set_busy_poll(1001).is_err());
+        config.set_busy_poll(1000).unwrap();
+        assert!(config.validate().is_ok());
+        // Set directly, as `validate` exists for: refused (an hour would overflow nothing but
+        // spin a core after every answer; Duration::MAX would overflow the deadline).
+        config.busy_poll = Duration::MAX;
+        assert_eq!(config.validate().unwrap_err().kind, ConfigErrorKind::InvalidValue);
     }
 }

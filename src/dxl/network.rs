@@ -97,8 +97,10 @@ pub(crate) fn fail_all_pending(inner: &Inner, error: DxlError) {
 pub(crate) fn complete(inner: &Inner, pending: Pending, result: Result<Message, DxlError>) {
     match pending {
         Pending::Sync(tx) => {
-            let _ = tx.try_send(result);
-            SYNC_ANSWERED.with(|a| a.set(true));
+            // A caller that gave up meanwhile has dropped its end: no reason to poll for it.
+            if tx.try_send(result).is_ok() {
+                SYNC_ANSWERED.with(|a| a.set(true));
+            }
         }
         Pending::Async { callback, .. } => inner
             .queue
@@ -519,7 +521,8 @@ async fn run_session(
                     SYNC_ANSWERED.with(|a| a.set(false));
                     handle_event(inner, event);
                     if SYNC_ANSWERED.with(|a| a.replace(false)) && !inner.config.busy_poll.is_zero() {
-                        spin_until = Some(Instant::now() + inner.config.busy_poll);
+                        // At most 1 ms (checked with the configuration).
+                        spin_until = Instant::now().checked_add(inner.config.busy_poll);
                     }
                 }
                 Err(e) => return Ended::Lost(e.to_string()),

@@ -579,7 +579,10 @@ pub unsafe extern "C" fn dxltie_add_json_batch_callback(
                         payloads.len(),
                     )
                 };
-                BATCH_BUFFERS.with(|b| b.set((text, payloads)));
+                // Kept for the next batch unless one large event made them large.
+                if text.capacity() <= KEPT_BATCH_BUFFER && payloads.capacity() <= KEPT_BATCH_BUFFER {
+                    BATCH_BUFFERS.with(|b| b.set((text, payloads)));
+                }
             }),
         );
         match added {
@@ -594,6 +597,10 @@ pub unsafe extern "C" fn dxltie_add_json_batch_callback(
         }
     })
 }
+
+/// The largest batch buffer kept for the next batch (a run stops at about 256 KiB of payload,
+/// except for its first event, which may be up to a DXL message's 2 MiB).
+const KEPT_BATCH_BUFFER: usize = 1024 * 1024;
 
 std::thread_local! {
     /// The text and payload buffers of `dxltie_add_json_batch_callback`, kept between batches.

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import ctypes
 import json
 import logging
@@ -113,35 +114,71 @@ def _provider_map(value: Any) -> Any:
     return out
 
 
-def _make_handler(kind: int, callback: Any, registration: "_Registration") -> Callable[[bytes, bytes], None]:
+def _make_handler(kind: int, callback: Any, registration: "_Registration",
+                  client: DxlClient) -> Callable[[bytes, bytes], None]:
     """The handler of a batch of events (``dxltie_add_json_batch_callback``): one JSON text for
     the whole batch, parsed at once, then the user's method for each event, each exception
-    logged on its own as the reference does. A removal of this callback (from inside it, or
-    from another thread that then waits for this call) stops the rest of the batch."""
+    logged on its own as the reference does.
+
+    The library batches only while this is the one callback of its kind. Should that change
+    during the batch (a callback of the kind added or removed, from inside it or from another
+    thread, which then waits for this call), the rest of the batch goes to the callbacks
+    registered at that moment, each event to each of them in turn: what they would have got had
+    each event been delivered on its own."""
     method_name = _METHODS[kind]
     from_record = Event._from_record
 
     def handle(events_json: bytes, payloads: bytes) -> None:  # runs on the dispatcher thread
+        generation = client._tie_generation
         method = getattr(callback, method_name, None)  # looked up once per batch
         if method is None:
             method = callback
         end = 0
-        for record in json.loads(events_json):
-            if registration.cancelled:
+        records = json.loads(events_json)
+        for i, record in enumerate(records):
+            if client._tie_generation != generation:
+                _hand_over(kind, client, records[i:], payloads, end)
                 return
             start, end = end, end + record["payloadLength"]  # the payloads follow one another
             try:
-                data = record["event"]
-                if len(record) != RECORD_KEYS:  # the optional keys: providerKeyed among them
-                    # The library names the maps its TIE transform keyed by providerId (Python
-                    # keys them by the providerId value; JSON could only write its text): only
-                    # those are re-keyed here.
-                    for prop in record.get("providerKeyed", ()):
-                        data[prop] = _provider_map(data[prop])
-                method(data, from_record(record, payloads[start:end]))
+                method(_event_data(record), from_record(record, payloads[start:end]))
             except BaseException:
                 logger.exception("Exception in %s of %r", method_name, callback)
 
+    return handle
+
+
+def _event_data(record: Dict[str, Any]) -> Dict[str, Any]:
+    """The dictionary of a batch record, with its providerId maps keyed as Python keys them."""
+    data: Dict[str, Any] = record["event"]
+    if len(record) != RECORD_KEYS:  # the optional keys: providerKeyed among them
+        # The library names the maps its TIE transform keyed by providerId (Python keys them by
+        # the providerId value; JSON could only write its text): only those are re-keyed here.
+        for prop in record.get("providerKeyed", ()):
+            data[prop] = _provider_map(data[prop])
+    return data
+
+
+def _hand_over(kind: int, client: DxlClient, records: List[Dict[str, Any]], payloads: bytes, offset: int) -> None:
+    """Delivers the rest of a batch to the callbacks of `kind` registered now (the slow path
+    of a rare case: each gets its own copy of each event)."""
+    method_name = _METHODS[kind]
+    end = offset
+    for record in records:
+        start, end = end, end + record["payloadLength"]
+        with client._tie_callbacks_lock:
+            targets = [r for (k, _), r in client._tie_callbacks.items() if k == kind and r.id is not None]
+        data = _event_data(record)
+        for target in targets:
+            if target.cancelled:
+                continue
+            try:
+                method = getattr(target.callback, method_name, None)
+                if method is None:
+                    method = target.callback
+                method(copy.deepcopy(data), Event._from_record(copy.deepcopy(record), payloads[start:end]))
+            except BaseException:
+                logger.exception("Exception in %s of %r", method_name, target.callback)
     return handle
 
 
@@ -296,7 +333,7 @@ class TieClient(object):
         """The library part of an add, with its bookkeeping (it completes even if the caller
         was interrupted meanwhile)."""
         client = self._dxl_client
-        user_data = _native.register(_make_handler(kind, callback, registration))
+        user_data = _native.register(_make_handler(kind, callback, registration, client))
         out_id = ctypes.c_uint64()
         try:
             # One call per batch of events: a call into Python from a library thread costs more
@@ -312,6 +349,7 @@ class TieClient(object):
             raise
         with client._tie_callbacks_lock:
             registration.id = out_id.value
+            client._tie_generation += 1
             cancelled = registration.cancelled
         if cancelled:  # removed while it was being added
             self._remove_id(out_id.value)
@@ -322,9 +360,10 @@ class TieClient(object):
             registration = client._tie_callbacks.pop((kind, id(callback)), None)
             if registration is None:
                 return
-            # Ends a batch being delivered at its next event; with no id yet, the adding thread
-            # removes the registration.
+            # Ends a batch being delivered at its next event (see `_make_handler`); with no id
+            # yet, the adding thread removes the registration.
             registration.cancelled = True
+            client._tie_generation += 1
             if registration.id is None:
                 return
         blocking(self._remove_id, registration.id)

@@ -94,6 +94,8 @@ class DxlClient(object):
         # (event kind, id(callback object)) -> dxltie.client._Registration
         self._tie_callbacks: Dict[Any, Any] = {}
         self._tie_callbacks_lock = threading.RLock()
+        # Bumped at every add and remove of a TIE callback: a batch being delivered sees it.
+        self._tie_generation = 0
         # DXL callback registrations: (kind, topic, id(callback object)) -> [library ids]
         self._dxl_callbacks: Dict[Any, List[int]] = {}
         self._dxl_lock = threading.Lock()

@@ -58,23 +58,100 @@ def test_queued_events_arrive_in_order_and_an_exception_spoils_only_its_event(ti
         tie_client.remove_file_detection_callback(callback)
 
 
+def _delivered(tie_client):
+    return tie_client._dxl_client.stats["delivered"]
+
+
 def test_a_removal_inside_a_batch_stops_the_rest_of_it(tie_client, responder):
-    # The first event comes alone; the 20 sent while it is held come as one batch, and the
-    # callback removes itself at the second of them (the third event).
+    # The first event comes alone; the 20 sent while it is held come as one batch (this is the
+    # kind's only callback), and the callback removes itself at the second of them.
     callback = Blocking(remove_at=3, tie_client=tie_client)
     tie_client.add_file_detection_callback(callback)
-    witness = Blocking()
-    witness.started.set()
-    witness.release.set()
-    tie_client.add_file_detection_callback(witness)
     try:
-        names = ["e%d" % i for i in range(20)]
-        _queue_behind_first(tie_client, responder, callback, names)
-        assert wait_for(lambda: witness.names[-1:] == ["e19"])
+        before = _delivered(tie_client)
+        _queue_behind_first(tie_client, responder, callback, ["e%d" % i for i in range(20)])
+        assert wait_for(lambda: _delivered(tie_client) >= before + 21)
         assert callback.names == ["first", "e0", "e1"]
     finally:
         tie_client.remove_file_detection_callback(callback)
-        tie_client.remove_file_detection_callback(witness)
+
+
+class HoldAt(dxltie.DetectionCallback):
+    """Records the names it gets into `calls` as (label, name), and holds the dispatcher at
+    each event named in `holds` until that name is released."""
+
+    def __init__(self, label, calls, holds=()):
+        self.label, self.calls = label, calls
+        self.holding = {name: threading.Event() for name in holds}
+        self.released = {name: threading.Event() for name in holds}
+
+    def on_detection(self, detection_dict, original_event):
+        name = detection_dict["name"]
+        self.calls.append((self.label, name))
+        if name in self.holding:
+            self.holding[name].set()
+            self.released[name].wait(10)
+
+    def release_all(self):
+        for event in self.released.values():
+            event.set()
+
+
+def _hold_inside_a_batch(tie_client, responder, first):
+    """`first` (the kind's only callback) is held at 'zero' while e0..e9 queue up, then at e1,
+    inside the batch e0..e9 that follows."""
+    responder.publish(DETECTION_TOPIC, {"name": "zero", "hashes": []})
+    assert first.holding["zero"].wait(10)
+    received = tie_client._dxl_client.stats["received"]
+    for i in range(10):
+        responder.publish(DETECTION_TOPIC, {"name": "e%d" % i, "hashes": []})
+    assert wait_for(lambda: tie_client._dxl_client.stats["received"] >= received + 10)
+    first.released["zero"].set()
+    assert first.holding["e1"].wait(10)
+
+
+def test_a_callback_added_during_a_batch_gets_the_rest_of_it_in_turn(tie_client, responder):
+    calls = []
+    first, second = HoldAt("first", calls, holds=("zero", "e1")), HoldAt("second", calls)
+    tie_client.add_file_detection_callback(first)
+    try:
+        before = _delivered(tie_client)
+        _hold_inside_a_batch(tie_client, responder, first)
+        tie_client.add_file_detection_callback(second)
+        first.release_all()
+        assert wait_for(lambda: _delivered(tie_client) >= before + 11)
+        assert wait_for(lambda: len(calls) >= 1 + 10 + 8)
+        expected = [("first", "zero"), ("first", "e0"), ("first", "e1")]
+        expected += [(who, "e%d" % i) for i in range(2, 10) for who in ("first", "second")]
+        assert calls == expected
+    finally:
+        first.release_all()
+        tie_client.remove_file_detection_callback(first)
+        tie_client.remove_file_detection_callback(second)
+
+
+def test_a_callback_replaced_during_a_batch_passes_the_rest_on(tie_client, responder):
+    calls = []
+    first, second = HoldAt("first", calls, holds=("zero", "e1")), HoldAt("second", calls)
+    tie_client.add_file_detection_callback(first)
+    try:
+        before = _delivered(tie_client)
+        _hold_inside_a_batch(tie_client, responder, first)
+        tie_client.add_file_detection_callback(second)
+        remover = threading.Thread(target=tie_client.remove_file_detection_callback, args=(first,))
+        remover.start()  # waits for the running call
+        registered = tie_client._dxl_client._tie_callbacks
+        assert wait_for(lambda: all(r.callback is not first for r in list(registered.values())))
+        first.release_all()
+        remover.join(10)
+        assert wait_for(lambda: _delivered(tie_client) >= before + 11)
+        assert wait_for(lambda: len(calls) >= 1 + 2 + 8)
+        assert calls == [("first", "zero"), ("first", "e0"), ("first", "e1")] + [("second", "e%d" % i)
+                                                                               for i in range(2, 10)]
+    finally:
+        first.release_all()
+        tie_client.remove_file_detection_callback(first)
+        tie_client.remove_file_detection_callback(second)
 
 
 def test_a_received_event_has_every_attribute_a_new_one_has():
