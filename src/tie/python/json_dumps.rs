@@ -178,6 +178,10 @@ impl Formatter for PythonJsonFormatter {
     /// Runs of characters serde_json does not escape itself: ASCII passes through; DEL and
     /// everything non-ASCII becomes `\uXXXX` (Python's `ensure_ascii=True`).
     fn write_string_fragment<W: ?Sized + io::Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
+        // Almost every fragment is plain ASCII: one check over the bytes, then one write.
+        if fragment.bytes().all(|b| b < 0x7f) {
+            return w.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if c.is_ascii() && c != '\x7f' {
