@@ -591,82 +591,115 @@ fn a_registration_wait_ends_at_a_disconnect() {
     }
 }
 
-/// The number an event of the batch tests carries.
-fn number(m: &Message) -> u32 {
-    std::str::from_utf8(&m.payload).unwrap().parse().unwrap()
-}
-
 /// Who got which event, in calling order.
 type Order = Arc<Mutex<Vec<(&'static str, u32)>>>;
+/// The event numbers of each call of a batch handler.
+type Batches = Arc<Mutex<Vec<Vec<u32>>>>;
 
-/// Registers a batch handler on `/test/batch` whose first call waits until `gate` opens (so the
-/// events sent meanwhile queue up), recording each call's event numbers, and optionally every
-/// call into `order` as `("batch", n)`.
-fn gated_batch_handler(client: &Client, gate: &Arc<Mutex<()>>, order: Option<Order>) -> Arc<Mutex<Vec<Vec<u32>>>> {
-    let batches: Arc<Mutex<Vec<Vec<u32>>>> = Default::default();
-    let (b, g) = (batches.clone(), gate.clone());
-    client
-        .add_batch_callback(
-            CallbackKind::Event,
-            "/test/batch",
-            Arc::new(move |_: &Handle, messages: &[&Message]| {
-                let _open = g.lock().unwrap();
-                let numbers: Vec<u32> = messages.iter().map(|m| number(m)).collect();
-                if let Some(order) = &order {
-                    order.lock().unwrap().extend(numbers.iter().map(|&n| ("batch", n)));
-                }
-                b.lock().unwrap().push(numbers);
-            }),
-            true,
-        )
-        .unwrap();
-    batches
+/// Waits (up to WAIT) until `done` holds; the assertions after it say what was missing.
+fn wait_until(done: impl Fn() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !done() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
-/// Sends events 0..count on `/test/batch` and waits until the receiver has read them all.
-fn send_numbered(config: &ClientConfig, receiver: &Client, count: u32) {
-    let sender = connected_client(config);
-    let before = receiver.stats().received;
-    for i in 0..count {
-        sender
-            .send_event(&Message::event("/test/batch", i.to_string().into_bytes()))
+/// A receiver of the batch tests: a batch handler on `/test/batch` whose first call waits
+/// until the gate opens (so the events sent meanwhile queue up), recording each call's event
+/// numbers in `batches` and each event as `("batch", n)` in `order`.
+struct BatchReceiver {
+    // Dropped in this order: the client before its broker, the broker before its PKI.
+    client: Client,
+    config: ClientConfig,
+    gate: Arc<Mutex<()>>,
+    batches: Batches,
+    order: Order,
+    _broker: Mosquitto,
+    _pki: Pki,
+}
+
+impl BatchReceiver {
+    fn start() -> BatchReceiver {
+        let pki = Pki::generate();
+        let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+        let config = broker.client_config(&pki);
+        let client = connected_client(&config);
+        let gate: Arc<Mutex<()>> = Default::default();
+        let batches: Batches = Default::default();
+        let order: Order = Default::default();
+        let (g, b, o) = (gate.clone(), batches.clone(), order.clone());
+        client
+            .add_batch_callback(
+                CallbackKind::Event,
+                "/test/batch",
+                Arc::new(move |_: &Handle, messages: &[&Message]| {
+                    let _open = g.lock().unwrap();
+                    let numbers: Vec<u32> = messages.iter().map(|m| number(m)).collect();
+                    o.lock().unwrap().extend(numbers.iter().map(|&n| ("batch", n)));
+                    b.lock().unwrap().push(numbers);
+                }),
+                true,
+            )
+            .unwrap();
+        BatchReceiver {
+            _pki: pki,
+            _broker: broker,
+            config,
+            client,
+            gate,
+            batches,
+            order,
+        }
+    }
+
+    /// A per-message handler on `topic` recording `(label, number or 0)` in the same order.
+    fn record_each(&self, topic: &str, label: &'static str) {
+        let o = self.order.clone();
+        self.client
+            .add_callback(
+                CallbackKind::Event,
+                topic,
+                Arc::new(move |_: &Handle, m: &Message| {
+                    o.lock().unwrap().push((label, number(m)));
+                }),
+                true,
+            )
             .unwrap();
     }
-    let deadline = Instant::now() + WAIT;
-    while receiver.stats().received < before + u64::from(count) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
+
+    /// Waits until the client has read `count` messages in all.
+    fn wait_received(&self, count: u64) {
+        wait_until(|| self.client.stats().received >= count);
+    }
+
+    /// The batches once `count` events were delivered to the batch handler (or WAIT passed).
+    fn batches_once(&self, count: usize) -> Vec<Vec<u32>> {
+        wait_until(|| self.batches.lock().unwrap().iter().map(Vec::len).sum::<usize>() >= count);
+        self.batches.lock().unwrap().clone()
+    }
+
+    /// The order once `count` calls were recorded (or WAIT passed).
+    fn order_once(&self, count: usize) -> Vec<(&'static str, u32)> {
+        wait_until(|| self.order.lock().unwrap().len() >= count);
+        self.order.lock().unwrap().clone()
     }
 }
 
-fn wait_delivered(batches: &Mutex<Vec<Vec<u32>>>, count: usize) -> Vec<Vec<u32>> {
-    let deadline = Instant::now() + WAIT;
-    while batches.lock().unwrap().iter().map(Vec::len).sum::<usize>() < count && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    batches.lock().unwrap().clone()
+/// The number an event of the batch tests carries (0 for one that is not a number).
+fn number(m: &Message) -> u32 {
+    std::str::from_utf8(&m.payload)
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0)
 }
 
 #[test]
 fn a_batch_handler_takes_the_queued_messages_in_runs_in_order() {
-    let pki = Pki::generate();
-    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
-    let config = broker.client_config(&pki);
-    let receiver = connected_client(&config);
-    let gate = Arc::new(Mutex::new(()));
-    let closed = gate.lock().unwrap();
-    let order: Order = Default::default();
-    let batches = gated_batch_handler(&receiver, &gate, Some(order.clone()));
+    let r = BatchReceiver::start();
+    let closed = r.gate.lock().unwrap();
     // An event on another topic in the middle ends a run and keeps its place.
-    let o = order.clone();
-    receiver
-        .add_callback(
-            CallbackKind::Event,
-            "/test/other",
-            Arc::new(move |_: &Handle, _: &Message| o.lock().unwrap().push(("other", 0))),
-            true,
-        )
-        .unwrap();
-    let sender = connected_client(&config);
+    r.record_each("/test/other", "other");
+    let sender = connected_client(&r.config);
     for i in 0..200u32 {
         if i == 100 {
             sender
@@ -677,12 +710,9 @@ fn a_batch_handler_takes_the_queued_messages_in_runs_in_order() {
             .send_event(&Message::event("/test/batch", i.to_string().into_bytes()))
             .unwrap();
     }
-    let deadline = Instant::now() + WAIT;
-    while receiver.stats().received < 201 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    r.wait_received(201);
     drop(closed);
-    let batches = wait_delivered(&batches, 200);
+    let batches = r.batches_once(200);
     let all: Vec<u32> = batches.concat();
     assert_eq!(all, (0..200).collect::<Vec<_>>(), "every event once, in order");
     let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
@@ -692,48 +722,33 @@ fn a_batch_handler_takes_the_queued_messages_in_runs_in_order() {
         sizes.iter().any(|&n| n > 1),
         "the queued events came in one call: {sizes:?}"
     );
-    while order.lock().unwrap().len() < 201 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let order = order.lock().unwrap().clone();
+    let order = r.order_once(201);
     assert_eq!(
         order.iter().position(|&(who, _)| who == "other"),
         Some(100),
         "the other topic's event between 99 and 100"
     );
-    assert_eq!(receiver.stats().delivered, 201);
+    assert_eq!(r.client.stats().delivered, 201);
 }
 
 #[test]
 fn with_another_handler_on_its_topic_a_batch_handler_takes_one_message_per_call_in_turn() {
-    let pki = Pki::generate();
-    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
-    let config = broker.client_config(&pki);
-    let receiver = connected_client(&config);
-    let gate = Arc::new(Mutex::new(()));
-    let closed = gate.lock().unwrap();
-    let order: Order = Default::default();
-    let batches = gated_batch_handler(&receiver, &gate, Some(order.clone()));
-    let o = order.clone();
-    receiver
-        .add_callback(
-            CallbackKind::Event,
-            "/test/batch",
-            Arc::new(move |_: &Handle, m: &Message| o.lock().unwrap().push(("each", number(m)))),
-            true,
-        )
-        .unwrap();
-    send_numbered(&config, &receiver, 50);
-    drop(closed);
-    let batches = wait_delivered(&batches, 50);
-    assert!(batches.iter().all(|b| b.len() == 1), "{batches:?}");
-    let deadline = Instant::now() + WAIT;
-    while order.lock().unwrap().len() < 100 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
+    let r = BatchReceiver::start();
+    let closed = r.gate.lock().unwrap();
+    r.record_each("/test/batch", "each");
+    let sender = connected_client(&r.config);
+    for i in 0..50u32 {
+        sender
+            .send_event(&Message::event("/test/batch", i.to_string().into_bytes()))
+            .unwrap();
     }
+    r.wait_received(50);
+    drop(closed);
+    let batches = r.batches_once(50);
+    assert!(batches.iter().all(|b| b.len() == 1), "{batches:?}");
     let expected: Vec<(&str, u32)> = (0..50).flat_map(|n| [("batch", n), ("each", n)]).collect();
     assert_eq!(
-        *order.lock().unwrap(),
+        r.order_once(100),
         expected,
         "each message to both, in registration order"
     );

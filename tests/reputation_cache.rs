@@ -545,9 +545,8 @@ fn settings_are_checked() {
     assert_eq!((s.max_entries.get(), s.ttl), (1_000_000, Duration::from_secs(1)));
 }
 
-#[test]
-fn on_mosquitto() {
-    let mut fabric = Fabric::mosquitto();
+/// Every scenario, on one fabric (the same list for both brokers).
+fn every_scenario(mut fabric: Fabric) {
     second_lookup_is_served_from_the_cache(&fabric);
     a_change_event_invalidates(&fabric);
     a_set_by_this_client_invalidates(&fabric);
@@ -564,19 +563,11 @@ fn on_mosquitto() {
 }
 
 #[test]
+fn on_mosquitto() {
+    every_scenario(Fabric::mosquitto());
+}
+
+#[test]
 fn on_the_opendxl_broker() {
-    let mut fabric = Fabric::opendxl();
-    second_lookup_is_served_from_the_cache(&fabric);
-    a_change_event_invalidates(&fabric);
-    a_set_by_this_client_invalidates(&fabric);
-    entries_expire_and_the_least_recently_used_make_room(&fabric);
-    errors_are_not_cached(&fabric);
-    an_answer_overtaken_by_a_change_is_not_stored(&fabric);
-    an_unrelated_change_does_not_stop_a_store(&fabric);
-    concurrent_lookups_share_one_request(&fabric);
-    a_member_that_times_out_leaves_the_others(&fabric);
-    a_lost_request_does_not_hold_later_lookups(&fabric);
-    invalidation_comes_first_and_survives_an_unsubscribe(&fabric);
-    with_the_cache_off_nothing_changes(&fabric);
-    a_broker_restart_clears_the_cache(&mut fabric);
+    every_scenario(Fabric::opendxl());
 }

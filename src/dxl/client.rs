@@ -61,6 +61,17 @@ pub(crate) enum Pending {
     },
 }
 
+impl Pending {
+    /// The deadline the network thread enforces: an asynchronous waiter's (a synchronous
+    /// caller waits with its own timeout).
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        match self {
+            Pending::Async { deadline, .. } => Some(*deadline),
+            Pending::Sync(_) => None,
+        }
+    }
+}
+
 thread_local! {
     /// On a dispatcher thread, which client it dispatches for (the address of its `Inner`);
     /// 0 elsewhere. Per client: inside client A's callback, client B can be freed and B's

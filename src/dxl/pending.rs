@@ -68,8 +68,8 @@ pub(crate) enum Joined {
 
 impl Requests {
     fn note_deadline(&mut self, pending: &Pending) {
-        if let Pending::Async { deadline, .. } = pending {
-            self.earliest_async = Some(self.earliest_async.map_or(*deadline, |e| e.min(*deadline)));
+        if let Some(deadline) = pending.deadline() {
+            self.earliest_async = Some(self.earliest_async.map_or(deadline, |e| e.min(deadline)));
         }
     }
 
@@ -199,7 +199,7 @@ impl PendingTable {
 
     /// The asynchronous members whose deadline has passed, taken out, with their message id.
     pub fn take_expired(&self, now: Instant) -> Vec<(String, Pending)> {
-        let is_expired = |p: &Pending| matches!(p, Pending::Async { deadline, .. } if *deadline <= now);
+        let is_expired = |p: &Pending| p.deadline().is_some_and(|d| d <= now);
         let expired: Vec<(String, Pending)> = {
             let mut r = self.requests.lock().unwrap();
             let ids: Vec<String> = r
@@ -224,10 +224,7 @@ impl PendingTable {
                 .by_id
                 .values()
                 .flat_map(|w| w.members.iter())
-                .filter_map(|(_, p)| match p {
-                    Pending::Async { deadline, .. } => Some(*deadline),
-                    Pending::Sync(_) => None,
-                })
+                .filter_map(|(_, p)| p.deadline())
                 .min();
             expired
         };
@@ -247,13 +244,13 @@ impl PendingTable {
     }
 
     fn count(&self, pending: &Pending) {
-        if matches!(pending, Pending::Async { .. }) {
+        if pending.deadline().is_some() {
             self.asynchronous.fetch_add(1, Ordering::SeqCst);
         }
     }
 
     fn forget(&self, pending: &Pending) {
-        if matches!(pending, Pending::Async { .. }) {
+        if pending.deadline().is_some() {
             self.asynchronous.fetch_sub(1, Ordering::SeqCst);
         }
     }

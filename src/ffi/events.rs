@@ -291,13 +291,19 @@ unsafe fn register<F: Copy + Send + Sync + 'static>(
             with_event_views(kind, e, with_json, &|view| deliver(&held, view))
         }),
     );
+    registered(added, &user, out)
+}
+
+/// The outcome of an add: the id written out, or the error with the caller's user data left to
+/// the caller (a refused registration never frees it).
+fn registered<F: Copy>(added: crate::tie::Result<u64>, user: &UserCallback<F>, out: &mut u64) -> Result<(), FfiError> {
     match added {
         Ok(id) => {
             *out = id;
             Ok(())
         }
         Err(e) => {
-            user.disarm(); // on failure the caller keeps its user data
+            user.disarm();
             Err(from_tie(e))
         }
     }
@@ -492,16 +498,7 @@ pub unsafe extern "C" fn dxltie_add_json_callback(
                 unsafe { (user.function)(user.user_data, &event) };
             }),
         );
-        match added {
-            Ok(id) => {
-                *out = id;
-                Ok(())
-            }
-            Err(e) => {
-                user.disarm();
-                Err(from_tie(e))
-            }
-        }
+        registered(added, &user, out)
     })
 }
 
@@ -585,16 +582,7 @@ pub unsafe extern "C" fn dxltie_add_json_batch_callback(
                 }
             }),
         );
-        match added {
-            Ok(id) => {
-                *out = id;
-                Ok(())
-            }
-            Err(e) => {
-                user.disarm();
-                Err(from_tie(e))
-            }
-        }
+        registered(added, &user, out)
     })
 }
 
