@@ -567,6 +567,112 @@ fn removing_a_callback_keeps_a_service_topic() {
     assert_eq!(response.payload, b"echo:still");
 }
 
+/// Unregistering a service from another thread waits for a running call of its handler, as
+/// removing a callback does (the header promises both), and the handler is not called again:
+/// it used to return at once, while the handler still ran on what the caller then freed.
+#[test]
+fn unregistering_a_service_waits_for_its_running_handler() {
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let config = broker.client_config(&pki);
+    let service = connected_client(&config);
+    let (started_tx, started) = mpsc::channel();
+    let (release, release_rx) = mpsc::channel::<()>();
+    let (started_tx, release_rx) = (Mutex::new(started_tx), Mutex::new(release_rx));
+    let returned = Arc::new(AtomicUsize::new(0));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let info = ServiceInfo::new("/test/slow", &["/test/slow"]);
+    let service_id = info.service_id.clone();
+    let (returned_in, calls_in) = (returned.clone(), calls.clone());
+    service
+        .register_service(
+            info,
+            Arc::new(move |_: &Handle, _: &Message| {
+                calls_in.fetch_add(1, Ordering::SeqCst);
+                let _ = started_tx.lock().unwrap().send(());
+                let _ = release_rx.lock().unwrap().recv_timeout(WAIT);
+                returned_in.fetch_add(1, Ordering::SeqCst);
+            }),
+        )
+        .unwrap();
+    let client = connected_client(&config);
+    // Three requests: the first holds the handler, the others wait in the service's queue.
+    for _ in 0..3 {
+        client
+            .async_request(
+                Message::request("/test/slow", b"x".to_vec()),
+                Duration::from_secs(1),
+                Box::new(|_, _| {}),
+            )
+            .unwrap();
+    }
+    started.recv_timeout(WAIT).unwrap();
+    let handle = service.handle().clone();
+    let (done_tx, done) = mpsc::channel();
+    let observed = returned.clone();
+    std::thread::spawn(move || {
+        let outcome = handle.unregister_service(&service_id);
+        let _ = done_tx.send((outcome, observed.load(Ordering::SeqCst)));
+    });
+    // Without the wait, the unregistration is back long before this, the handler still held.
+    assert!(
+        done.recv_timeout(Duration::from_millis(500)).is_err(),
+        "unregister_service returned while its handler was running"
+    );
+    release.send(()).unwrap();
+    let (outcome, returned_when_back) = done.recv_timeout(WAIT).unwrap();
+    outcome.unwrap();
+    assert_eq!(
+        returned_when_back, 1,
+        "the running call returned before the unregistration"
+    );
+    // The requests queued behind it are not handed to the unregistered service.
+    client
+        .sync_request(
+            Message::request("/test/slow", b"y".to_vec()),
+            Duration::from_millis(300),
+        )
+        .unwrap_err();
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
+
+/// Two threads registering the same service id at once: one gets it, the other an error. Both
+/// used to succeed (the second passed the duplicate check while the first waited for its
+/// SUBACK), leaving two services with one id.
+#[test]
+fn one_service_id_registered_on_two_threads_at_once_is_registered_once() {
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let config = broker.client_config(&pki);
+    let service = connected_client(&config);
+    for round in 0..5 {
+        let info = ServiceInfo::new("/test/twice", &[&format!("/test/twice/{round}")]);
+        let start = Arc::new(std::sync::Barrier::new(2));
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                let (handle, info, start) = (service.handle().clone(), info.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    handle.register_service(info, Arc::new(|_: &Handle, _: &Message| {}))
+                })
+            })
+            .collect();
+        let outcomes: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        let registered = outcomes.iter().filter(|o| o.is_ok()).count();
+        assert_eq!(registered, 1, "round {round}: {outcomes:?}");
+        assert!(outcomes
+            .iter()
+            .any(|o| matches!(o, Err(DxlError::InvalidArgument(m)) if m.contains("already registered"))));
+        // The one registration is whole: its topic is subscribed, and it unregisters once.
+        assert!(service.subscriptions().contains(&format!("/test/twice/{round}")));
+        service.unregister_service(&info.service_id).unwrap();
+        assert!(matches!(
+            service.unregister_service(&info.service_id),
+            Err(DxlError::NotFound(_))
+        ));
+    }
+}
+
 /// A wait for a service's registration ends when the client disconnects: it used to wait out
 /// its whole timeout, and `dxltie_client_free` waited behind it.
 #[test]

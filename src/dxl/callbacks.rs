@@ -78,6 +78,21 @@ pub fn wildcard_parents(topic: &str) -> Vec<String> {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+impl Entry {
+    /// A new registration with a fresh id. Services' handlers are entries too (outside the
+    /// registry), so that the dispatcher calls them, and their removal waits for them, the same
+    /// way.
+    pub fn new(kind: CallbackKind, filter: &str, handling: Handling) -> Arc<Entry> {
+        Arc::new(Entry {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            kind,
+            filter: filter.to_owned(),
+            handling,
+            active: AtomicBool::new(true),
+        })
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct Registry {
     entries: Mutex<Arc<Vec<Arc<Entry>>>>,
@@ -85,14 +100,8 @@ pub(crate) struct Registry {
 
 impl Registry {
     pub fn add(&self, kind: CallbackKind, filter: &str, handling: Handling) -> CallbackId {
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        let entry = Arc::new(Entry {
-            id,
-            kind,
-            filter: filter.to_owned(),
-            handling,
-            active: AtomicBool::new(true),
-        });
+        let entry = Entry::new(kind, filter, handling);
+        let id = entry.id;
         let mut entries = self.entries.lock().unwrap();
         let mut next = entries.as_ref().clone();
         next.push(entry);

@@ -586,14 +586,7 @@ impl Handle {
             .callbacks
             .remove(id)
             .ok_or_else(|| DxlError::NotFound(format!("callback {id}")))?;
-        if !self.on_own_dispatcher() {
-            let mut in_flight = self.inner.in_flight.lock().unwrap();
-            while in_flight.running == Some(id) {
-                in_flight.waiters += 1;
-                in_flight = self.inner.in_flight_done.wait(in_flight).unwrap();
-                in_flight.waiters -= 1;
-            }
-        }
+        self.wait_until_returned(id);
         // The topic stays subscribed while another callback or a service uses it.
         if unsubscribe_if_last
             && !entry.filter.is_empty()
@@ -609,6 +602,20 @@ impl Handle {
             self.unsubscribe(&entry.filter)?;
         }
         Ok(())
+    }
+
+    /// Waits until a running call of the registration `id`, whose `active` flag was just
+    /// cleared, has returned; at once on the client's own dispatcher (the call is up the stack).
+    fn wait_until_returned(&self, id: CallbackId) {
+        if self.on_own_dispatcher() {
+            return;
+        }
+        let mut in_flight = self.inner.in_flight.lock().unwrap();
+        while in_flight.running == Some(id) {
+            in_flight.waiters += 1;
+            in_flight = self.inner.in_flight_done.wait(in_flight).unwrap();
+            in_flight.waiters -= 1;
+        }
     }
 
     /// Observes connection state changes (on the dispatcher thread). Returns an id for
@@ -861,13 +868,42 @@ impl Handle {
         for topic in &info.topics {
             self.subscribe(topic)?;
         }
-        self.inner.services.lock().unwrap().push(Service {
+        let mut services = self.inner.services.lock().unwrap();
+        // Checked again with the push under one lock: the same id registered on another thread
+        // while this one waited for its subscriptions must not give two services one id.
+        if services.iter().any(|s| s.info.service_id == info.service_id) {
+            drop(services);
+            self.unsubscribe_unused(&info.topics)?;
+            return Err(DxlError::InvalidArgument(format!(
+                "service {} already registered",
+                info.service_id
+            )));
+        }
+        services.push(Service {
             info,
-            handler,
+            entry: Entry::new(CallbackKind::Request, "", Handling::Each(handler)),
             next_registration: Some(Instant::now()),
             confirmed: false,
         });
+        drop(services);
         let _ = self.inner.commands.send(Command::Wake);
+        Ok(())
+    }
+
+    /// Unsubscribes those of `topics` that no service and no callback uses.
+    fn unsubscribe_unused(&self, topics: &[String]) -> Result<()> {
+        for topic in topics {
+            let still_used = self
+                .inner
+                .services
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|s| s.info.topics.contains(topic));
+            if !still_used && !self.inner.callbacks.has_filter(topic) {
+                self.unsubscribe(topic)?;
+            }
+        }
         Ok(())
     }
 
@@ -911,7 +947,9 @@ impl Handle {
     }
 
     /// Unregisters a service: tells the registry (when connected), unsubscribes the topics no
-    /// other service uses and stops routing requests to it.
+    /// other service uses and stops routing requests to it. As [`Handle::remove_callback`], from
+    /// another thread this waits until a running call of its handler has returned, and the
+    /// handler is not called again after this returns.
     pub fn unregister_service(&self, service_id: &str) -> Result<()> {
         self.unregister_service_wait(service_id, None)
     }
@@ -929,6 +967,10 @@ impl Handle {
                 .ok_or_else(|| DxlError::NotFound(format!("service {service_id}")))?;
             services.remove(pos)
         };
+        // As `remove_callback`: not called again once this returns, and a running call is
+        // waited for, so the caller may free what the handler uses.
+        service.entry.active.store(false, Ordering::SeqCst);
+        self.wait_until_returned(service.entry.id);
         let mut acknowledged = Ok(());
         if self.is_connected() {
             match wait {
@@ -946,18 +988,7 @@ impl Handle {
                 }
             }
         }
-        for topic in &service.info.topics {
-            let still_used = self
-                .inner
-                .services
-                .lock()
-                .unwrap()
-                .iter()
-                .any(|s| s.info.topics.contains(topic));
-            if !still_used && !self.inner.callbacks.has_filter(topic) {
-                self.unsubscribe(topic)?;
-            }
-        }
+        self.unsubscribe_unused(&service.info.topics)?;
         acknowledged
     }
 
@@ -1117,23 +1148,23 @@ fn dispatch_message(handle: &Handle, message: &Message, kind: CallbackKind, entr
 
 /// Routes a request to the local services that serve its topic (§3.5).
 fn dispatch_to_services(handle: &Handle, request: &Message) {
-    let targets: Vec<(String, Handler)> = handle
+    let targets: Vec<(String, Arc<Entry>)> = handle
         .inner
         .services
         .lock()
         .unwrap()
         .iter()
         .filter(|s| s.info.serves(&request.destination_topic))
-        .map(|s| (s.info.service_id.clone(), s.handler.clone()))
+        .map(|s| (s.info.service_id.clone(), s.entry.clone()))
         .collect();
     if targets.is_empty() {
         return;
     }
     let wanted = request.service_id();
-    let chosen: Vec<&Handler> = targets
+    let chosen: Vec<&Arc<Entry>> = targets
         .iter()
         .filter(|(id, _)| wanted.is_empty() || id == wanted)
-        .map(|(_, h)| h)
+        .map(|(_, e)| e)
         .collect();
     if chosen.is_empty() {
         // A request for a service instance we do not host: say so, which also makes a DXL
@@ -1144,10 +1175,13 @@ fn dispatch_to_services(handle: &Handle, request: &Message) {
         }
         return;
     }
-    for handler in chosen {
-        if catch_unwind(AssertUnwindSafe(|| handler(handle, request))).is_err() {
-            Counters::bump(&handle.inner.counters.callback_panics);
-            log::error!("service handler on {} panicked", request.destination_topic);
+    for entry in chosen {
+        // Through `call_entry`, like a callback: a service unregistered since the snapshot
+        // above is skipped, and its unregistration waits for a call that has begun.
+        if let Handling::Each(handler) = &entry.handling {
+            if call_entry(&handle.inner, entry, || handler(handle, request)).is_err() {
+                log::error!("service handler on {} panicked", request.destination_topic);
+            }
         }
     }
 }

@@ -5,11 +5,12 @@
 //! broker nothing answers the registry, but the service still works because its topics are
 //! subscribed and requests arrive by plain fan-out.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use super::callbacks::{wildcard_parents, Handler};
+use super::callbacks::{wildcard_parents, Entry};
 use super::message::{new_id, Message};
 
 /// Topic of the registry's register request.
@@ -115,7 +116,9 @@ impl serde_json::ser::Formatter for PythonSeparators {
 /// A registered service as the client tracks it.
 pub(crate) struct Service {
     pub info: ServiceInfo,
-    pub handler: Handler,
+    /// Its handler, as a registration the dispatcher calls (`Handling::Each`) and an
+    /// unregistration waits for.
+    pub entry: Arc<Entry>,
     /// When the registry should next be told about this service; `None` while a registration
     /// request is in flight.
     pub next_registration: Option<Instant>,

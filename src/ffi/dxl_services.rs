@@ -179,7 +179,9 @@ pub unsafe extern "C" fn dxltie_dxl_wait_service_registered(
 /// registry; otherwise it waits up to that long for its acknowledgement (Python's
 /// `unregister_service_sync`) and returns `DXLTIE_E_TIMEOUT` (or the registry's
 /// `DXLTIE_E_SERVICE_ERROR`) if it does not come: the service is unregistered locally all the
-/// same. `DXLTIE_E_NOT_FOUND` for an unknown id.
+/// same. `DXLTIE_E_NOT_FOUND` for an unknown id. As `dxltie_remove_callback`, from another
+/// thread it first waits for a running call of the service's handler to return (inside a
+/// callback it does not), and the handler is not called again after it returns.
 ///
 /// Pointers: `client` must be a live client handle; `service_id` a NUL-terminated string.
 #[no_mangle]
