@@ -42,11 +42,13 @@
  * except dxltie_client_free of that same client, which returns DXLTIE_E_WOULD_DEADLOCK there
  * (freeing another client works). From another thread, or from another client's callback,
  * dxltie_remove_callback waits for a running call of that callback to return; after it returns
- * the callback is not called again.
+ * the callback is not called again. Such a wait from another client's callback is a wait between
+ * two dispatchers: it never returns if the callback waited for in turn waits on the first client
+ * (frees it, or removes the callback that is waiting).
  * The DXL surface (dxltie_dxl_*) follows the same rules: message, request, response and service
  * callbacks run on the dispatcher thread; dxltie_dxl_sync_request works inside any callback;
  * dxltie_dxl_remove_callback and dxltie_dxl_unregister_service behave as dxltie_remove_callback
- * (inside a callback they return at once); dxltie_dxl_wait_service_registered returns
+ * (inside one of the client's own callbacks they do not wait); dxltie_dxl_wait_service_registered returns
  * DXLTIE_E_WOULD_DEADLOCK inside a callback (the acknowledgement is handled on the dispatcher).
  * A callback's free_user_data runs exactly once, after its last call. Slow callbacks delay the
  * others: with the default queue policy (block) the network thread then stops reading, so
@@ -1629,8 +1631,9 @@ dxltie_result_t dxltie_dxl_respond_error(dxltie_client_t *client,
  * connected, at every connect and every TTL. A request for another instance id on one of these
  * topics is answered with error `0x80000001`. `*out_service_id` (optional: NULL to not ask)
  * gets the instance id, to free with `dxltie_string_free`. `free_user_data` (may be NULL) runs
- * once, after the last call of `on_request`: when the service is unregistered or the client
- * freed. To wait for the registry's acknowledgement (Python's `register_service_sync`), call
+ * once, after the last call of `on_request`: at or soon after the service's unregistration
+ * (on the dispatcher thread, if a dispatch had already picked the service), or when the client
+ * is freed. To wait for the registry's acknowledgement (Python's `register_service_sync`), call
  * `dxltie_dxl_wait_service_registered`.
  *
  * Errors: `DXLTIE_E_INVALID_ARG` (no service type, no topics, an empty topic, an instance id
@@ -1669,9 +1672,10 @@ dxltie_result_t dxltie_dxl_wait_service_registered(dxltie_client_t *client,
  * registry; otherwise it waits up to that long for its acknowledgement (Python's
  * `unregister_service_sync`) and returns `DXLTIE_E_TIMEOUT` (or the registry's
  * `DXLTIE_E_SERVICE_ERROR`) if it does not come: the service is unregistered locally all the
- * same. `DXLTIE_E_NOT_FOUND` for an unknown id. As `dxltie_remove_callback`, from another
- * thread it first waits for a running call of the service's handler to return (inside a
- * callback it does not), and the handler is not called again after it returns.
+ * same. `DXLTIE_E_NOT_FOUND` for an unknown id. As `dxltie_remove_callback`, it then waits
+ * for a running call of the service's handler to return (except inside one of this client's
+ * own callbacks, where that call may be the caller), and the handler is not called again
+ * after it returns.
  *
  * Pointers: `client` must be a live client handle; `service_id` a NUL-terminated string.
  */

@@ -375,6 +375,46 @@ fn close_inside_its_own_callback_gives_the_client_back() {
     ));
 }
 
+/// A client dropped inside one of its service handlers calls no other service after it, as it
+/// calls no other callback: the services picked for that request used to be called still.
+#[test]
+fn no_service_is_called_after_its_client_was_dropped_inside_a_handler() {
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let config = broker.client_config(&pki);
+    let service = connected_client(&config);
+    let handle = service.handle().clone();
+    let slot: Arc<Mutex<Option<Client>>> = Arc::new(Mutex::new(Some(service)));
+    let (tx, rx) = mpsc::channel();
+    let (dropped, second) = (Mutex::new(tx.clone()), Mutex::new(tx));
+    let in_handler = slot.clone();
+    handle
+        .register_service(
+            ServiceInfo::new("/test/drop-first", &["/test/drop"]),
+            Arc::new(move |_: &Handle, _: &Message| {
+                drop(in_handler.lock().unwrap().take());
+                let _ = dropped.lock().unwrap().send("dropped");
+            }),
+        )
+        .unwrap();
+    handle
+        .register_service(
+            ServiceInfo::new("/test/drop-second", &["/test/drop"]),
+            Arc::new(move |_: &Handle, _: &Message| {
+                let _ = second.lock().unwrap().send("second service called");
+            }),
+        )
+        .unwrap();
+    let client = connected_client(&config);
+    // No service instance named: the request goes to both, the first first.
+    client
+        .async_request(Message::request("/test/drop", b"x".to_vec()), WAIT, Box::new(|_, _| {}))
+        .unwrap();
+    assert_eq!(rx.recv_timeout(WAIT).unwrap(), "dropped");
+    assert!(slot.lock().unwrap().is_none());
+    assert_eq!(rx.recv_timeout(Duration::from_secs(1)).ok(), None);
+}
+
 #[test]
 fn disconnect_ends_a_connect_waiting_on_another_thread() {
     let pki = Pki::generate();

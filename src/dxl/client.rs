@@ -135,8 +135,9 @@ pub type EventObserver = Arc<dyn Fn(&Handle, &Message) + Send + Sync>;
 #[derive(Default)]
 pub(crate) struct InFlight {
     pub running: Option<CallbackId>,
-    /// Threads waiting in `remove_callback`: the dispatcher wakes them only when there are any
-    /// (a wake-up is a system call, and this is on the path of every message).
+    /// Threads waiting in `remove_callback` or `unregister_service`: the dispatcher wakes them
+    /// only when there are any (a wake-up is a system call, and this is on the path of every
+    /// message).
     pub waiters: usize,
 }
 
@@ -267,7 +268,11 @@ impl Client {
             }
         }
         inner.callbacks.clear();
-        inner.services.lock().unwrap().clear();
+        // Cleared as the callbacks are: a dispatch in progress (a client dropped inside its own
+        // callback) calls none of them after this.
+        for service in inner.services.lock().unwrap().drain(..) {
+            service.entry.active.store(false, Ordering::SeqCst);
+        }
         inner.state_listeners.lock().unwrap().clear();
     }
 }
@@ -856,35 +861,42 @@ impl Handle {
     /// TTL.
     pub fn register_service(&self, info: ServiceInfo, handler: Handler) -> Result<()> {
         self.ensure_owner()?;
+        let entry = Entry::new(CallbackKind::Request, "", Handling::Each(handler));
+        let topics = info.topics.clone();
         {
-            let services = self.inner.services.lock().unwrap();
+            // The id is taken, under one lock with the check, before anything is subscribed:
+            // the same id registered on another thread meanwhile then fails here, with nothing
+            // to undo. The registry hears of it only once its topics are subscribed.
+            let mut services = self.inner.services.lock().unwrap();
             if services.iter().any(|s| s.info.service_id == info.service_id) {
                 return Err(DxlError::InvalidArgument(format!(
                     "service {} already registered",
                     info.service_id
                 )));
             }
+            services.push(Service {
+                info,
+                entry: entry.clone(),
+                next_registration: None,
+                confirmed: false,
+            });
         }
-        for topic in &info.topics {
-            self.subscribe(topic)?;
-        }
+        let subscribed = topics.iter().try_for_each(|t| self.subscribe(t));
         let mut services = self.inner.services.lock().unwrap();
-        // Checked again with the push under one lock: the same id registered on another thread
-        // while this one waited for its subscriptions must not give two services one id.
-        if services.iter().any(|s| s.info.service_id == info.service_id) {
+        // Found by its entry: an unregistration on another thread may have removed it already.
+        let pos = services.iter().position(|s| Arc::ptr_eq(&s.entry, &entry));
+        if let Err(e) = subscribed {
+            if let Some(pos) = pos {
+                services.remove(pos).entry.active.store(false, Ordering::SeqCst);
+            }
             drop(services);
-            self.unsubscribe_unused(&info.topics)?;
-            return Err(DxlError::InvalidArgument(format!(
-                "service {} already registered",
-                info.service_id
-            )));
+            self.wait_until_returned(entry.id);
+            let _ = self.unsubscribe_unused(&topics);
+            return Err(e);
         }
-        services.push(Service {
-            info,
-            entry: Entry::new(CallbackKind::Request, "", Handling::Each(handler)),
-            next_registration: Some(Instant::now()),
-            confirmed: false,
-        });
+        if let Some(pos) = pos {
+            services[pos].next_registration = Some(Instant::now());
+        }
         drop(services);
         let _ = self.inner.commands.send(Command::Wake);
         Ok(())
@@ -968,9 +980,10 @@ impl Handle {
             services.remove(pos)
         };
         // As `remove_callback`: not called again once this returns, and a running call is
-        // waited for, so the caller may free what the handler uses.
+        // waited for (below), so the caller may free what the handler uses.
         service.entry.active.store(false, Ordering::SeqCst);
-        self.wait_until_returned(service.entry.id);
+        // The registry is told first, so that a running handler, however slow, does not delay
+        // it past a registration of the same id made meanwhile on another thread.
         let mut acknowledged = Ok(());
         if self.is_connected() {
             match wait {
@@ -988,6 +1001,7 @@ impl Handle {
                 }
             }
         }
+        self.wait_until_returned(service.entry.id);
         self.unsubscribe_unused(&service.info.topics)?;
         acknowledged
     }

@@ -58,8 +58,9 @@ unsafe impl SizedStruct for dxltie_dxl_service_t {
 /// connected, at every connect and every TTL. A request for another instance id on one of these
 /// topics is answered with error `0x80000001`. `*out_service_id` (optional: NULL to not ask)
 /// gets the instance id, to free with `dxltie_string_free`. `free_user_data` (may be NULL) runs
-/// once, after the last call of `on_request`: when the service is unregistered or the client
-/// freed. To wait for the registry's acknowledgement (Python's `register_service_sync`), call
+/// once, after the last call of `on_request`: at or soon after the service's unregistration
+/// (on the dispatcher thread, if a dispatch had already picked the service), or when the client
+/// is freed. To wait for the registry's acknowledgement (Python's `register_service_sync`), call
 /// `dxltie_dxl_wait_service_registered`.
 ///
 /// Errors: `DXLTIE_E_INVALID_ARG` (no service type, no topics, an empty topic, an instance id
@@ -179,9 +180,10 @@ pub unsafe extern "C" fn dxltie_dxl_wait_service_registered(
 /// registry; otherwise it waits up to that long for its acknowledgement (Python's
 /// `unregister_service_sync`) and returns `DXLTIE_E_TIMEOUT` (or the registry's
 /// `DXLTIE_E_SERVICE_ERROR`) if it does not come: the service is unregistered locally all the
-/// same. `DXLTIE_E_NOT_FOUND` for an unknown id. As `dxltie_remove_callback`, from another
-/// thread it first waits for a running call of the service's handler to return (inside a
-/// callback it does not), and the handler is not called again after it returns.
+/// same. `DXLTIE_E_NOT_FOUND` for an unknown id. As `dxltie_remove_callback`, it then waits
+/// for a running call of the service's handler to return (except inside one of this client's
+/// own callbacks, where that call may be the caller), and the handler is not called again
+/// after it returns.
 ///
 /// Pointers: `client` must be a live client handle; `service_id` a NUL-terminated string.
 #[no_mangle]

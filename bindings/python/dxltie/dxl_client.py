@@ -677,7 +677,8 @@ class DxlClient(object):
     def unregister_service_async(self, service_reg_info: ServiceRegistrationInfo) -> None:
         """Unregisters a service without waiting for the registry (which is told when
         connected). A call of the service's handler running on the library's thread is waited
-        for, unless this is called from a callback; the handler is not called again afterwards.
+        for, unless this is called from one of this client's callbacks; the handler is not
+        called again afterwards.
 
         :param service_reg_info: the :class:`dxltie.service.ServiceRegistrationInfo`
         :raises DxlException: for a service this client has not registered
