@@ -1177,6 +1177,18 @@ dxltie_result_t dxltie_client_disconnect(dxltie_client_t *client);
 bool dxltie_client_is_connected(const dxltie_client_t *client);
 
 /**
+ * Whether `dxltie_client_free` of this client may be called on the calling thread: false
+ * inside one of the client's callbacks, and on the library's network thread (in the log
+ * callback), where it returns `DXLTIE_E_WOULD_DEADLOCK`. For bindings that wait for their own
+ * calls on a client before freeing it: there, one of those calls may be waiting for the very
+ * callback that asks (a removal of it), so they must refuse before waiting. False for NULL.
+ * Added in 0.3.
+ *
+ * Pointers: `client` must be NULL or a live client handle.
+ */
+bool dxltie_client_may_free_here(const dxltie_client_t *client);
+
+/**
  * Disconnects, stops the client's threads, runs every remaining `free_user_data` and frees the
  * handle. NULL is a no-op. Inside one of this client's callbacks it returns
  * `DXLTIE_E_WOULD_DEADLOCK` and frees nothing (the dispatcher cannot wait for itself); inside

@@ -152,6 +152,22 @@ pub unsafe extern "C" fn dxltie_client_is_connected(client: *const dxltie_client
     })
 }
 
+/// Whether `dxltie_client_free` of this client may be called on the calling thread: false
+/// inside one of the client's callbacks, and on the library's network thread (in the log
+/// callback), where it returns `DXLTIE_E_WOULD_DEADLOCK`. For bindings that wait for their own
+/// calls on a client before freeing it: there, one of those calls may be waiting for the very
+/// callback that asks (a removal of it), so they must refuse before waiting. False for NULL.
+/// Added in 0.3.
+///
+/// Pointers: `client` must be NULL or a live client handle.
+#[no_mangle]
+pub unsafe extern "C" fn dxltie_client_may_free_here(client: *const dxltie_client_t) -> bool {
+    boundary::call_or("dxltie_client_may_free_here", false, || {
+        // SAFETY: `from_ptr` follows `client` only when it is a live handle.
+        unsafe { dxltie_client_t::from_ptr(client) }.is_ok_and(|c| c.tie.may_close_here().is_ok())
+    })
+}
+
 /// Disconnects, stops the client's threads, runs every remaining `free_user_data` and frees the
 /// handle. NULL is a no-op. Inside one of this client's callbacks it returns
 /// `DXLTIE_E_WOULD_DEADLOCK` and frees nothing (the dispatcher cannot wait for itself); inside

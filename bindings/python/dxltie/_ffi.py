@@ -466,6 +466,7 @@ FUNCTIONS = [
     ("dxltie_client_connect", _R, [client_p, c_uint32]),
     ("dxltie_client_disconnect", _R, [client_p]),
     ("dxltie_client_is_connected", c_bool, [client_p]),
+    ("dxltie_client_may_free_here", c_bool, [client_p]),
     ("dxltie_client_free", _R, [client_p]),
     ("dxltie_client_stats", _R, [client_p, POINTER(dxltie_stats_t)]),
     ("dxltie_client_set_state_callback", _R, [client_p, dxltie_state_fn, c_void_p, dxltie_free_fn]),

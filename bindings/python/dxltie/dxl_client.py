@@ -220,6 +220,13 @@ class DxlClient(object):
             # not in this process). The library's free releases the handle's memory only.
             self._free(handle)
             return
+        if not _ffi.dxltie_client_may_free_here(handle):
+            # Inside one of this client's callbacks (or the log callback): the library refuses
+            # the free (DXLTIE_E_WOULD_DEADLOCK, raised by _free) and frees nothing. Refused
+            # before waiting for the calls in progress, since one of them may be waiting for this
+            # very callback (another thread removing it): each would wait for the other.
+            self._free(handle)
+            return
         try:
             if self._active:
                 # Waiting requests (also ones abandoned after Ctrl-C) fail now. Made directly:

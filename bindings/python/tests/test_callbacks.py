@@ -248,6 +248,47 @@ def test_destroy_inside_a_callback_is_refused(dxl_config, responder):
     assert not client.connected
 
 
+def test_destroy_inside_a_callback_another_thread_is_removing_is_refused(dxl_config, responder):
+    """destroy() inside a callback while another thread waits to remove that callback is
+    refused at once. It used to wait for the removal (a call in progress), which waited for the
+    callback: both threads hung."""
+    config = dxltie.DxlClientConfig.create_dxl_config_from_file(dxl_config)
+    outcome = []
+    started = threading.Event()
+    client = dxltie.DxlClient(config)
+    client.connect(timeout=10)
+    tie = dxltie.TieClient(client)
+
+    def on_detection(detection_dict, original_event):
+        if started.is_set():
+            return
+        started.set()
+        wait_for(lambda: client._active > 0)  # the remover is in its call...
+        time.sleep(0.2)  # ...and in the library, waiting for this callback to return
+        try:
+            client.destroy()
+            outcome.append("destroyed")
+        except dxltie.DxlTieError as e:
+            outcome.append(e.code_name)
+
+    tie.add_file_detection_callback(on_detection)
+    publish_detections(responder)
+    assert started.wait(10)
+    remover = threading.Thread(target=tie.remove_file_detection_callback, args=(on_detection,), daemon=True)
+    remover.start()
+    remover.join(20)
+    if remover.is_alive():
+        # The two wait for each other: free the callback's wait, so the test fails, not hangs.
+        with client._cond:
+            client._active = 0
+            client._cond.notify_all()
+        pytest.fail("destroy() in the callback and the removal waited for each other")
+    assert outcome == ["DXLTIE_E_WOULD_DEADLOCK"]
+    assert client.connected
+    client.destroy()
+    assert not client.connected
+
+
 def test_many_threads_share_one_client(tie_client):
     errors, results = [], Collector()
 
