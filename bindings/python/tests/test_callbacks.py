@@ -226,6 +226,15 @@ def test_remove_while_the_callback_registers_others(tie_client, responder):
                 tie_client.remove_file_first_instance_callback(registration.callback)
 
 
+def try_destroy(client, outcome):
+    """Destroys ``client``, recording "destroyed" or the error's code name in ``outcome``."""
+    try:
+        client.destroy()
+        outcome.append("destroyed")
+    except dxltie.DxlTieError as e:
+        outcome.append(e.code_name)
+
+
 def test_destroy_inside_a_callback_is_refused(dxl_config, responder):
     config = dxltie.DxlClientConfig.create_dxl_config_from_file(dxl_config)
     outcome = []
@@ -234,11 +243,7 @@ def test_destroy_inside_a_callback_is_refused(dxl_config, responder):
         tie = dxltie.TieClient(client)
 
         def on_detection(detection_dict, original_event):
-            try:
-                client.destroy()
-                outcome.append("destroyed")
-            except dxltie.DxlTieError as e:
-                outcome.append(e.code_name)
+            try_destroy(client, outcome)
 
         tie.add_file_detection_callback(on_detection)
         publish_detections(responder)
@@ -265,11 +270,7 @@ def test_destroy_inside_a_callback_another_thread_is_removing_is_refused(dxl_con
         started.set()
         wait_for(lambda: client._active > 0)  # the remover is in its call...
         time.sleep(0.2)  # ...and in the library, waiting for this callback to return
-        try:
-            client.destroy()
-            outcome.append("destroyed")
-        except dxltie.DxlTieError as e:
-            outcome.append(e.code_name)
+        try_destroy(client, outcome)
 
     tie.add_file_detection_callback(on_detection)
     publish_detections(responder)
