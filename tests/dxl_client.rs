@@ -862,8 +862,13 @@ fn a_batch_handler_takes_the_queued_messages_in_runs_in_order() {
     let all: Vec<u32> = batches.concat();
     assert_eq!(all, (0..200).collect::<Vec<_>>(), "every event once, in order");
     let sizes: Vec<usize> = batches.iter().map(Vec::len).collect();
-    assert!(batches.len() >= 5, "runs are at most 64 messages: {sizes:?}");
-    assert!(sizes.iter().all(|&n| n <= 64), "{sizes:?}");
+    // 100 events on each side of the other topic's, in runs of at most 64: two runs or more
+    // on each side (how many the first run takes depends on how soon the dispatcher got to it).
+    assert!(batches.len() >= 4, "{sizes:?}");
+    assert!(
+        sizes.iter().all(|&n| n <= 64),
+        "runs are at most 64 messages: {sizes:?}"
+    );
     assert!(
         sizes.iter().any(|&n| n > 1),
         "the queued events came in one call: {sizes:?}"

@@ -593,18 +593,8 @@ impl Handle {
             .ok_or_else(|| DxlError::NotFound(format!("callback {id}")))?;
         self.wait_until_returned(id);
         // The topic stays subscribed while another callback or a service uses it.
-        if unsubscribe_if_last
-            && !entry.filter.is_empty()
-            && !self.inner.callbacks.has_filter(&entry.filter)
-            && !self
-                .inner
-                .services
-                .lock()
-                .unwrap()
-                .iter()
-                .any(|s| s.info.topics.contains(&entry.filter))
-        {
-            self.unsubscribe(&entry.filter)?;
+        if unsubscribe_if_last && !entry.filter.is_empty() {
+            self.unsubscribe_unused(std::slice::from_ref(&entry.filter))?;
         }
         Ok(())
     }
