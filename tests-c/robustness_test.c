@@ -52,6 +52,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -626,10 +627,21 @@ static void race_free(void *user_data) {
     __atomic_add_fetch(&((request_record_t *)user_data)->freed, 1, __ATOMIC_SEQ_CST);
 }
 
-#define RACE_REQUESTS 400
+/* At most this many requests a round. Each sender sends until one is refused (the disconnect
+ * has taken effect): with a fixed number of requests (400) and a fixed delay before the
+ * disconnect (0-4 ms), an idle machine sent them all before the disconnect took effect in every
+ * round, so there was no race to check, and the test failed. More than the client's request
+ * channel holds (4096), so senders also wait for room there when the disconnect comes: they
+ * used to wait for ever. */
+#define RACE_REQUESTS 8000
+/* The disconnect starts once this many requests were accepted. */
+#define RACE_ACCEPTED_FIRST 100
+/* A request slot no sender reached. */
+#define RACE_NOT_SENT 1
 
 typedef struct {
     dxltie_client_t *client;
+    int accepted;
     request_record_t records[RACE_REQUESTS];
     dxltie_result_t results[RACE_REQUESTS];
 } race_t;
@@ -646,9 +658,12 @@ typedef struct {
 static void *race_sender(void *arg) {
     race_slice_t *slice = (race_slice_t *)arg;
     race_t *race = slice->race;
-    for (int i = slice->first; i < RACE_REQUESTS; i += RACE_SENDERS)
+    for (int i = slice->first; i < RACE_REQUESTS; i += RACE_SENDERS) {
         race->results[i] = dxltie_get_file_reputation_async(race->client, NOTEPAD, 1, 60000, race_callback,
                                                             &race->records[i], race_free);
+        if (race->results[i] != DXLTIE_OK) break; /* disconnected: this sender's race is over */
+        __atomic_add_fetch(&race->accepted, 1, __ATOMIC_SEQ_CST);
+    }
     return NULL;
 }
 
@@ -657,9 +672,10 @@ static int run_async_race(const char *path) {
     if (client == NULL) return finish();
     static race_t race;
     unsigned long ok = 0, refused = 0;
-    for (int round = 0; round < 80; round++) {
+    for (int round = 0; round < 40; round++) {
         memset(&race, 0, sizeof race);
         race.client = client;
+        for (int i = 0; i < RACE_REQUESTS; i++) race.results[i] = RACE_NOT_SENT;
         OK(dxltie_client_connect(client, 15000));
         pthread_t senders[RACE_SENDERS];
         race_slice_t slices[RACE_SENDERS];
@@ -668,13 +684,16 @@ static int run_async_race(const char *path) {
             slices[t].first = t;
             pthread_create(&senders[t], NULL, race_sender, &slices[t]);
         }
-        sleep_ms(round % 5);
+        double started = now_ms();
+        while (__atomic_load_n(&race.accepted, __ATOMIC_SEQ_CST) < RACE_ACCEPTED_FIRST && now_ms() < started + 10000)
+            sched_yield();
         OK(dxltie_client_disconnect(client));
         for (int t = 0; t < RACE_SENDERS; t++) pthread_join(senders[t], NULL);
         /* Every callback of a successful call has run (or runs now): the disconnect failed them. */
         double until = now_ms() + 10000;
         for (int i = 0; i < RACE_REQUESTS; i++) {
             request_record_t *r = &race.records[i];
+            if (race.results[i] == RACE_NOT_SENT) continue;
             if (race.results[i] == DXLTIE_OK) {
                 while (__atomic_load_n(&r->freed, __ATOMIC_SEQ_CST) == 0 && now_ms() < until) sleep_ms(1);
                 CHECK(r->called == 1 && r->freed == 1, "request %d returned OK: called %d, freed %d", i, r->called,

@@ -713,6 +713,48 @@ fn one_service_id_registered_on_two_threads_at_once_is_registered_once() {
     }
 }
 
+/// A publisher waiting for room in the full request channel gets an error when the client is
+/// disconnected: nothing takes from the channel then until the next connect, and it used to
+/// wait there for ever (found by the C async-race test: a sender hung in
+/// `dxltie_get_file_reputation_async`, and `dxltie_client_free` would have waited behind it).
+#[test]
+fn a_publisher_waiting_for_room_is_released_by_a_disconnect() {
+    let pki = Pki::generate();
+    let broker = Mosquitto::start(&pki, MosquittoOptions::default());
+    let client = connected_client(&broker.client_config(&pki));
+    // A broker that stops reading: the socket fills, then the client's request channel.
+    let pid = broker.pid().expect("the broker runs") as libc::pid_t;
+    // SAFETY: a signal to the test's own broker process, by its pid.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0);
+    let (sent_tx, sent_rx) = mpsc::channel();
+    let (done_tx, done) = mpsc::channel();
+    let handle = client.handle().clone();
+    std::thread::spawn(move || {
+        let event = Message::event("/test/flood", vec![b'x'; 4096]);
+        let mut sent = 0u64;
+        let outcome = loop {
+            if let Err(e) = handle.send_event(&event) {
+                break e;
+            }
+            sent += 1;
+            let _ = sent_tx.send(sent);
+        };
+        let _ = done_tx.send(outcome);
+    });
+    // Waiting for room: no event sent for a while, well after the first.
+    sent_rx.recv_timeout(WAIT).expect("the first events are sent");
+    while sent_rx.recv_timeout(Duration::from_millis(500)).is_ok() {}
+    assert!(done.try_recv().is_err(), "the publisher stopped without waiting");
+    client.disconnect().unwrap();
+    let outcome = done.recv_timeout(WAIT);
+    // SAFETY: as above.
+    unsafe { libc::kill(pid, libc::SIGCONT) };
+    match outcome {
+        Ok(DxlError::NotConnected) => {}
+        other => panic!("the waiting publisher was not released with NotConnected: {other:?}"),
+    }
+}
+
 /// A wait for a service's registration ends when the client disconnects: it used to wait out
 /// its whole timeout, and `dxltie_client_free` waited behind it.
 #[test]

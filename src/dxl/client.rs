@@ -656,13 +656,31 @@ impl Handle {
         {
             Ok(()) => Ok(()),
             Err(rumqttc::ClientError::TryRequest(request)) => {
-                // The request channel is full: wait for room (publishers feel back-pressure).
+                // The request channel is full: wait for room (publishers feel back-pressure),
+                // but only while connected. After a disconnect nothing takes from the channel
+                // until the next connect: a caller waiting on would hang, and hold
+                // `dxltie_client_free` (which waits for the calls in progress) with it.
                 let rumqttc::Request::Publish(p) = request else {
                     return Err(DxlError::QueueFull);
                 };
                 let rt = self.inner.runtime.get().ok_or(DxlError::NotConnected)?;
-                rt.block_on(self.inner.mqtt.publish(p.topic, QoS::AtMostOnce, false, p.payload))
-                    .map_err(|_| DxlError::Shutdown)
+                let publish = self
+                    .inner
+                    .mqtt
+                    .publish_bytes(p.topic, QoS::AtMostOnce, false, p.payload);
+                rt.block_on(async {
+                    tokio::pin!(publish);
+                    loop {
+                        tokio::select! {
+                            sent = &mut publish => return sent.map_err(|_| DxlError::Shutdown),
+                            _ = tokio::time::sleep(ROOM_WAIT_CHECK) => {
+                                if !self.is_connected() {
+                                    return Err(DxlError::NotConnected);
+                                }
+                            }
+                        }
+                    }
+                })
             }
             Err(_) => Err(DxlError::Shutdown),
         }
@@ -1038,6 +1056,10 @@ pub(crate) fn service_result(message: Message) -> Result<Message> {
         _ => Ok(message),
     }
 }
+
+/// How often a publisher waiting for room in the full request channel checks that the client is
+/// still connected (see `Handle::publish`).
+const ROOM_WAIT_CHECK: Duration = Duration::from_millis(10);
 
 /// The most messages, and about the most payload bytes, one dispatch run takes from the queue
 /// for a batch handler. Larger runs were slower for the Python binding (32–64 gave about
