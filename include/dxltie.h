@@ -53,6 +53,9 @@
  * A callback's free_user_data runs exactly once, after its last call. Slow callbacks delay the
  * others: with the default queue policy (block) the network thread then stops reading, so
  * nothing is lost; with DXLTIE_OVERFLOW_DROP_OLDEST the oldest messages are dropped and counted.
+ * Sending the other way (events, responses, requests) waits while the client's outgoing queue
+ * (4096 messages) is full, until the connection has taken some, and fails with
+ * DXLTIE_E_NOT_CONNECTED once the client is no longer connected.
  *
  * Signals. The library installs no signal handler and changes no disposition. Its threads
  * start with every asynchronous signal blocked (all but SIGSEGV, SIGBUS, SIGFPE, SIGILL,
