@@ -7,7 +7,7 @@ use std::ffi::{c_char, c_void, CString};
 use std::sync::Arc;
 
 use super::boundary;
-use super::client::dxltie_client_t;
+use super::client::{dxltie_client_t, ClientRef};
 use super::convert::{out_param, string_to_cstring, to_cstring};
 use super::errors::from_tie;
 use super::result::{dxltie_result_t, FfiError};
@@ -278,11 +278,9 @@ unsafe fn register<F: Copy + Send + Sync + 'static>(
     out_id: *mut u64,
     deliver: fn(&UserCallback<F>, EventView<'_>),
 ) -> Result<(), FfiError> {
-    // SAFETY: `client` is NULL (refused) or a live client handle, by this function's contract.
-    let c = unsafe { dxltie_client_t::from_ptr(client) }?;
-    // SAFETY: `out_id` is NULL (refused) or writable, by this function's contract.
-    let out = unsafe { out_param(out_id, "out_id") }?;
-    let user = Arc::new(UserCallback::new(function, user_data, free_user_data));
+    // SAFETY: `client` and `out_id` come with this function's contract, which is
+    // `registration`'s.
+    let (c, out, user) = unsafe { registration(client, out_id, function, user_data, free_user_data) }?;
     let held = user.clone();
     let with_json = c.event_json;
     let added = c.tie.add_event_callback(
@@ -292,6 +290,24 @@ unsafe fn register<F: Copy + Send + Sync + 'static>(
         }),
     );
     registered(added, &user, out)
+}
+
+/// The checked arguments a registration starts from: the client, where its id goes, and the
+/// user's callback (not yet registered: `registered` leaves it to the caller on failure).
+///
+/// Pointers: `client` must be NULL or a live client handle, `out_id` NULL or writable.
+unsafe fn registration<'a, F: Copy>(
+    client: *mut dxltie_client_t,
+    out_id: *mut u64,
+    function: F,
+    user_data: *mut c_void,
+    free_user_data: dxltie_free_fn,
+) -> Result<(ClientRef<'a>, &'a mut u64, Arc<UserCallback<F>>), FfiError> {
+    // SAFETY: `client` is NULL (refused) or a live client handle, by this function's contract.
+    let c = unsafe { dxltie_client_t::from_ptr(client) }?;
+    // SAFETY: `out_id` is NULL (refused) or writable, by this function's contract.
+    let out = unsafe { out_param(out_id, "out_id") }?;
+    Ok((c, out, Arc::new(UserCallback::new(function, user_data, free_user_data))))
 }
 
 /// The outcome of an add: the id written out, or the error with the caller's user data left to
@@ -472,12 +488,10 @@ pub unsafe extern "C" fn dxltie_add_json_callback(
 ) -> dxltie_result_t {
     boundary::call("dxltie_add_json_callback", || {
         let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
-        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
-        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
-        // SAFETY: `out_id` is NULL (refused) or writable, per the Pointers: note.
-        let out = unsafe { out_param(out_id, "out_id") }?;
+        // Checked before `registration` takes the user data (a refused call leaves it alone).
         let rust_kind = event_kind(kind)?;
-        let user = Arc::new(UserCallback::new(f, user_data, free_user_data));
+        // SAFETY: `client` and `out_id` as the Pointers: note says, `registration`'s contract.
+        let (c, out, user) = unsafe { registration(client, out_id, f, user_data, free_user_data) }?;
         let held = user.clone();
         let added = c.tie.add_event_callback(
             rust_kind,
@@ -548,12 +562,10 @@ pub unsafe extern "C" fn dxltie_add_json_batch_callback(
 ) -> dxltie_result_t {
     boundary::call("dxltie_add_json_batch_callback", || {
         let f = callback.ok_or_else(|| FfiError::null_arg("callback"))?;
-        // SAFETY: `client` is NULL (refused) or a live client handle, per the Pointers: note.
-        let c = unsafe { dxltie_client_t::from_ptr(client) }?;
-        // SAFETY: `out_id` is NULL (refused) or writable, per the Pointers: note.
-        let out = unsafe { out_param(out_id, "out_id") }?;
+        // Checked before `registration` takes the user data (a refused call leaves it alone).
         let rust_kind = event_kind(kind)?;
-        let user = Arc::new(UserCallback::new(f, user_data, free_user_data));
+        // SAFETY: `client` and `out_id` as the Pointers: note says, `registration`'s contract.
+        let (c, out, user) = unsafe { registration(client, out_id, f, user_data, free_user_data) }?;
         let held = user.clone();
         let added = c.tie.add_event_batch_callback(
             rust_kind,
